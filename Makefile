@@ -1,0 +1,124 @@
+# metaboot: a static musl binary for the initramfs.
+#
+#   make deps            bootstrap the musl C++ toolchain into $(DEPS)
+#   make                 build/metaboot (static, stripped)
+#   make test            unit + integration (namespaces) + boot (QEMU) tests
+#   make test SANITIZE=1 the same tests built with ASan+UBSan (glibc clang)
+#   make fuzz            libFuzzer targets, FUZZ_SECONDS each
+#   make bench           benchmarks against peers (root, namespaces)
+#   make size            binary size and largest contributors
+#   make install         DESTDIR= PREFIX=
+#   make demo            the README's first command
+#
+# Any musl toolchain works through CC/CXX (Alpine: make CXX=g++ CC=gcc).
+
+VERSION := 0.1.0
+PINS_HASH := $(shell sha256sum scripts/toolchain.pins scripts/bootstrap-toolchain.sh | sha256sum | cut -c1-12)
+CACHE_HOME := $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)
+DEPS ?= $(CACHE_HOME)/metaboot/toolchain-$(PINS_HASH)
+
+SANITIZE ?= 0
+WERROR ?= $(if $(CI),1,0)
+PREFIX ?= /usr
+DESTDIR ?=
+FUZZ_SECONDS ?= 10
+
+ifeq ($(SANITIZE),1)
+  # glibc build, allowed only for sanitizers and fuzzing, never shipped.
+  BUILD := build/sanitize
+  CXX := clang++-19
+  CC := clang-19
+  SYS_CPPFLAGS := -I/usr/include/libnl3
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LINK_STATIC :=
+  TOOLCHAIN_DEP :=
+else
+  BUILD := build
+  ifeq ($(origin CXX),default)
+    CXX := $(DEPS)/bin/metaboot-c++
+    CC := $(DEPS)/bin/metaboot-cc
+    TOOLCHAIN_DEP := $(DEPS)/stamps/smoke
+    LLD_FLAGS := -Wl,--icf=all
+  else
+    # A foreign musl toolchain (Alpine's g++, a cross compiler).
+    TOOLCHAIN_DEP :=
+  endif
+  SYS_CPPFLAGS := -isystem $(DEPS)/sysroot/usr/include/libnl3
+  OPT := -Os -ffunction-sections -fdata-sections
+  LINK_STATIC := -static -Wl,--gc-sections $(LLD_FLAGS)
+endif
+
+WARN := -Wall -Wextra -Wno-missing-field-initializers $(if $(filter 1,$(WERROR)),-Werror)
+CPPFLAGS := -Isrc $(SYS_CPPFLAGS) -DMETABOOT_VERSION='"$(VERSION)"' -MMD -MP
+CXXFLAGS := -std=c++20 $(OPT) $(WARN) -ffile-prefix-map=$(CURDIR)=.
+LDFLAGS := $(OPT) $(LINK_STATIC)
+LIBS := -lnl-route-3 -lnl-3 -lpthread
+
+LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp))
+LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
+MAIN_SRC := $(wildcard src/main.cpp src/cli/*.cpp)
+UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp)
+UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
+
+.PHONY: all deps test unit integration boot fuzz bench size install demo clean check-static
+
+all: $(BUILD)/metaboot
+
+deps: $(DEPS)/stamps/smoke
+
+$(DEPS)/stamps/smoke: scripts/bootstrap-toolchain.sh scripts/toolchain.pins
+	bash scripts/bootstrap-toolchain.sh $(DEPS)
+
+$(BUILD)/obj/%.o: %.cpp | $(TOOLCHAIN_DEP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/metaboot.unstripped: $(LIB_OBJ) $(MAIN_SRC:%.cpp=$(BUILD)/obj/%.o)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/metaboot: $(BUILD)/metaboot.unstripped
+ifeq ($(SANITIZE),1)
+	cp $< $@
+else
+	$(if $(filter $(CXX),$(DEPS)/bin/metaboot-c++),$(DEPS)/bin/metaboot-strip,strip) -o $@ $<
+endif
+
+$(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
+	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+test: $(BUILD)/metaboot $(BUILD)/unit-tests
+	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE)
+
+check-static: $(BUILD)/metaboot
+	@file $< | grep -q 'statically linked' || { file $<; echo "not static"; exit 1; }
+	@! ldd $< >/dev/null 2>&1 || { echo "ldd says dynamic"; exit 1; }
+	@echo "$< is static"
+
+size: $(BUILD)/metaboot
+	@stat -c '%s bytes  %n' $<
+	@$(DEPS)/bin/metaboot-nm --size-sort -S -C $(BUILD)/metaboot.unstripped | tail -25
+
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: $(BUILD)/metaboot
+	python3 bench/run.py --binary $(BUILD)/metaboot
+
+install: $(BUILD)/metaboot
+	install -D -m 0755 $(BUILD)/metaboot $(DESTDIR)$(PREFIX)/sbin/metaboot
+	install -D -m 0755 dracut-module/95metaboot/module-setup.sh $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/module-setup.sh
+	install -D -m 0755 dracut-module/95metaboot/metaboot-pre-pivot.sh $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/metaboot-pre-pivot.sh
+	install -D -m 0755 initramfs-hooks/hooks/metaboot $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/metaboot
+	install -D -m 0755 initramfs-hooks/scripts/init-bottom/metaboot $(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-bottom/metaboot
+	install -D -m 0644 doc/metaboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/metaboot.8
+
+demo: $(BUILD)/metaboot
+	python3 tests/demo.py --binary $(BUILD)/metaboot
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

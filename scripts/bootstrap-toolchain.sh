@@ -1,0 +1,285 @@
+#!/bin/bash
+# Builds metaboot's static musl C++ toolchain from Debian's signed archive only.
+#
+#   scripts/bootstrap-toolchain.sh DEPS_DIR
+#
+# Result, under DEPS_DIR:
+#   bin/metaboot-cc, bin/metaboot-c++   wrappers that always make static musl binaries
+#   sysroot/                            musl-dev + kernel headers + libc++/libc++abi/libunwind
+#                                       + libnl-3/libnl-route-3 + picojson.h + doctest.h
+#   *.cfg                               the clang config files the wrappers use
+#
+# Each step leaves a stamp in DEPS_DIR/stamps; a step whose stamp is missing is
+# redone from scratch (its output folder removed first), so a failed or
+# interrupted run is repaired by running it again.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=toolchain.pins
+. "$here/toolchain.pins"
+
+deps=${1:?usage: bootstrap-toolchain.sh DEPS_DIR}
+mkdir -p "$deps"
+deps=$(cd "$deps" && pwd)
+stamps=$deps/stamps
+mkdir -p "$stamps"
+
+log() { printf 'deps: %s\n' "$*" >&2; }
+
+# Build-time variables of this machine must not leak into the toolchain's
+# compiles or links (these machines set LIBRARY_PATH to a CUDA stubs folder).
+unset LIBRARY_PATH CPATH C_INCLUDE_PATH CPLUS_INCLUDE_PATH OBJC_INCLUDE_PATH \
+    LD_LIBRARY_PATH LD_RUN_PATH CFLAGS CXXFLAGS CPPFLAGS LDFLAGS PKG_CONFIG_PATH
+export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=1700000000
+# The runtimes' CMake wants Python; a pyenv shim may come first on PATH.
+python=/usr/bin/python3
+
+# Once one step runs, every later one runs again too: they build on its output.
+redo_rest=0
+step() {
+    local name=$1
+    shift
+    if [ $redo_rest = 0 ] && [ -e "$stamps/$name" ]; then
+        return 0
+    fi
+    redo_rest=1
+    rm -f "$stamps/$name"
+    log "step $name"
+    local started=$SECONDS
+    "$@"
+    touch "$stamps/$name"
+    log "step $name done in $((SECONDS - started)) s"
+}
+
+# --- 1. host packages ------------------------------------------------------
+host_packages() {
+    local missing=()
+    for p in $HOST_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        log "missing packages: ${missing[*]} (run as root, or apt-get install them)"
+        return 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# --- 2. sources through a private apt state ---------------------------------
+# A copy of this machine's own Debian sources with deb-src added; nothing under
+# /etc changes and no mirror is named here.
+apt_private() {
+    apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$deps/apt/sources" \
+        -o Dir::State::Lists="$deps/apt/lists" -o Dir::Cache="$deps/apt/cache" \
+        -o APT::Sandbox::User=root "$@"
+}
+
+private_sources() {
+    rm -rf "$deps/apt"
+    mkdir -p "$deps/apt/sources" "$deps/apt/lists/partial" "$deps/apt/cache/archives/partial"
+    local found=0
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -e "$f" ] || continue
+        grep -q '^URIs:.*debian' "$f" || continue
+        sed -E 's/^Types:.*/Types: deb deb-src/' "$f" >"$deps/apt/sources/$(basename "$f")"
+        found=1
+    done
+    if [ -f /etc/apt/sources.list ]; then
+        grep -E '^deb ' /etc/apt/sources.list | grep debian | sed -E 's/^deb /deb-src /' >"$deps/apt/sources/src.list" || true
+        grep -E '^deb ' /etc/apt/sources.list | grep debian >>"$deps/apt/sources/src.list" || true
+        [ -s "$deps/apt/sources/src.list" ] && found=1
+    fi
+    [ $found = 1 ] || { log "no Debian apt source found on this machine"; return 1; }
+    apt_private update -qq
+}
+
+download_sources() {
+    rm -rf "$deps/src"
+    mkdir -p "$deps/src"
+    (cd "$deps/src" && apt_private source --download-only -qq \
+        "$LLVM_SOURCE=$LLVM_VERSION" "$LIBNL_SOURCE=$LIBNL_VERSION")
+    check_sha "$deps/src/$LLVM_ORIG" "$LLVM_ORIG_SHA256"
+    check_sha "$deps/src/$LIBNL_ORIG" "$LIBNL_ORIG_SHA256"
+}
+
+check_sha() {
+    local got
+    got=$(sha256sum "$1" | cut -d' ' -f1)
+    if [ "$got" != "$2" ]; then
+        log "sha256 mismatch for $1: got $got, pinned $2"
+        return 1
+    fi
+}
+
+# --- 3. the private sysroot -------------------------------------------------
+sysroot() {
+    local s=$deps/sysroot
+    rm -rf "$s"
+    mkdir -p "$s/usr/include" "$s/usr/lib"
+    cp -a /usr/include/x86_64-linux-musl/. "$s/usr/include/"
+    cp -a /usr/lib/x86_64-linux-musl/. "$s/usr/lib/"
+    # linux-libc-dev's kernel headers: the generic ones plus the arch's asm/.
+    for d in linux asm-generic mtd rdma sound video xen misc drm; do
+        [ -d "/usr/include/$d" ] && cp -a "/usr/include/$d" "$s/usr/include/"
+    done
+    cp -a /usr/include/x86_64-linux-gnu/asm "$s/usr/include/asm"
+    # Header-only libraries, from their .debs, never installed on the machine.
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt_private download -qq $HEADER_PACKAGES)
+    for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
+    cp "$tmp/x/usr/include/picojson.h" "$s/usr/include/"
+    cp -a "$tmp/x/usr/include/doctest" "$s/usr/include/"
+    rm -rf "$tmp"
+}
+
+# --- 4. compiler wrappers + clang config files ------------------------------
+write_config() {
+    local file=$1 cxx=$2 unwind=$3
+    {
+        echo "--target=x86_64-linux-musl"
+        echo "--sysroot=$deps/sysroot"
+        echo "-fuse-ld=lld"
+        echo "--rtlib=compiler-rt"
+        echo "--unwindlib=$unwind"
+        echo "-static"
+        echo "-ffile-prefix-map=$deps=/metaboot-deps"
+        case $cxx in
+        1) echo "-stdlib=libc++" ;;
+        # The runtimes bring their own headers; a second copy from the
+        # sysroot would break libc++'s #include_next chain.
+        bootstrap) echo "-nostdinc++"; echo "-nostdlib++" ;;
+        esac
+    } >"$file"
+}
+
+write_wrapper() {
+    local file=$1 driver=$2 cfg=$3
+    cat >"$file" <<EOF
+#!/bin/sh
+# metaboot's static musl toolchain (generated by scripts/bootstrap-toolchain.sh)
+unset LIBRARY_PATH CPATH C_INCLUDE_PATH CPLUS_INCLUDE_PATH LD_LIBRARY_PATH LD_RUN_PATH
+exec /usr/lib/llvm-19/bin/$driver --no-default-config --config=$cfg "\$@"
+EOF
+    chmod +x "$file"
+}
+
+wrappers() {
+    mkdir -p "$deps/bin"
+    # Bootstrap: no C++ library yet and no unwinder; used to build the runtimes.
+    write_config "$deps/bootstrap.cfg" bootstrap none
+    write_wrapper "$deps/bin/bootstrap-cc" clang "$deps/bootstrap.cfg"
+    write_wrapper "$deps/bin/bootstrap-c++" clang++ "$deps/bootstrap.cfg"
+    # Final: libc++ and LLVM's unwinder from the sysroot.
+    write_config "$deps/musl-c.cfg" 0 libunwind
+    write_config "$deps/musl-c++.cfg" 1 libunwind
+    write_wrapper "$deps/bin/metaboot-cc" clang "$deps/musl-c.cfg"
+    write_wrapper "$deps/bin/metaboot-c++" clang++ "$deps/musl-c++.cfg"
+    for tool in ar ranlib strip nm objcopy size; do
+        ln -sf "/usr/lib/llvm-19/bin/llvm-$tool" "$deps/bin/metaboot-$tool"
+    done
+}
+
+# --- 5. libc++, libc++abi, libunwind ----------------------------------------
+runtimes() {
+    local src=$deps/build/llvm build=$deps/build/runtimes
+    rm -rf "$src" "$build"
+    mkdir -p "$src" "$build"
+    [ -f "$deps/src/$LLVM_ORIG" ] || download_sources
+    local top=llvm-toolchain-19_19.1.7
+    tar -xJf "$deps/src/$LLVM_ORIG" -C "$src" --strip-components=1 \
+        "$top/runtimes" "$top/libcxx" "$top/libcxxabi" "$top/libunwind" \
+        "$top/cmake" "$top/llvm/cmake" "$top/llvm/utils/llvm-lit" "$top/third-party"
+    cmake -G Ninja -S "$src/runtimes" -B "$build" \
+        -DCMAKE_BUILD_TYPE=MinSizeRel \
+        -DCMAKE_C_COMPILER="$deps/bin/bootstrap-cc" \
+        -DCMAKE_CXX_COMPILER="$deps/bin/bootstrap-c++" \
+        -DCMAKE_AR=/usr/lib/llvm-19/bin/llvm-ar \
+        -DCMAKE_RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
+        -DCMAKE_C_COMPILER_TARGET=x86_64-linux-musl \
+        -DCMAKE_CXX_COMPILER_TARGET=x86_64-linux-musl \
+        -DCMAKE_INSTALL_PREFIX="$deps/sysroot/usr" \
+        -DCMAKE_C_FLAGS="-ffile-prefix-map=$src=/llvm" \
+        -DCMAKE_CXX_FLAGS="-ffile-prefix-map=$src=/llvm" \
+        -DPython3_EXECUTABLE=$python \
+        -DLLVM_ENABLE_RUNTIMES="libcxx;libcxxabi;libunwind" \
+        -DLLVM_INCLUDE_TESTS=OFF -DLLVM_INCLUDE_DOCS=OFF \
+        -DLIBCXX_INCLUDE_TESTS=OFF -DLIBCXX_INCLUDE_BENCHMARKS=OFF -DLIBCXX_INCLUDE_DOCS=OFF \
+        -DLIBCXXABI_INCLUDE_TESTS=OFF -DLIBUNWIND_INCLUDE_TESTS=OFF -DLIBUNWIND_INCLUDE_DOCS=OFF \
+        -DLIBCXX_HAS_MUSL_LIBC=ON \
+        -DLIBCXX_ENABLE_SHARED=OFF -DLIBCXX_ENABLE_STATIC=ON \
+        -DLIBCXXABI_ENABLE_SHARED=OFF -DLIBCXXABI_ENABLE_STATIC=ON \
+        -DLIBUNWIND_ENABLE_SHARED=OFF -DLIBUNWIND_ENABLE_STATIC=ON \
+        -DLIBCXX_ENABLE_STATIC_ABI_LIBRARY=ON \
+        -DLIBCXXABI_USE_LLVM_UNWINDER=ON -DLIBCXXABI_ENABLE_STATIC_UNWINDER=ON \
+        -DLIBCXX_USE_COMPILER_RT=ON -DLIBCXXABI_USE_COMPILER_RT=ON -DLIBUNWIND_USE_COMPILER_RT=ON \
+        -DLIBCXXABI_HAS_CXA_THREAD_ATEXIT_IMPL=OFF \
+        -DLIBCXXABI_SILENT_TERMINATE=ON \
+        -DLIBCXX_ENABLE_LOCALIZATION=ON \
+        -DLIBCXX_HARDENING_MODE=none \
+        >"$deps/build/runtimes-cmake.log"
+    ninja -C "$build" -j"$(nproc)" install-cxx install-cxxabi install-unwind >"$deps/build/runtimes-ninja.log"
+    rm -rf "$src" "$build"
+}
+
+# --- 6. libnl-3 + libnl-route-3 ---------------------------------------------
+# From the upstream tarball: Debian's patches make the build demand automake.
+libnl() {
+    local src=$deps/build/libnl
+    rm -rf "$src"
+    mkdir -p "$src"
+    [ -f "$deps/src/$LIBNL_ORIG" ] || download_sources
+    tar -xzf "$deps/src/$LIBNL_ORIG" -C "$src" --strip-components=1
+    (
+        cd "$src"
+        CC="$deps/bin/metaboot-cc" AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
+            CFLAGS="-Os -ffunction-sections -fdata-sections -ffile-prefix-map=$src=/libnl" \
+            ./configure --host=x86_64-linux-musl --prefix=/usr --sysconfdir=/etc \
+            --enable-static --disable-shared --disable-cli --disable-debug --disable-pthreads \
+            >"$deps/build/libnl-configure.log"
+        make -j"$(nproc)" lib/libnl-3.la lib/libnl-route-3.la >"$deps/build/libnl-make.log" 2>&1
+        mkdir -p "$deps/sysroot/usr/include/libnl3" "$deps/sysroot/usr/lib" "$deps/sysroot/etc/libnl"
+        cp lib/.libs/libnl-3.a lib/.libs/libnl-route-3.a "$deps/sysroot/usr/lib/"
+        cp -a include/netlink "$deps/sysroot/usr/include/libnl3/"
+        cp etc/* "$deps/sysroot/etc/libnl/" 2>/dev/null || true
+    )
+    rm -rf "$src"
+}
+
+# --- 7. a smoke test: a C++ program with exceptions and thread_local --------
+smoke() {
+    local tmp
+    tmp=$(mktemp -d)
+    cat >"$tmp/t.cpp" <<'EOF'
+#include <string>
+#include <vector>
+#include <cstdio>
+thread_local int counter = 1;
+int main() {
+    std::vector<std::string> v{"static", "musl"};
+    try { throw 7; } catch (int x) { counter += x; }
+    std::printf("%s %s %d\n", v[0].c_str(), v[1].c_str(), counter);
+    return counter == 8 ? 0 : 1;
+}
+EOF
+    "$deps/bin/metaboot-c++" -std=c++20 -Os "$tmp/t.cpp" -o "$tmp/t"
+    "$tmp/t" >/dev/null
+    if readelf -l "$tmp/t" | grep -q INTERP; then
+        log "smoke test binary is dynamic"
+        return 1
+    fi
+    rm -rf "$tmp"
+}
+
+step host-packages host_packages
+step private-sources private_sources
+step download-sources download_sources
+step sysroot sysroot
+step wrappers wrappers
+step runtimes runtimes
+step libnl libnl
+step smoke smoke
+# The sources are kept only as long as a step may need them again.
+rm -rf "$deps/src" "$deps/build"
+log "toolchain ready in $deps ($(du -sh "$deps" | cut -f1))"

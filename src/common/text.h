@@ -1,0 +1,26 @@
+// Small text helpers shared by the parsers. No locale, no exceptions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mb {
+
+// Plain decimal digits only (no sign, no spaces), at most `max`.
+std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max = UINT64_MAX);
+
+std::string_view trim(std::string_view text);
+bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view text);
+
+// Splits on '\n', dropping a trailing '\r' on each line and empty lines.
+std::vector<std::string_view> split_lines(std::string_view text);
+std::vector<std::string_view> split(std::string_view text, char separator);
+
+// JSON string escaping for the few documents we write by hand.
+std::string json_escape(std::string_view text);
+
+}
