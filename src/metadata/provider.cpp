@@ -21,7 +21,9 @@ Result<http::Response> Session::send(http::Method method, std::string_view path,
     http::Request request { method, m_path_prefix + std::string(path), std::move(headers) };
     http::Retrier retrier({}, m_client.time(), m_client.run_deadline(), ++m_seed);
     auto result = retrier.run([&] { return m_client.send(request, timeout); });
-    if (result.ok() && result->status == 200)
+    // GETs only: the PUT's body is the IMDSv2 token, a credential that has
+    // no place in the cache.
+    if (method == http::Method::Get && result.ok() && result->status == 200)
         m_raw.emplace_back(std::string(path), result->body);
     return result;
 }
@@ -55,9 +57,14 @@ Result<InstanceMetadata> fetch_with(Provider& provider, Session& session)
     else if (keys.error().kind() != ErrorKind::Unsupported)
         return keys.release_error().context("public keys");
 
+    // User-data is not needed for the network: an oversize one (AWS caps it
+    // at 16 KiB, so this is a broken or hostile service) is dropped rather
+    // than failing the boot.
     auto user_data = provider.user_data();
     if (user_data.ok())
         instance.user_data = user_data.release_value();
+    else if (user_data.error().kind() == ErrorKind::TooLarge)
+        session.warn("dropping user-data: " + user_data.error().message());
     else if (user_data.error().kind() != ErrorKind::Unsupported)
         return user_data.release_error().context("user-data");
 
