@@ -5,6 +5,7 @@
 #include "metadata/values.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace mb::metadata {
 

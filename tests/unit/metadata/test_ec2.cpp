@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
+
 using namespace mb;
 using namespace mb::metadata;
 using mb::testing::FakeEc2;
