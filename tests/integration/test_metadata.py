@@ -121,6 +121,16 @@ def test_no_token_support_falls_back_to_imdsv1(ctx):
         assert any("IMDSv1" in w for w in doc["warnings"])
 
 
+def test_silent_token_put_falls_back_to_imdsv1_quickly(ctx):
+    # A hop limit of 1 behind a bridge, or a service that ignores PUT.
+    with Harness(ctx, ["--tokens", "optional", "--stall", "/latest/api/token=60"]) as h:
+        proc = h.run()
+        doc = ok(proc)
+        assert any("timed out" in w for w in doc["warnings"])
+        assert 1.0 <= proc.elapsed < 2.0, proc.elapsed
+        assert not any(r["token"] for r in h.requests() if r["method"] == "GET")
+
+
 def test_service_disabled_is_a_clear_error(ctx):
     with Harness(ctx, ["--tokens", "disabled"]) as h:
         proc = h.run()
