@@ -86,8 +86,10 @@ constexpr NicKeyInfo nic_keys[] = {
     { "subnet-ipv6-cidr-blocks", "2016-09-02", NicKey::Ipv6Subnets, true },
 };
 
-// Parses one value into the NIC; false when it does not parse.
-bool apply_nic_value(NicKey key, std::string_view text, NicMetadata& nic, std::vector<Ipv4Address>& ipv4s, std::vector<Ipv6Address>& ipv6s)
+// Parses one value into the NIC; false when it does not parse. (Out of line
+// on purpose here and below: inlined into one big builder, NicMetadata's
+// moves and cleanups cost several KiB.)
+[[gnu::noinline]] bool apply_nic_value(NicKey key, std::string_view text, NicMetadata& nic, std::vector<Ipv4Address>& ipv4s, std::vector<Ipv6Address>& ipv6s)
 {
     switch (key) {
     case NicKey::DeviceNumber:
@@ -134,9 +136,8 @@ struct RawNic {
     MacAddress mac;
 };
 
-Result<NicMetadata> build_nic(const MetaDataLookup& lookup, std::string_view version, const RawNic& raw, std::vector<std::string>& warnings)
+[[gnu::noinline]] Status build_nic(const MetaDataLookup& lookup, std::string_view version, const RawNic& raw, NicMetadata& nic, std::vector<std::string>& warnings)
 {
-    NicMetadata nic;
     nic.mac = raw.mac;
     std::vector<Ipv4Address> ipv4s;
     std::vector<Ipv6Address> ipv6s;
@@ -178,7 +179,34 @@ Result<NicMetadata> build_nic(const MetaDataLookup& lookup, std::string_view ver
     // what the renderers may add statically beside it.
     nic.ipv4_dhcp = true;
     nic.ipv6_dhcp = !nic.ipv6_addresses.empty();
-    return nic;
+    return {};
+}
+
+// Deterministic order for the renderers: the primary NIC, then by network
+// card, device number and MAC.
+[[gnu::noinline]] bool nic_before(const NicMetadata& a, const NicMetadata& b, const std::optional<MacAddress>& primary)
+{
+    auto rank = [&](const NicMetadata& nic) {
+        return std::make_tuple(!(primary && nic.mac == *primary), nic.network_card.value_or(0), nic.device_number.value_or(UINT32_MAX), nic.mac);
+    };
+    return rank(a) < rank(b);
+}
+
+[[gnu::noinline]] void sort_nics(std::vector<NicMetadata>& nics, const std::optional<MacAddress>& primary)
+{
+    // Sort indices (insertion sort: stable, tiny, and n is small), then move
+    // each NIC once.
+    std::vector<size_t> order(nics.size());
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    for (size_t i = 1; i < order.size(); ++i)
+        for (size_t j = i; j > 0 && nic_before(nics[order[j]], nics[order[j - 1]], primary); --j)
+            std::swap(order[j], order[j - 1]);
+    std::vector<NicMetadata> sorted;
+    sorted.reserve(nics.size());
+    for (auto index : order)
+        sorted.push_back(std::move(nics[index]));
+    nics = std::move(sorted);
 }
 
 }
@@ -269,8 +297,10 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
         raw_nics.push_back({ std::string(key), *mac });
     }
 
+    instance.nics.reserve(raw_nics.size());
     for (auto const& raw : raw_nics) {
-        auto nic = TRY(build_nic(lookup, version, raw, warnings));
+        auto& nic = instance.nics.emplace_back();
+        TRY(build_nic(lookup, version, raw, nic, warnings));
         // The service can answer device-number 0 for a new NIC before its
         // data has propagated; only the primary NIC (the top-level `mac`) is
         // really device 0. cloud-init works around the same race
@@ -279,20 +309,8 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
             warnings.push_back(concat({ "ignoring device-number 0 of ", nic.mac.to_string(), ": not the primary MAC" }));
             nic.device_number.reset();
         }
-        instance.nics.push_back(std::move(nic));
     }
-
-    // Deterministic order for the renderers: the primary NIC, then by
-    // network card, device number and MAC.
-    auto rank = [&](const NicMetadata& nic) {
-        bool primary = instance.primary_mac && nic.mac == *instance.primary_mac;
-        return std::make_tuple(!primary, nic.network_card.value_or(0), nic.device_number.value_or(UINT32_MAX), nic.mac);
-    };
-    // Insertion sort: stable, and a fraction of std::stable_sort's code size
-    // for the few NICs an instance has.
-    for (size_t i = 1; i < instance.nics.size(); ++i)
-        for (size_t j = i; j > 0 && rank(instance.nics[j]) < rank(instance.nics[j - 1]); --j)
-            std::swap(instance.nics[j], instance.nics[j - 1]);
+    sort_nics(instance.nics, instance.primary_mac);
     instance.has_network_data = true;
     return instance;
 }
