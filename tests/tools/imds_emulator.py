@@ -415,7 +415,7 @@ def key_value(text):
 def build_parser():
     p = argparse.ArgumentParser(
         prog="imds_emulator.py",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="""examples:
   imds_emulator.py --bind 169.254.169.254 --port 80 --tokens required --nics 2 --log /tmp/req.log
