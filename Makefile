@@ -56,11 +56,11 @@ LIBS := -lnl-route-3 -lnl-3 -lpthread
 
 LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
-MAIN_SRC := $(wildcard src/main.cpp src/cli/*.cpp)
+MAIN_SRC := src/main.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test unit integration boot fuzz bench size install demo clean check-static
+.PHONY: all deps test test-packages unit integration boot fuzz bench size install demo clean check-static
 
 all: $(BUILD)/metaboot
 
@@ -89,7 +89,10 @@ $(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test: $(BUILD)/metaboot $(BUILD)/unit-tests
+# Sets up everything from nothing (packages, toolchain), then runs every suite.
+test:
+	bash scripts/install-test-packages.sh
+	$(MAKE) $(BUILD)/metaboot $(BUILD)/unit-tests
 	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE)
 
 check-static: $(BUILD)/metaboot
