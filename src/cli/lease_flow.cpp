@@ -198,7 +198,7 @@ Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions&
                     auto packet = **received;
                     if (packet.length == 0)
                         continue;
-                    winner = dispatch(attempt, attempt.client->on_packet(ByteSpan(buffer.data(), packet.length), packet.checksum_offloaded, now));
+                    winner = dispatch(attempt, attempt.client->on_packet(ByteSpan(buffer.data(), packet.length), packet.checksum_offloaded ? dhcp::UdpChecksum::Offloaded : dhcp::UdpChecksum::Verify, now));
                 }
             }
             if (!winner && !attempt.failed && now >= attempt.timer) {

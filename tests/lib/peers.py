@@ -18,12 +18,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EMULATOR = os.path.join(ROOT, "tests", "tools", "imds_emulator.py")
 
 
-def start_dnsmasq(topo, iface="veth0", subnet=0, netmask="255.255.255.0", options=(), extra=(), lease_time="1h"):
+def start_dnsmasq(topo, iface="veth0", subnet=0, netmask="255.255.255.0", options=(), extra=(), lease_time="1h",
+                  first=100, last=200):
     """dnsmasq as a DHCP-only server (port=0 turns DNS off) on one server veth."""
     work = tempfile.mkdtemp(prefix="mbt-dnsmasq-")
     args = [DNSMASQ, "--no-daemon", "--port=0", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
             "--interface=" + iface, "--bind-interfaces", "--except-interface=lo",
-            "--dhcp-range=198.18.%d.100,198.18.%d.200,%s,%s" % (subnet, subnet, netmask, lease_time),
+            "--dhcp-range=198.18.%d.%d,198.18.%d.%d,%s,%s" % (subnet, first, subnet, last, netmask, lease_time),
             "--dhcp-leasefile=" + os.path.join(work, "leases"), "--pid-file=" + os.path.join(work, "pid"),
             "--no-ping", "--dhcp-authoritative", "--log-facility=" + os.path.join(work, "log"), "--log-dhcp"]
     args += ["--dhcp-option=" + o for o in options]
@@ -34,14 +35,14 @@ def start_dnsmasq(topo, iface="veth0", subnet=0, netmask="255.255.255.0", option
     return proc
 
 
-def start_udhcpd(topo, iface="veth0", subnet=0, options=()):
+def start_udhcpd(topo, iface="veth0", subnet=0, options=(), netmask="255.255.255.0"):
     """busybox udhcpd with a config file of its own."""
     work = tempfile.mkdtemp(prefix="mbt-udhcpd-")
     conf = os.path.join(work, "udhcpd.conf")
     with open(conf, "w") as f:
         f.write("start 198.18.%d.100\nend 198.18.%d.200\ninterface %s\n" % (subnet, subnet, iface))
         f.write("lease_file %s\npidfile %s\nmax_leases 100\n" % (os.path.join(work, "leases"), os.path.join(work, "pid")))
-        f.write("option subnet 255.255.255.0\noption lease 3600\n")
+        f.write("option subnet %s\noption lease 3600\n" % netmask)
         for o in options:
             f.write("option %s\n" % o)
     open(os.path.join(work, "leases"), "w").close()
