@@ -44,7 +44,8 @@ else
     TOOLCHAIN_DEP :=
   endif
   SYS_CPPFLAGS := -isystem $(DEPS)/sysroot/usr/include/libnl3
-  OPT := -Os -ffunction-sections -fdata-sections
+  # -Oz and no exception tables measured 18% smaller than -Os with them.
+  OPT := -Oz -ffunction-sections -fdata-sections
   LINK_STATIC := -static -Wl,--gc-sections $(LLD_FLAGS)
 endif
 
@@ -69,9 +70,14 @@ deps: $(DEPS)/stamps/smoke
 $(DEPS)/stamps/smoke: scripts/bootstrap-toolchain.sh scripts/toolchain.pins
 	bash scripts/bootstrap-toolchain.sh $(DEPS)
 
-$(BUILD)/obj/%.o: %.cpp | $(TOOLCHAIN_DEP)
+# Our code never throws (errors are values), so it is built without exception
+# tables; only the picojson island throws, and it catches at its own edge.
+$(BUILD)/obj/src/%.o: EXCEPTIONS = -fno-exceptions -fno-asynchronous-unwind-tables
+$(BUILD)/obj/src/metadata/json.o: EXCEPTIONS = -fexceptions
+
+$(BUILD)/obj/%.o: %.cpp Makefile | $(TOOLCHAIN_DEP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(EXCEPTIONS) -c $< -o $@
 
 $(BUILD)/metaboot.unstripped: $(LIB_OBJ) $(MAIN_SRC:%.cpp=$(BUILD)/obj/%.o)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
