@@ -118,8 +118,11 @@ Result<NetworkConfig> map_ec2_network(const InstanceMetadata& metadata, const st
     }
     // Nothing to configure would leave the root without network; cloud-init
     // would then fall back too.
-    if (matched.empty())
-        return fallback_network(system_nics, options);
+    if (matched.empty()) {
+        auto fallback = TRY(fallback_network(system_nics, options));
+        fallback.skipped_macs = std::move(config.skipped_macs);
+        return fallback;
+    }
 
     std::stable_sort(matched.begin(), matched.end(), nic_order_less);
     bool several = matched.size() > 1;

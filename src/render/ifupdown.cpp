@@ -106,7 +106,7 @@ std::vector<Stanza> interface_stanzas(const Interface& interface)
         if (first.method == "static")
             first.options.push_back("mtu " + std::to_string(*interface.mtu));
         else
-            first.options.push_back("pre-up ip link set dev " + interface.name + " mtu " + std::to_string(*interface.mtu));
+            first.options.push_back("pre-up ip link set dev " + interface.name + " mtu " + std::to_string(*interface.mtu) + " || true");
     }
     if (!interface.nameservers.empty()) {
         std::vector<std::string> servers;

@@ -87,8 +87,11 @@ Result<NetworkConfig> map_openstack_network(const InstanceMetadata& metadata, co
         }
         config.interfaces.push_back(map_link(nic, *system, metadata));
     }
-    if (config.interfaces.empty())
-        return fallback_network(system_nics, options);
+    if (config.interfaces.empty()) {
+        auto fallback = TRY(fallback_network(system_nics, options));
+        fallback.skipped_macs = std::move(config.skipped_macs);
+        return fallback;
+    }
     TRY(validate(config));
     return config;
 }
