@@ -218,10 +218,19 @@ TEST_CASE("fs: unchanged content is not rewritten; changed content replaces the 
 
     // A different mode is a change too.
     CHECK(*root.write_file("etc/network/interfaces.d/50-cloud-init", "auto lo\n", 0640) == WriteOutcome::Written);
+    // Hold the old file open: its inode cannot be reused, and it must still
+    // read the old bytes afterwards (replaced by rename, not rewritten).
+    int old_fd = ::open((dir / "etc/network/interfaces.d/50-cloud-init").c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(old_fd >= 0);
+    auto old_inode = stat_of(dir / "etc/network/interfaces.d/50-cloud-init").st_ino;
     auto changed = root.write_file("etc/network/interfaces.d/50-cloud-init", "auto lo\nauto eth0\n", 0644);
     CHECK(*changed == WriteOutcome::Written);
     CHECK(get(dir / "etc/network/interfaces.d/50-cloud-init") == "auto lo\nauto eth0\n");
-    CHECK(stat_of(dir / "etc/network/interfaces.d/50-cloud-init").st_ino != before.st_ino);
+    CHECK(stat_of(dir / "etc/network/interfaces.d/50-cloud-init").st_ino != old_inode);
+    char buffer[32] = {};
+    CHECK(::pread(old_fd, buffer, sizeof buffer - 1, 0) == 8);
+    CHECK(std::string(buffer) == "auto lo\n");
+    ::close(old_fd);
 }
 
 TEST_CASE("fs: a failure at any step leaves the old file whole and no temporary file")
