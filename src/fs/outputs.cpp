@@ -135,7 +135,7 @@ Status write_state(const std::string& state_dir, std::string_view metadata_json,
     for (size_t slash = state_dir.find('/', 1);; slash = state_dir.find('/', slash + 1)) {
         std::string prefix = state_dir.substr(0, slash);
         if (::mkdir(prefix.c_str(), 0755) < 0 && errno != EEXIST)
-            return Error::io("mkdir " + prefix + ": " + std::strerror(errno), errno);
+            return Error::io("mkdir " + prefix, errno);
         if (slash == std::string::npos)
             break;
     }

@@ -11,15 +11,41 @@ namespace mb::fs {
 
 namespace {
 
-// The per-mount flags statvfs reports that a remount must pass again: a
-// remount without MS_BIND sets the mount's flags to exactly those given, so
-// leaving one out would silently drop, say, nosuid. (mount(2), "Remounting
-// an existing mount".) MS_RDONLY is the one we change.
-constexpr unsigned long kept_flags = ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_SYNCHRONOUS | ST_MANDLOCK | ST_NOATIME | ST_NODIRATIME | ST_RELATIME;
+// The per-mount flags a remount must pass again: a remount without MS_BIND
+// sets the mount's flags to exactly those given, so leaving one out would
+// silently drop, say, nosuid (mount(2), "Remounting an existing mount").
+// statvfs reports them as ST_* bits, which are not all the MS_* bits:
+// ST_RELATIME is 4096, which is MS_BIND, and MS_REMOUNT|MS_BIND changes only
+// the mount's flags, leaving a read-only superblock read-only. So each is
+// translated by name.
+struct FlagPair {
+    unsigned long statvfs_flag;
+    unsigned long mount_flag;
+};
+constexpr FlagPair kept_flags[] = {
+    { ST_NOSUID, MS_NOSUID },
+    { ST_NODEV, MS_NODEV },
+    { ST_NOEXEC, MS_NOEXEC },
+    { ST_SYNCHRONOUS, MS_SYNCHRONOUS },
+    { ST_MANDLOCK, MS_MANDLOCK },
+    { ST_NOATIME, MS_NOATIME },
+    { ST_NODIRATIME, MS_NODIRATIME },
+    { ST_RELATIME, MS_RELATIME },
+};
+
+unsigned long mount_flags_from_statvfs(unsigned long f_flag)
+{
+    unsigned long flags = 0;
+    for (const auto& pair : kept_flags) {
+        if (f_flag & pair.statvfs_flag)
+            flags |= pair.mount_flag;
+    }
+    return flags;
+}
 
 Error mount_error(const std::string& what, int error)
 {
-    return Error::io(what + ": " + std::strerror(error), error);
+    return Error::io(what, error);
 }
 
 }
@@ -29,7 +55,7 @@ Result<MountState> mount_state(const std::string& path)
     struct statvfs info;
     if (::statvfs(path.c_str(), &info) < 0)
         return mount_error("statvfs " + path, errno);
-    return MountState { (info.f_flag & ST_RDONLY) != 0, info.f_flag & kept_flags };
+    return MountState { (info.f_flag & ST_RDONLY) != 0, mount_flags_from_statvfs(info.f_flag) };
 }
 
 Result<WritableGuard> WritableGuard::make_writable(const std::string& path)

@@ -10,10 +10,9 @@
 
 namespace mb::fs {
 
-// Mount flags as statvfs(3) reports them (ST_* equal MS_* on Linux).
 struct MountState {
     bool read_only { false };
-    unsigned long flags { 0 }; // the per-mount flags to keep across a remount
+    unsigned long flags { 0 }; // MS_* per-mount flags to keep across a remount
 };
 
 Result<MountState> mount_state(const std::string& path);

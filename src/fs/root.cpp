@@ -68,7 +68,7 @@ std::vector<std::string> split_components(std::string_view path)
 
 Error errno_error(const std::string& what, int error)
 {
-    return Error::io(what + ": " + std::strerror(error), error);
+    return Error::io(what, error);
 }
 
 Result<std::string> read_link(int dirfd, const std::string& name)

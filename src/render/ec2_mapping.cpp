@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <limits>
 #include <set>
+#include <tuple>
 
 namespace mb::render {
 
@@ -86,7 +87,7 @@ std::vector<IpPrefix> secondary_addresses(const NicMetadata& nic)
         addresses.push_back(Ipv6Prefix(nic.ipv6_addresses[i].address(), 128));
     // cloud-init sorts the CIDR strings; sorting the same way keeps the
     // Address= lines netplan generates in the same order as cloud-init's.
-    std::stable_sort(addresses.begin(), addresses.end(), [](const IpPrefix& a, const IpPrefix& b) { return to_string(a) < to_string(b); });
+    std::sort(addresses.begin(), addresses.end(), [](const IpPrefix& a, const IpPrefix& b) { return to_string(a) < to_string(b); });
     addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
     return addresses;
 }
@@ -124,7 +125,7 @@ Result<NetworkConfig> map_ec2_network(const InstanceMetadata& metadata, const st
         return fallback;
     }
 
-    std::stable_sort(matched.begin(), matched.end(), nic_order_less);
+    std::sort(matched.begin(), matched.end(), nic_order_less);
     bool several = matched.size() > 1;
 
     for (size_t index = 0; index < matched.size(); ++index) {
