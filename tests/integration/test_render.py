@@ -158,3 +158,14 @@ def test_cloud_init_reference_eni_lists_the_same_interfaces():
         theirs = _ifquery(reference, "--list").split()
         ours = _ifquery(os.path.join(GOLDEN, name + ".ifupdown"), "--list").split()
         assert sorted(theirs) == sorted(ours), "%s: cloud-init %s, metaboot %s" % (name, theirs, ours)
+
+
+def test_metadata_json_golden_is_valid_json():
+    import json
+    with open(os.path.join(GOLDEN, "metadata.json"), "rb") as f:
+        raw = f.read()
+    document = json.loads(raw.decode("utf-8"))  # strict: invalid UTF-8 would raise
+    assert document["provider"] == "ec2"
+    assert document["user_data_present"] is True
+    assert [entry["path"] for entry in document["raw"]] == ["meta-data/instance-id", "meta-data/tags/instance/Name"]
+    assert b"secret" not in raw

@@ -4,6 +4,7 @@
 // tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown}; run the unit
 // binary with METABOOT_UPDATE_GOLDEN=1 to rewrite them, then review the diff.
 #include "render/ifupdown.h"
+#include "render/metadata_json.h"
 #include "render/netplan.h"
 #include "render/network_config.h"
 
@@ -405,4 +406,33 @@ TEST_CASE("render: output is deterministic")
     REQUIRE(first.ok());
     REQUIRE(second.ok());
     CHECK(*first == *second);
+}
+
+TEST_CASE("render golden: metadata.json keeps secrets out and is valid UTF-8")
+{
+    auto metadata = ec2_two_nics();
+    metadata.instance_id = "i-0123456789abcdef0";
+    metadata.local_hostname = "ip-172-31-20-10.ec2.internal";
+    metadata.hostname = "host\"with\\quotes\nand\x01" "control";
+    metadata.instance_type = "m5.large";
+    metadata.region = "us-east-1";
+    metadata.availability_zone = "us-east-1a";
+    metadata.primary_mac = mac("0e:b1:00:00:00:01");
+    metadata.public_keys = { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBogus user@host" };
+    metadata.user_data = std::string("#cloud-config\npassword: secret\n");
+    metadata.nics[0].ipv4_routes.push_back(Ipv4Route { v4("10.0.0.0/8"), a4("172.31.32.1"), 10 });
+    metadata.raw = {
+        { "meta-data/instance-id", "i-0123456789abcdef0" },
+        { "meta-data/tags/instance/Name", "caf\xc3\xa9 \xff\xfe bad \xed\xa0\x80 surrogate" },
+        { "user-data", "#cloud-config\npassword: secret\n" },
+        { "meta-data/iam/security-credentials/role", "{\"SecretAccessKey\": \"x\"}" },
+    };
+    auto json = metadata_to_json(metadata);
+    CHECK(json.find("secret") == std::string::npos);
+    CHECK(json.find("SecretAccessKey") == std::string::npos);
+    check_golden("metadata", ".json", json);
+
+    CHECK(json_string("a\xc3") == "\"a\xef\xbf\xbd\"");
+    CHECK(json_string("\xf4\x90\x80\x80") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+    CHECK(json_string("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");
 }
