@@ -333,11 +333,15 @@ TEST_CASE("render: hostile values are rejected, never rendered")
 {
     std::vector<SystemNic> good { { mac("06:5a:10:00:00:01"), "ens5" } };
     auto hostile_system = [](std::string name) { return std::vector<SystemNic> { { mac("06:5a:10:00:00:01"), name } }; };
-    for (const char* name : { "", "eth0\nkey: x", "eth0\"", "eth0 x", "-e", "lo", "sixteen-chars-xx", "a/b", "..", "eth0:1", "eth0#" }) {
+    // Each refusal's message, kept as a golden file: what the operator reads
+    // in the kernel log, and proof nothing hostile is echoed back raw.
+    std::string refusals;
+    for (const char* name : { "", "eth0\nkey: x", "eth0\"", "eth0 x", "-e", "lo", "sixteen-chars-xx", "a/b", "..", "eth0:1", "eth0#", "\xff\xfe" }) {
         INFO("name ", name);
         auto result = map_network(ec2_single_nic(), hostile_system(name), {});
         REQUIRE(result.is_error());
         CHECK(result.error().kind() == ErrorKind::Invalid);
+        refusals += result.error().message() + "\n";
     }
     std::vector<SystemNic> duplicate_mac { { mac("06:5a:10:00:00:01"), "ens5" }, { mac("06:5a:10:00:00:01"), "ens6" } };
     CHECK(map_network(ec2_single_nic(), duplicate_mac, {}).is_error());
@@ -382,6 +386,9 @@ TEST_CASE("render: hostile values are rejected, never rendered")
     auto same_name = base;
     same_name.interfaces.push_back(base.interfaces[0]);
     expect_refused(same_name);
+    for (const auto& config : { mixed, bad_set_name, same_name })
+        refusals += render_netplan(config).error().message() + "\n";
+    check_golden("hostile", ".errors", refusals);
 }
 
 TEST_CASE("render: DNS name validation")
