@@ -443,3 +443,35 @@ TEST_CASE("render golden: metadata.json keeps secrets out and is valid UTF-8")
     CHECK(json_string("\xf4\x90\x80\x80") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
     CHECK(json_string("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");
 }
+
+TEST_CASE("render: EC2-like metadata without device numbers gets metrics but no policy routing")
+{
+    // AliYun serves EC2-style metadata without device-number; cloud-init then
+    // cannot tell the primary NIC and skips source routing. Order is by MAC.
+    auto metadata = ec2_two_nics();
+    for (auto& nic : metadata.nics) {
+        nic.device_number.reset();
+        nic.network_card.reset();
+    }
+    auto config = map_network(metadata, ec2_two_nics_system(), {});
+    REQUIRE(config.ok());
+    REQUIRE(config->interfaces.size() == 2);
+    CHECK(config->interfaces[0].name == "ens6"); // 06:... sorts before 0e:...
+    CHECK(config->interfaces[1].dhcp4_overrides.route_metric == 200u);
+    CHECK(config->interfaces[1].routing_policy.empty());
+    CHECK(config->interfaces[1].routes.empty());
+}
+
+TEST_CASE("render: OpenStack without network data falls back to the leased NIC")
+{
+    auto metadata = openstack_static_slaac();
+    metadata.has_network_data = false;
+    std::vector<SystemNic> system { { mac("fa:16:3e:00:00:0a"), "eth0" } };
+    MappingOptions options;
+    options.leased_mac = mac("fa:16:3e:00:00:0a");
+    auto config = map_network(metadata, system, options);
+    REQUIRE(config.ok());
+    REQUIRE(config->interfaces.size() == 1);
+    CHECK(config->interfaces[0].dhcp4);
+    CHECK(config->interfaces[0].addresses.empty());
+}
