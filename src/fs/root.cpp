@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <deque>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -159,13 +157,15 @@ Result<Fd> Root::open_directory(std::string_view relative_dir, Create create, mo
     // m_fd. ".." pops, so a symlink's ".." can never reach above the root.
     std::vector<Fd> stack;
     auto current = [&]() { return stack.empty() ? m_fd.get() : stack.back().get(); };
-    auto pending_vector = split_components(relative_dir);
-    std::deque<std::string> pending(pending_vector.begin(), pending_vector.end());
+    // Components still to walk, the next one last (a stack, so a symlink's
+    // target is pushed in front of what remains).
+    auto pending = split_components(relative_dir);
+    std::reverse(pending.begin(), pending.end());
     int links = 0;
 
     while (!pending.empty()) {
-        std::string name = std::move(pending.front());
-        pending.pop_front();
+        std::string name = std::move(pending.back());
+        pending.pop_back();
         if (name == ".")
             continue;
         if (name == "..") {
@@ -200,7 +200,7 @@ Result<Fd> Root::open_directory(std::string_view relative_dir, Create create, mo
         if (!target.empty() && target.front() == '/')
             stack.clear(); // absolute: from the top of the tree, not the host's /
         auto target_components = split_components(target);
-        pending.insert(pending.begin(), target_components.begin(), target_components.end());
+        pending.insert(pending.end(), target_components.rbegin(), target_components.rend());
     }
     if (stack.empty()) {
         int fd = ::fcntl(m_fd.get(), F_DUPFD_CLOEXEC, 0);

@@ -1,10 +1,18 @@
 // OpenStack network_data.json (as the model holds it) -> NetworkConfig,
 // following cloud-init's convert_net_json (cloudinit/sources/helpers/
 // openstack.py): each link matched by MAC; ipv4_dhcp -> dhcp4, ipv6_dhcp
-// (dhcpv6-stateful) -> dhcp6, ipv6_slaac -> accept-ra alone, static networks
-// -> addresses, a gateway -> a default route, plus the network's routes and
-// the DNS services.
+// (dhcpv6-stateful) -> dhcp6, static networks -> addresses, a gateway -> a
+// default route, plus the network's routes, the MTU and the DNS services.
 // https://docs.openstack.org/nova/latest/user/metadata.html#openstack-format-metadata
+//
+// Deliberate differences from cloud-init, checked structurally against its
+// rendering in tests/integration/test_render.py:
+// - SLAAC (ipv6_slaac) is accept-ra alone. cloud-init renders dhcp6: true,
+//   which makes networkd start a DHCPv6 client whatever the router
+//   advertisements say; with accept-ra the RA's M/O flags decide.
+// - DNS: every interface gets its link's servers, then the instance-wide
+//   ones. cloud-init gives the instance-wide servers only to interfaces
+//   without their own (and, for ifupdown, to lo).
 #include "render/mapping_helpers.h"
 #include "render/network_config.h"
 
@@ -51,6 +59,10 @@ Interface map_link(const NicMetadata& nic, const SystemNic& system, const Instan
     if (nic.ipv6_slaac)
         interface.accept_ra = true; // SLAAC: addresses from router advertisements
     if (!nic.ipv6_dhcp && !nic.ipv6_slaac) {
+        // Static IPv6: router advertisements off, as cloud-init renders it,
+        // so an RA cannot add a second default route beside the gateway's.
+        if (!nic.ipv6_addresses.empty())
+            interface.accept_ra = false;
         for (const auto& address : nic.ipv6_addresses)
             interface.addresses.push_back(address);
         if (nic.ipv6_gateway)

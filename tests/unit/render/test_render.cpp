@@ -4,6 +4,7 @@
 // tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown}; run the unit
 // binary with METABOOT_UPDATE_GOLDEN=1 to rewrite them, then review the diff.
 #include "render/ifupdown.h"
+#include "render/metadata_json.h"
 #include "render/netplan.h"
 #include "render/network_config.h"
 
@@ -332,11 +333,15 @@ TEST_CASE("render: hostile values are rejected, never rendered")
 {
     std::vector<SystemNic> good { { mac("06:5a:10:00:00:01"), "ens5" } };
     auto hostile_system = [](std::string name) { return std::vector<SystemNic> { { mac("06:5a:10:00:00:01"), name } }; };
-    for (const char* name : { "", "eth0\nkey: x", "eth0\"", "eth0 x", "-e", "lo", "sixteen-chars-xx", "a/b", "..", "eth0:1", "eth0#" }) {
+    // Each refusal's message, kept as a golden file: what the operator reads
+    // in the kernel log, and proof nothing hostile is echoed back raw.
+    std::string refusals;
+    for (const char* name : { "", "eth0\nkey: x", "eth0\"", "eth0 x", "-e", "lo", "sixteen-chars-xx", "a/b", "..", "eth0:1", "eth0#", "\xff\xfe" }) {
         INFO("name ", name);
         auto result = map_network(ec2_single_nic(), hostile_system(name), {});
         REQUIRE(result.is_error());
         CHECK(result.error().kind() == ErrorKind::Invalid);
+        refusals += result.error().message() + "\n";
     }
     std::vector<SystemNic> duplicate_mac { { mac("06:5a:10:00:00:01"), "ens5" }, { mac("06:5a:10:00:00:01"), "ens6" } };
     CHECK(map_network(ec2_single_nic(), duplicate_mac, {}).is_error());
@@ -381,6 +386,9 @@ TEST_CASE("render: hostile values are rejected, never rendered")
     auto same_name = base;
     same_name.interfaces.push_back(base.interfaces[0]);
     expect_refused(same_name);
+    for (const auto& config : { mixed, bad_set_name, same_name })
+        refusals += render_netplan(config).error().message() + "\n";
+    check_golden("hostile", ".errors", refusals);
 }
 
 TEST_CASE("render: DNS name validation")
@@ -405,4 +413,65 @@ TEST_CASE("render: output is deterministic")
     REQUIRE(first.ok());
     REQUIRE(second.ok());
     CHECK(*first == *second);
+}
+
+TEST_CASE("render golden: metadata.json keeps secrets out and is valid UTF-8")
+{
+    auto metadata = ec2_two_nics();
+    metadata.instance_id = "i-0123456789abcdef0";
+    metadata.local_hostname = "ip-172-31-20-10.ec2.internal";
+    metadata.hostname = "host\"with\\quotes\nand\x01" "control";
+    metadata.instance_type = "m5.large";
+    metadata.region = "us-east-1";
+    metadata.availability_zone = "us-east-1a";
+    metadata.primary_mac = mac("0e:b1:00:00:00:01");
+    metadata.public_keys = { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBogus user@host" };
+    metadata.user_data = std::string("#cloud-config\npassword: secret\n");
+    metadata.nics[0].ipv4_routes.push_back(Ipv4Route { v4("10.0.0.0/8"), a4("172.31.32.1"), 10 });
+    metadata.raw = {
+        { "meta-data/instance-id", "i-0123456789abcdef0" },
+        { "meta-data/tags/instance/Name", "caf\xc3\xa9 \xff\xfe bad \xed\xa0\x80 surrogate" },
+        { "user-data", "#cloud-config\npassword: secret\n" },
+        { "meta-data/iam/security-credentials/role", "{\"SecretAccessKey\": \"x\"}" },
+    };
+    auto json = metadata_to_json(metadata);
+    CHECK(json.find("secret") == std::string::npos);
+    CHECK(json.find("SecretAccessKey") == std::string::npos);
+    check_golden("metadata", ".json", json);
+
+    CHECK(json_string("a\xc3") == "\"a\xef\xbf\xbd\"");
+    CHECK(json_string("\xf4\x90\x80\x80") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+    CHECK(json_string("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");
+}
+
+TEST_CASE("render: EC2-like metadata without device numbers gets metrics but no policy routing")
+{
+    // AliYun serves EC2-style metadata without device-number; cloud-init then
+    // cannot tell the primary NIC and skips source routing. Order is by MAC.
+    auto metadata = ec2_two_nics();
+    for (auto& nic : metadata.nics) {
+        nic.device_number.reset();
+        nic.network_card.reset();
+    }
+    auto config = map_network(metadata, ec2_two_nics_system(), {});
+    REQUIRE(config.ok());
+    REQUIRE(config->interfaces.size() == 2);
+    CHECK(config->interfaces[0].name == "ens6"); // 06:... sorts before 0e:...
+    CHECK(config->interfaces[1].dhcp4_overrides.route_metric == 200u);
+    CHECK(config->interfaces[1].routing_policy.empty());
+    CHECK(config->interfaces[1].routes.empty());
+}
+
+TEST_CASE("render: OpenStack without network data falls back to the leased NIC")
+{
+    auto metadata = openstack_static_slaac();
+    metadata.has_network_data = false;
+    std::vector<SystemNic> system { { mac("fa:16:3e:00:00:0a"), "eth0" } };
+    MappingOptions options;
+    options.leased_mac = mac("fa:16:3e:00:00:0a");
+    auto config = map_network(metadata, system, options);
+    REQUIRE(config.ok());
+    REQUIRE(config->interfaces.size() == 1);
+    CHECK(config->interfaces[0].dhcp4);
+    CHECK(config->interfaces[0].addresses.empty());
 }
