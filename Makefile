@@ -76,6 +76,9 @@ $(DEPS)/stamps/smoke: scripts/bootstrap-toolchain.sh scripts/toolchain.pins
 # context, so none of picojson's throwing paths is compiled in. No exception
 # tables, no unwinder in the binary.
 EXCEPTIONS = -fno-exceptions -fno-asynchronous-unwind-tables
+# doctest without exceptions: a failed REQUIRE ends the test binary, which the
+# runner counts as a failure.
+$(BUILD)/obj/tests/%.o: EXCEPTIONS = -fno-exceptions -DDOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS
 
 $(BUILD)/obj/%.o: %.cpp Makefile | $(TOOLCHAIN_DEP)
 	@mkdir -p $(dir $@)
