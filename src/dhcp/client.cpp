@@ -1,6 +1,7 @@
 #include "dhcp/client.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace mb::dhcp {
