@@ -1,8 +1,8 @@
-// The picojson island: the only file compiled against picojson, which reports
-// errors by throwing. Every entry point catches everything and returns a
-// Result; callers get a JsonValue tree that owns plain standard types.
+// The picojson island: the only file that includes picojson. Callers get a
+// Result and a JsonValue tree that owns plain standard types.
 #include "metadata/json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <picojson.h>
 
@@ -85,6 +85,18 @@ const JsonValue* JsonValue::find(std::string_view key) const
     return nullptr;
 }
 
+void JsonValue::set_member(const std::string& key, JsonValue value)
+{
+    auto at = std::lower_bound(m_keys.begin(), m_keys.end(), key);
+    auto index = at - m_keys.begin();
+    if (at != m_keys.end() && *at == key) {
+        m_items[size_t(index)] = std::move(value);
+        return;
+    }
+    m_keys.insert(at, key);
+    m_items.insert(m_items.begin() + index, std::move(value));
+}
+
 std::optional<std::string_view> JsonValue::string_member(std::string_view key) const
 {
     auto const* member = find(key);
@@ -122,30 +134,100 @@ bool nesting_within(std::string_view text, size_t limit)
     return true;
 }
 
-JsonValue convert(const picojson::value& value)
-{
-    if (value.is<picojson::null>())
-        return JsonValue::make_null();
-    if (value.is<bool>())
-        return JsonValue::make_bool(value.get<bool>());
-    if (value.is<double>())
-        return JsonValue::make_number(value.get<double>());
-    if (value.is<std::string>())
-        return JsonValue::make_string(value.get<std::string>());
-    if (value.is<picojson::array>()) {
-        std::vector<JsonValue> items;
-        for (auto const& item : value.get<picojson::array>())
-            items.push_back(convert(item));
-        return JsonValue::make_array(std::move(items));
+// Drives picojson's parser straight into our own tree. picojson::value is
+// never built, so none of picojson's throwing paths (value(double) on an
+// infinite number, type-mismatch asserts) is ever compiled in: the binary
+// carries no exception runtime at all, and the link would fail if a throw
+// crept back in. Numbers that overflow a double are a parse error here.
+class TreeContext {
+public:
+    TreeContext(JsonValue* out, size_t depth, bool* overflow)
+        : m_out(out)
+        , m_depth(depth)
+        , m_overflow(overflow)
+    {
     }
-    std::vector<std::string> keys;
-    std::vector<JsonValue> values;
-    for (auto const& [key, member] : value.get<picojson::object>()) {
-        keys.push_back(key);
-        values.push_back(convert(member));
+
+    bool set_null()
+    {
+        *m_out = JsonValue::make_null();
+        return true;
     }
-    return JsonValue::make_object(std::move(keys), std::move(values));
-}
+    bool set_bool(bool b)
+    {
+        *m_out = JsonValue::make_bool(b);
+        return true;
+    }
+    bool set_number(double f)
+    {
+        if (!std::isfinite(f)) {
+            *m_overflow = true;
+            return false;
+        }
+        *m_out = JsonValue::make_number(f);
+        return true;
+    }
+    template<typename Iter>
+    bool parse_string(picojson::input<Iter>& in)
+    {
+        std::string text;
+        if (!picojson::_parse_string(text, in))
+            return false;
+        *m_out = JsonValue::make_string(std::move(text));
+        return true;
+    }
+    bool parse_array_start()
+    {
+        if (m_depth == 0)
+            return false;
+        --m_depth;
+        *m_out = JsonValue::make_array({});
+        return true;
+    }
+    template<typename Iter>
+    bool parse_array_item(picojson::input<Iter>& in, size_t)
+    {
+        JsonValue item = JsonValue::make_null();
+        TreeContext child(&item, m_depth, m_overflow);
+        if (!picojson::_parse(child, in))
+            return false;
+        m_out->append_item(std::move(item));
+        return true;
+    }
+    bool parse_array_stop(size_t)
+    {
+        ++m_depth;
+        return true;
+    }
+    bool parse_object_start()
+    {
+        if (m_depth == 0)
+            return false;
+        --m_depth;
+        *m_out = JsonValue::make_object({}, {});
+        return true;
+    }
+    template<typename Iter>
+    bool parse_object_item(picojson::input<Iter>& in, const std::string& key)
+    {
+        JsonValue member = JsonValue::make_null();
+        TreeContext child(&member, m_depth, m_overflow);
+        if (!picojson::_parse(child, in))
+            return false;
+        m_out->set_member(key, std::move(member));
+        return true;
+    }
+    bool parse_object_stop()
+    {
+        ++m_depth;
+        return true;
+    }
+
+private:
+    JsonValue* m_out;
+    size_t m_depth;
+    bool* m_overflow;
+};
 
 }
 
@@ -153,27 +235,25 @@ Result<JsonValue> parse_json(std::string_view text)
 {
     if (!nesting_within(text, max_json_depth))
         return Error::invalid("JSON nested deeper than " + std::to_string(max_json_depth) + " levels");
-    try {
-        picojson::value root;
-        std::string error;
-        auto end = picojson::parse(root, text.begin(), text.end(), &error);
-        if (!error.empty()) {
-            // picojson's message quotes the input after "near:", which is
-            // the service's text: keep it to one printable line.
-            for (auto& c : error)
-                if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-                    c = '?';
-            return Error::invalid("malformed JSON: " + error);
-        }
-        for (; end != text.end(); ++end)
-            if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')
-                return Error::invalid("malformed JSON: trailing data after the document");
-        return convert(root);
-    } catch (const std::exception& e) {
-        return Error::invalid(std::string("malformed JSON: ") + e.what());
-    } catch (...) {
-        return Error::invalid("malformed JSON");
+    JsonValue root = JsonValue::make_null();
+    bool overflow = false;
+    TreeContext context(&root, max_json_depth, &overflow);
+    std::string error;
+    auto end = picojson::_parse(context, text.begin(), text.end(), &error);
+    if (overflow)
+        return Error::invalid("malformed JSON: a number out of range");
+    if (!error.empty()) {
+        // picojson's message quotes the input after "near:", which is the
+        // service's text: keep it to one printable line.
+        for (auto& c : error)
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+                c = '?';
+        return Error::invalid("malformed JSON: " + error);
     }
+    for (; end != text.end(); ++end)
+        if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')
+            return Error::invalid("malformed JSON: trailing data after the document");
+    return root;
 }
 
 }

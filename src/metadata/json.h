@@ -46,6 +46,11 @@ public:
     const std::vector<std::string>& keys() const { return m_keys; }
     // The member called `key`, or nullptr when absent or not an object.
     const JsonValue* find(std::string_view key) const;
+    // Building (the parser's side). Object keys stay sorted, and a
+    // duplicate key keeps the last value, as picojson's own std::map does.
+    void append_item(JsonValue item) { m_items.push_back(std::move(item)); }
+    void set_member(const std::string& key, JsonValue value);
+
     // Shorthand for find(key)->as_string().
     std::optional<std::string_view> string_member(std::string_view key) const;
 
