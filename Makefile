@@ -44,9 +44,10 @@ else
     TOOLCHAIN_DEP :=
   endif
   SYS_CPPFLAGS := -isystem $(DEPS)/sysroot/usr/include/libnl3
-  # -Oz and no exception tables measured 18% smaller than -Os with them.
-  # (g++ reads -Oz as -Os from GCC 12 on.)
-  OPT := -Oz -ffunction-sections -fdata-sections
+  # Measured on this route: -Oz and no exception tables 18% smaller than -Os
+  # with them; LTO a further 2%, and no RTTI (nothing uses typeid or
+  # dynamic_cast) 2% more.
+  OPT := -Oz -flto -fno-rtti -ffunction-sections -fdata-sections
   LINK_STATIC := -static -Wl,--gc-sections $(LLD_FLAGS)
 endif
 
