@@ -411,6 +411,9 @@ Result<std::string> Ec2Provider::get(const std::string& path)
                 return Error::refused("GET " + path + ": 401 Unauthorized and no IMDSv2 token available");
             continue;
         }
+        // AWS answers 403 to every request once the endpoint is turned off.
+        if (response->status == 403)
+            return Error::refused("GET " + path + ": 403 Forbidden (instance metadata service disabled?)");
         return status_error("GET " + path, *response);
     }
 }
