@@ -119,7 +119,9 @@ size: $(BUILD)/metaboot
 fuzz:
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-bench: $(BUILD)/metaboot
+bench:
+	bash scripts/install-test-packages.sh
+	$(MAKE) $(BUILD)/metaboot
 	python3 bench/run.py --binary $(BUILD)/metaboot
 
 install: $(BUILD)/metaboot
