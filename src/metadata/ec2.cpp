@@ -500,12 +500,7 @@ Result<std::vector<std::string>> Ec2Provider::public_keys()
 
 Result<std::optional<std::string>> Ec2Provider::user_data()
 {
-    auto body = get("/" + m_version + "/user-data");
-    if (body.ok())
-        return std::optional<std::string>(body.release_value());
-    if (body.error().kind() == ErrorKind::NotFound)
-        return std::optional<std::string>();
-    return body.release_error();
+    return optional_body(get("/" + m_version + "/user-data"));
 }
 
 }
