@@ -1,0 +1,29 @@
+#!/bin/bash
+# dracut module for metaboot: takes a DHCP lease, fetches the instance
+# metadata and writes the real root's network configuration, just before
+# switch_root. metaboot speaks DHCP over its own raw socket and tears its
+# lease down before it exits, so the module pulls in no network module.
+
+# called by dracut
+check() {
+    # 0: include by default; 1: leave out. Without the binary there is
+    # nothing to run, and an image that asked for us explicitly (-a metaboot)
+    # fails loudly in install() instead.
+    require_binaries /usr/sbin/metaboot || return 1
+    return 0
+}
+
+# called by dracut
+depends() {
+    return 0
+}
+
+# called by dracut
+install() {
+    inst_binary /usr/sbin/metaboot
+    # pre-pivot: $NEWROOT is mounted (read-only by default) and not yet
+    # switched to. 60 runs after 98usrmount's hook (50) has mounted a
+    # separate /usr, so the root is complete when we write into it.
+    # shellcheck disable=SC2154 # dracut sets $moddir to this folder
+    inst_hook pre-pivot 60 "$moddir/metaboot-pre-pivot.sh"
+}
