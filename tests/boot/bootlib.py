@@ -1,0 +1,626 @@
+"""Boot harness: real Debian kernel, real dracut and initramfs-tools, QEMU under TCG.
+
+Nothing here installs a package or changes the host:
+- the kernel, dracut, initramfs-tools and their missing dependencies are
+  `apt-get download`ed and unpacked with `dpkg -x` into a cache outside the
+  clone (${XDG_CACHE_HOME:-~/.cache}/metaboot/boot), reused by later runs;
+- dracut and mkinitramfs run with those trees (and our files, laid out as
+  `make install DESTDIR=` would) over /usr by a read-only overlay inside
+  `unshare -m`, so only that private mount namespace sees them;
+- the guest's network is a tap device inside a test namespace (tests/lib/netns.py),
+  with dnsmasq and the metadata emulator on the namespace's side of it.
+
+Debian 12 kernel facts this relies on: virtio_pci, virtio_blk, virtio_net and
+ext4 are modules (so both images carry them); the 8250 serial console and
+AF_PACKET are built in.
+"""
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+import netns  # noqa: E402
+
+CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "metaboot", "boot")
+
+# What dracut 059 and initramfs-tools 0.142 need beyond a Debian 12 base
+# system: the tools themselves, klibc (initramfs-tools' run-init, ipconfig),
+# udev (both images start udevd), kpartx (dracut-core depends on it).
+TOOL_PACKAGES = ("dracut", "dracut-core", "initramfs-tools", "initramfs-tools-core",
+                 "klibc-utils", "libklibc", "udev", "kpartx")
+# The test root's only program: a static busybox needs no libraries in the root.
+ROOTFS_PACKAGES = ("busybox-static",)
+HOST_COMMANDS = ("qemu-system-x86_64", "dpkg", "apt-get", "apt-cache", "depmod", "cpio",
+                 "mke2fs", "debugfs", "e2fsck", "unshare", "ip", "busybox")
+
+# Modules the guest needs from the initramfs on QEMU's `pc` machine.
+GUEST_DRIVERS = ("virtio_pci", "virtio_blk", "virtio_net", "ext4")
+
+GUEST_MAC = "52:54:00:12:34:56"
+TAP_SERVER = "198.18.0.1"
+TAP_GUEST = "198.18.0.10"
+TAP_SUBNET = "198.18.0.0/24"
+USERNET_GUEST = "169.254.0.15"   # QEMU's user network hands out .15 of `net=`
+USERNET_SUBNET = "169.254.0.0/16"
+IMDS = "169.254.169.254"
+
+# Markers the test root's init prints; see ROOT_INIT.
+MARK = "mbtest:"
+
+BOOT_TIMEOUT = float(os.environ.get("METABOOT_BOOT_TIMEOUT", "240"))
+
+
+def log(message):
+    print("boot: " + message, flush=True)
+
+
+def run(args, **kw):
+    return netns.run([str(a) for a in args], **kw)
+
+
+def require_host():
+    netns.require_root()
+    missing = [c for c in HOST_COMMANDS if not shutil.which(c)]
+    if missing:
+        raise netns.Skip("missing host commands: " + " ".join(missing))
+    if not os.path.exists("/dev/net/tun"):
+        raise netns.Skip("no /dev/net/tun for the guest's tap device")
+
+
+class CacheLock:
+    """One preparer at a time per cache; concurrent runs wait, then reuse."""
+
+    def __enter__(self):
+        os.makedirs(CACHE, exist_ok=True)
+        self.fd = os.open(os.path.join(CACHE, ".lock"), os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+        return False
+
+
+# --- packages -------------------------------------------------------------
+
+def kernel_package():
+    """The one linux-image-*-amd64 that linux-image-amd64 depends on today.
+
+    A glob over the archive matches dozens of kernels; the metapackage names
+    exactly one.
+    """
+    out = run(["apt-cache", "depends", "linux-image-amd64"]).stdout
+    names = re.findall(r"^\s*Depends:\s*(linux-image-\S+-amd64)\s*$", out, re.M)
+    if len(names) != 1:
+        raise netns.Skip("apt-cache depends linux-image-amd64 gave %r (run apt-get update?)" % names)
+    return names[0]
+
+
+def candidate(package):
+    out = run(["apt-cache", "policy", package]).stdout
+    match = re.search(r"Candidate:\s*(\S+)", out)
+    if not match or match.group(1) == "(none)":
+        raise netns.Skip("no candidate for %s in the apt lists (run apt-get update?)" % package)
+    return match.group(1)
+
+
+def download(packages, dest):
+    """apt-get download, exact versions, into dest; returns {package: deb path}."""
+    os.makedirs(dest, exist_ok=True)
+    wanted = {p: candidate(p) for p in packages}
+    found = {}
+    missing = []
+    for package, version in wanted.items():
+        deb = os.path.join(dest, "%s_%s.deb" % (package, version.replace(":", "%3a")))
+        if os.path.exists(deb):
+            found[package] = deb
+        else:
+            missing.append("%s=%s" % (package, version))
+    if missing:
+        with tempfile.TemporaryDirectory(dir=dest) as tmp:
+            # apt drops privileges to _apt for downloads when it can write there.
+            os.chmod(tmp, 0o777)
+            run(["apt-get", "download", "-q"] + missing, cwd=tmp)
+            for name in os.listdir(tmp):
+                package = name.split("_", 1)[0]
+                if package in wanted:
+                    target = os.path.join(dest, "%s_%s.deb" % (package, wanted[package].replace(":", "%3a")))
+                    os.replace(os.path.join(tmp, name), target)
+                    found[package] = target
+    absent = set(packages) - set(found)
+    if absent:
+        raise RuntimeError("apt-get download did not produce " + " ".join(sorted(absent)))
+    return found, wanted
+
+
+def merge_usr(root):
+    """Debian 12 debs still ship /bin, /sbin and /lib: fold them into usr/ as
+    the host's merged /usr does, so the tree can lie over /usr alone."""
+    for top in ("bin", "sbin", "lib", "lib64"):
+        src = os.path.join(root, top)
+        if os.path.islink(src) or not os.path.isdir(src):
+            continue
+        dst = os.path.join(root, "usr", top)
+        os.makedirs(dst, exist_ok=True)
+        run(["cp", "-a", "--", src + "/.", dst + "/"])
+        shutil.rmtree(src)
+
+
+class Kernel:
+    def __init__(self, root, release, package, version):
+        self.root = root
+        self.release = release
+        self.package = package
+        self.version = version
+        self.boot = os.path.join(root, "boot")
+        self.vmlinuz = os.path.join(self.boot, "vmlinuz-" + release)
+        self.usr = os.path.join(root, "usr")
+
+
+def prepare_kernel():
+    package = kernel_package()
+    version = candidate(package)
+    release = package[len("linux-image-"):]
+    root = os.path.join(CACHE, "kernel", "%s_%s" % (package, version))
+    stamp = os.path.join(root, ".ready")
+    with CacheLock():
+        if not os.path.exists(stamp):
+            started = time.monotonic()
+            shutil.rmtree(root, ignore_errors=True)
+            tmp = root + ".tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            os.makedirs(tmp)
+            debs, _ = download([package], os.path.join(CACHE, "debs"))
+            run(["dpkg", "-x", debs[package], tmp])
+            merge_usr(tmp)
+            run(["depmod", "-b", os.path.join(tmp, "usr"), release])
+            # The .deb is 70 MB and fully unpacked now.
+            os.unlink(debs[package])
+            os.rename(tmp, root)
+            open(stamp, "w").close()
+            log("kernel %s %s downloaded and unpacked in %.1f s" % (package, version, time.monotonic() - started))
+    return Kernel(root, release, package, version)
+
+
+class Tools:
+    def __init__(self, root, versions):
+        self.root = root
+        self.usr = os.path.join(root, "usr")
+        self.etc = os.path.join(root, "etc")
+        self.versions = versions
+        self.key = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()[:12]
+
+
+def prepare_tree(name, packages):
+    """Unpacks packages into one cached tree named after their exact versions."""
+    versions = {p: candidate(p) for p in packages}
+    key = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()[:12]
+    root = os.path.join(CACHE, "%s-%s" % (name, key))
+    stamp = os.path.join(root, ".ready")
+    with CacheLock():
+        if not os.path.exists(stamp):
+            started = time.monotonic()
+            shutil.rmtree(root, ignore_errors=True)
+            tmp = root + ".tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            os.makedirs(tmp)
+            debs, _ = download(packages, os.path.join(CACHE, "debs"))
+            for package in packages:
+                run(["dpkg", "-x", debs[package], tmp])
+            merge_usr(tmp)
+            os.rename(tmp, root)
+            open(stamp, "w").close()
+            log("%s (%s) unpacked in %.1f s" % (name, ", ".join("%s %s" % kv for kv in sorted(versions.items())),
+                                                time.monotonic() - started))
+    return Tools(root, versions)
+
+
+def prepare_tools():
+    tools = prepare_tree("tools", TOOL_PACKAGES)
+    for package, prefix in (("dracut-core", "059"), ("initramfs-tools-core", "0.142")):
+        if not tools.versions[package].startswith(prefix):
+            log("note: %s is %s, the tests were written against %s" % (package, tools.versions[package], prefix))
+    return tools
+
+
+def prepare_busybox():
+    tree = prepare_tree("rootfs", ROOTFS_PACKAGES)
+    return os.path.join(tree.usr, "bin", "busybox")
+
+
+# --- our files, as `make install` lays them out ---------------------------
+
+# Mirrors the Makefile's install target (the man page aside: an initramfs has no use for it).
+INSTALL_MAP = (
+    ("dracut-module/95metaboot/module-setup.sh", "lib/dracut/modules.d/95metaboot/module-setup.sh"),
+    ("dracut-module/95metaboot/metaboot-pre-pivot.sh", "lib/dracut/modules.d/95metaboot/metaboot-pre-pivot.sh"),
+    ("initramfs-hooks/hooks/metaboot", "share/initramfs-tools/hooks/metaboot"),
+    ("initramfs-hooks/scripts/init-bottom/metaboot", "share/initramfs-tools/scripts/init-bottom/metaboot"),
+)
+
+
+def stage_install(binary, repo_root, destdir):
+    """Lays out what `make install DESTDIR=destdir PREFIX=/usr` installs."""
+    shutil.rmtree(destdir, ignore_errors=True)
+    pairs = [(binary, "sbin/metaboot")] + [(os.path.join(repo_root, s), d) for s, d in INSTALL_MAP]
+    for src, dst in pairs:
+        target = os.path.join(destdir, "usr", dst)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(src, target)
+        os.chmod(target, 0o755)
+
+
+def inputs_digest(binary, repo_root):
+    h = hashlib.sha256()
+    for path in [binary] + [os.path.join(repo_root, s) for s, _ in INSTALL_MAP]:
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+# --- initramfs images -----------------------------------------------------
+
+def run_over_host(layers, argv, **kw):
+    """Runs argv in a private mount namespace where each {target: [trees]}
+    lies over the host's target (/usr, /etc, /boot) as a read-only overlay.
+
+    The overlays have no upper layer: the tools read their own files and the
+    host's, and write nowhere in those folders; no other process sees them.
+    """
+    script = ""
+    args = []
+    for target, lowers in layers.items():
+        args.append(":".join(list(lowers) + [target]))
+        script += 'mount -t overlay metaboot-boot -o ro,lowerdir="$%d" %s && ' % (len(args), target)
+    script += 'shift %d && exec "$@"' % len(args)
+    return run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
+               + args + list(argv), **kw)
+
+
+def layers(kernel, tools, stage):
+    # stage (our files) first: the upper lowerdir wins.
+    return {"/usr": [stage, tools.usr, kernel.usr], "/etc": [tools.etc], "/boot": [kernel.boot]}
+
+
+DRACUT_MODULES = "base rootfs-block kernel-modules udev-rules metaboot"
+
+
+def build_dracut(out, kernel, tools, stage, workdir):
+    confdir = os.path.join(workdir, "dracut.conf.d")
+    os.makedirs(confdir, exist_ok=True)
+    # --conf/--confdir keep the host's /etc/dracut.conf* out of it. The
+    # module list is explicit: --no-hostonly alone would take every module
+    # dracut can find (systemd among them, since the host has it).
+    argv = ["dracut", "--force", "--quiet", "--no-hostonly", "--no-hostonly-cmdline",
+            "--no-early-microcode", "--conf", "/dev/null", "--confdir", confdir,
+            "--modules", DRACUT_MODULES, "--drivers", " ".join(GUEST_DRIVERS),
+            "--tmpdir", workdir, "--kver", kernel.release, out]
+    return run_over_host(layers(kernel, tools, stage), argv, env=dict(os.environ, TMPDIR=workdir))
+
+
+def build_initramfs_tools(out, kernel, tools, stage, workdir):
+    confdir = os.path.join(workdir, "initramfs-tools")
+    shutil.rmtree(confdir, ignore_errors=True)
+    shutil.copytree(os.path.join(tools.etc, "initramfs-tools"), confdir, symlinks=True)
+    conf = os.path.join(confdir, "initramfs.conf")
+    with open(conf) as f:
+        text = f.read()
+    # MODULES=most would carry every storage driver of the kernel; the guest
+    # needs the few listed in `modules`, which init loads early.
+    text = re.sub(r"^MODULES=.*$", "MODULES=list", text, flags=re.M)
+    with open(conf, "w") as f:
+        f.write(text)
+    with open(os.path.join(confdir, "modules"), "a") as f:
+        f.write("\n".join(GUEST_DRIVERS) + "\n")
+    argv = ["mkinitramfs", "-d", confdir, "-o", out, kernel.release]
+    return run_over_host(layers(kernel, tools, stage), argv, env=dict(os.environ, TMPDIR=workdir))
+
+
+BUILDERS = {"dracut": build_dracut, "initramfs-tools": build_initramfs_tools}
+
+
+def initramfs(kind, ctx, kernel, tools, workdir):
+    """Builds (or reuses from the cache) the image of `kind` holding ctx's binary.
+
+    Keyed by the binary, our integration files, the tools and the kernel, so
+    an unchanged tree boots the image the last run built.
+    """
+    binary, repo_root = ctx["binary"], ctx["root"]
+    key = "%s-%s-%s-%s" % (kind, kernel.release, tools.key, inputs_digest(binary, repo_root))
+    images = os.path.join(CACHE, "initrd")
+    out = os.path.join(images, key + ".img")
+    if os.path.exists(out):
+        log("%s image reused from the cache (%s)" % (kind, os.path.basename(out)))
+        return out, 0.0
+    os.makedirs(images, exist_ok=True)
+    stage = os.path.join(workdir, "destdir-" + kind)
+    stage_install(binary, repo_root, stage)
+    tmp = out + ".tmp%d" % os.getpid()
+    started = time.monotonic()
+    BUILDERS[kind](tmp, kernel, tools, os.path.join(stage, "usr"), os.path.join(workdir, kind))
+    elapsed = time.monotonic() - started
+    contents = run(["sh", "-c", listing_command(tmp)]).stdout
+    if "usr/sbin/metaboot" not in contents:
+        raise AssertionError("%s image has no usr/sbin/metaboot:\n%s" % (kind, contents[-3000:]))
+    os.replace(tmp, out)
+    # Old images of this kind only cost space.
+    for name in os.listdir(images):
+        if name.startswith(kind + "-") and name != os.path.basename(out):
+            os.unlink(os.path.join(images, name))
+    log("%s image built in %.1f s, %d KiB" % (kind, elapsed, os.path.getsize(out) // 1024))
+    return out, elapsed
+
+
+def listing_command(image):
+    # Both tools write one compressed cpio archive here (no early microcode).
+    return "(zstd -dc %s 2>/dev/null || gzip -dc %s 2>/dev/null || cat %s) | cpio -it --quiet" % (image, image, image)
+
+
+# --- the real root --------------------------------------------------------
+
+ROOT_INIT = r"""#!/bin/busybox sh
+# /sbin/init of the boot test's root: reports what metaboot left behind at
+# switch_root, on the serial console, then powers off.
+export PATH=/bin
+mount -t proc proc /proc 2>/dev/null
+mount -t sysfs sysfs /sys 2>/dev/null
+echo "mbtest: uptime $(cut -d' ' -f1 /proc/uptime)"
+echo "mbtest: root-options $(awk '$2 == "/" { o = $4 } END { print o }' /proc/mounts)"
+echo "mbtest: ip-begin"
+ip -o link show
+ip -o -4 addr show
+echo "mbtest: ip-end"
+echo "mbtest: state $(ls /run/metaboot 2>/dev/null | tr '\n' ' ')"
+echo "mbtest: done"
+poweroff -f
+"""
+
+INTERFACES = "# the boot test's ifupdown configuration\nauto lo\niface lo inet loopback\n"
+
+NETPLAN_STUB = "#!/bin/sh\n# stands in for netplan: metaboot only looks for it\nexit 0\n"
+
+
+def make_rootfs(path, busybox, workdir):
+    tree = os.path.join(workdir, "rootfs")
+    shutil.rmtree(tree, ignore_errors=True)
+    for d in ("bin", "dev", "proc", "sys", "run", "tmp", "root", "sbin", "usr/sbin",
+              "etc/netplan", "etc/network/interfaces.d"):
+        os.makedirs(os.path.join(tree, d))
+    shutil.copyfile(busybox, os.path.join(tree, "bin", "busybox"))
+    os.chmod(os.path.join(tree, "bin", "busybox"), 0o755)
+    for applet in ("sh", "mount", "cut", "awk", "ip", "ls", "tr", "poweroff", "cat"):
+        os.symlink("busybox", os.path.join(tree, "bin", applet))
+    files = {"sbin/init": (ROOT_INIT, 0o755), "usr/sbin/netplan": (NETPLAN_STUB, 0o755),
+             "etc/network/interfaces": (INTERFACES, 0o644),
+             "etc/os-release": ('PRETTY_NAME="metaboot boot test root"\nID=debian\n', 0o644)}
+    for rel, (text, mode) in files.items():
+        with open(os.path.join(tree, rel), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(tree, rel), mode)
+    if os.path.exists(path):
+        os.unlink(path)
+    run(["mke2fs", "-q", "-F", "-t", "ext4", "-L", "mbroot", "-d", tree, path, "32M"])
+
+
+def read_image_file(image, path):
+    """The file's bytes from the ext4 image, or None when it is not there."""
+    stat = run(["debugfs", "-R", "stat /" + path, image], check=False)
+    if "File not found" in stat.stderr or stat.returncode != 0 or "Inode:" not in stat.stdout:
+        return None
+    proc = subprocess.run(["debugfs", "-R", "cat /" + path, image], capture_output=True)
+    return proc.stdout
+
+
+def fsck(image):
+    return run(["e2fsck", "-fn", image], check=False)
+
+
+# --- networks -------------------------------------------------------------
+
+def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet):
+    """The project's emulator when the tree has it, else the test-only stub."""
+    emulator = os.path.join(repo_root, "tests", "tools", "imds_emulator.py")
+    if os.path.exists(emulator) and os.environ.get("METABOOT_BOOT_IMDS") != "stub":
+        return [sys.executable, emulator, "--address", address, "--port", str(port),
+                "--scenario", "ec2", "--tokens", "required", "--mac", mac, "--ipv4", ipv4]
+    stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "imds_stub.py")
+    return [sys.executable, stub, "--address", address, "--port", str(port),
+            "--mac", mac, "--ipv4", ipv4, "--subnet", subnet]
+
+
+class TapNetwork:
+    """A test namespace holding the guest's tap device, dnsmasq and the
+    metadata service, like a cloud's host side. QEMU runs in it too, so the
+    tap never exists in the host's namespace."""
+
+    def __init__(self, ctx, workdir, metadata=True):
+        self.topo = netns.Topology(nics=0)
+        try:
+            self.ns = self.topo.server
+            self.ns.run(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
+            self.ns.run(["ip", "addr", "add", TAP_SERVER + "/24", "dev", "tap0"])
+            self.ns.run(["ip", "addr", "add", IMDS + "/32", "dev", "tap0"])
+            self.ns.run(["ip", "link", "set", "tap0", "up"])
+            self.dnsmasq_log = os.path.join(workdir, "dnsmasq.log")
+            self.ns.popen([
+                "/usr/sbin/dnsmasq", "--no-daemon", "--no-ping", "--conf-file=/dev/null",
+                "--port=0", "--interface=tap0", "--bind-interfaces", "--dhcp-authoritative",
+                "--pid-file=" + os.path.join(workdir, "dnsmasq.pid"),
+                "--dhcp-leasefile=" + os.path.join(workdir, "dnsmasq.leases"),
+                "--dhcp-range=198.18.0.50,198.18.0.150,255.255.255.0,10m",
+                "--dhcp-host=%s,%s" % (GUEST_MAC, TAP_GUEST),
+                "--dhcp-option=option:router," + TAP_SERVER,
+                # RFC 3442: a host route to the metadata service plus the default.
+                "--dhcp-option=option:classless-static-route,%s/32,%s,0.0.0.0/0,%s" % (IMDS, TAP_SERVER, TAP_SERVER),
+                "--dhcp-option=option:mtu,9001",
+                "--log-dhcp", "--log-facility=" + self.dnsmasq_log,
+            ])
+            if metadata:
+                self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
+                self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, GUEST_MAC, TAP_GUEST, TAP_SUBNET),
+                              stdout=self.imds_log, stderr=subprocess.STDOUT)
+                netns.wait_port(self.ns, IMDS, 80)
+        except BaseException:
+            self.close()
+            raise
+
+    def qemu_args(self):
+        return ["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + GUEST_MAC]
+
+    def close(self):
+        self.topo.close()
+        if getattr(self, "imds_log", None):
+            self.imds_log.close()
+
+
+class UserNetwork:
+    """QEMU's own user-mode network, a second, different DHCP server. Its
+    guest-facing net must be 169.254.0.0/16 for the metadata address to be
+    on-link; guestfwd hands each connection to 169.254.169.254:80 to a
+    busybox nc that reaches the metadata service on the namespace's loopback."""
+
+    PORT = 8169
+
+    def __init__(self, ctx, workdir):
+        self.topo = netns.Topology(nics=0)
+        try:
+            self.ns = self.topo.server
+            self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
+            self.ns.popen(metadata_server_argv(ctx["root"], "127.0.0.1", self.PORT, GUEST_MAC,
+                                               USERNET_GUEST, USERNET_SUBNET),
+                          stdout=self.imds_log, stderr=subprocess.STDOUT)
+            netns.wait_port(self.ns, "127.0.0.1", self.PORT)
+        except BaseException:
+            self.close()
+            raise
+
+    def qemu_args(self):
+        return ["-netdev", "user,id=n0,net=%s,guestfwd=tcp:%s:80-cmd:busybox nc 127.0.0.1 %d"
+                % (USERNET_SUBNET, IMDS, self.PORT),
+                "-device", "virtio-net-pci,netdev=n0,mac=" + GUEST_MAC]
+
+    def close(self):
+        self.topo.close()
+        self.imds_log.close()
+
+
+# --- booting --------------------------------------------------------------
+
+# What EC2 Nitro instances report over DMI (/sys/class/dmi/id), so platform
+# detection sees a cloud without rd.metaboot.provider.
+EC2_SMBIOS = ("-smbios", "type=0,vendor=Amazon EC2,version=1.0",
+              "-smbios", "type=1,manufacturer=Amazon EC2,product=t3.micro,serial=ec2b0075-0000-0000-0000-000000000000,"
+                         "uuid=ec2b0075-0000-0000-0000-000000000000",
+              "-smbios", "type=3,manufacturer=Amazon EC2,asset=i-0b007500000000000")
+
+
+class Boot:
+    def __init__(self, console, seconds, returncode):
+        self.console = console
+        self.seconds = seconds
+        self.returncode = returncode
+        self.lines = [l.rstrip("\r") for l in console.split("\n")]
+
+    def marks(self, name):
+        prefix = "%s %s" % (MARK, name)
+        return [l[len(prefix):].strip() for l in self.lines if l.startswith(prefix)]
+
+    def mark(self, name):
+        found = self.marks(name)
+        return found[0] if found else None
+
+    @property
+    def uptime(self):
+        """Seconds from kernel start to the real root's init, by the guest's clock."""
+        value = self.mark("uptime")
+        return float(value) if value else None
+
+    def metaboot_lines(self):
+        return [l for l in self.lines if re.search(r"(^|\] |: )metaboot: ", l)]
+
+    def summary(self):
+        lines = [l for l in self.metaboot_lines() if re.search(r"\d+ ?ms\b", l)]
+        return lines[-1] if lines else None
+
+    def hook_warning(self):
+        return [l for l in self.lines if "metaboot exited with status" in l]
+
+    def ip_section(self):
+        try:
+            start = self.lines.index("%s ip-begin" % MARK)
+            end = self.lines.index("%s ip-end" % MARK)
+        except ValueError:
+            return None
+        return self.lines[start + 1:end]
+
+    def nic_ipv4(self):
+        """IPv4 addresses on anything but lo at switch_root."""
+        section = self.ip_section() or []
+        return [l for l in section if " inet " in l and not re.match(r"^\d+:\s+lo\s", l)]
+
+    def tail(self, n=60):
+        return "\n".join(self.lines[-n:])
+
+
+def boot(kernel, initrd, rootimg, cmdline, network, workdir, smbios=(), name="guest"):
+    console = os.path.join(workdir, name + ".console")
+    if os.path.exists(console):
+        os.unlink(console)
+    argv = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-m", "512", "-smp", "1",
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-serial", "file:" + console,
+            "-kernel", kernel.vmlinuz, "-initrd", initrd, "-append", cmdline,
+            "-drive", "file=%s,if=virtio,format=raw" % rootimg] + network.qemu_args() + list(smbios)
+    qemu_log = open(os.path.join(workdir, name + ".qemu.log"), "w")
+    started = time.monotonic()
+    try:
+        proc = network.ns.popen(argv, stdout=qemu_log, stderr=subprocess.STDOUT)
+        try:
+            rc = proc.wait(BOOT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            network.topo.stop(proc)
+            rc = None
+    finally:
+        qemu_log.close()
+    seconds = time.monotonic() - started
+    with open(console, errors="replace") as f:
+        text = f.read()
+    with open(os.path.join(workdir, name + ".qemu.log")) as f:
+        qemu_text = f.read().strip()
+    if rc is None:
+        raise AssertionError("%s did not power off within %.0f s; console tail:\n%s"
+                             % (name, BOOT_TIMEOUT, Boot(text, seconds, rc).tail()))
+    if rc != 0:
+        raise AssertionError("qemu exited %s: %s\n%s" % (rc, qemu_text, Boot(text, seconds, rc).tail()))
+    return Boot(text, seconds, rc)
+
+
+def cmdline(kind, extra=()):
+    # panic=-1 with -no-reboot turns a kernel panic into QEMU exiting; dracut
+    # would otherwise wait in an emergency shell forever.
+    args = ["console=ttyS0", "root=/dev/vda", "ro", "panic=-1", "printk.time=1"]
+    if kind == "dracut":
+        args += ["rd.shell=0", "rd.emergency=poweroff"]
+    return " ".join(args + list(extra))
+
+
+class Workdir:
+    """A scratch folder for one test; kept when METABOOT_KEEP_BOOT=1."""
+
+    def __enter__(self):
+        self.path = tempfile.mkdtemp(prefix="metaboot-boot-")
+        return self.path
+
+    def __exit__(self, exc_type, *exc):
+        if os.environ.get("METABOOT_KEEP_BOOT") == "1" or exc_type is not None and os.environ.get("METABOOT_KEEP_FAILED") == "1":
+            log("kept " + self.path)
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+        return False
