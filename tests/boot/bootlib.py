@@ -46,7 +46,9 @@ GUEST_MAC = "52:54:00:12:34:56"
 TAP_SERVER = "198.18.0.1"
 TAP_GUEST = "198.18.0.10"
 TAP_SUBNET = "198.18.0.0/24"
-USERNET_GUEST = "169.254.0.15"   # QEMU's user network hands out .15 of `net=`
+# QEMU's user network with a /16 puts its gateway at .2.2 and starts its
+# DHCP pool at .2.15 (measured with QEMU 7.2).
+USERNET_GUEST = "169.254.2.15"
 USERNET_SUBNET = "169.254.0.0/16"
 IMDS = "169.254.169.254"
 
@@ -102,12 +104,20 @@ def kernel_package():
     return names[0]
 
 
+_candidates = {}
+
+
 def candidate(package):
-    out = run(["apt-cache", "policy", package]).stdout
-    match = re.search(r"Candidate:\s*(\S+)", out)
-    if not match or match.group(1) == "(none)":
+    """The version `apt-get download` would fetch, from apt's lists."""
+    if package not in _candidates:
+        wanted = set(TOOL_PACKAGES + ROOTFS_PACKAGES) | {package}
+        out = run(["apt-cache", "policy"] + sorted(wanted)).stdout
+        for name, version in re.findall(r"^(\S+):\n\s+Installed:.*\n\s+Candidate:\s*(\S+)", out, re.M):
+            _candidates[name] = version
+    version = _candidates.get(package)
+    if not version or version == "(none)":
         raise netns.Skip("no candidate for %s in the apt lists (run apt-get update?)" % package)
-    return match.group(1)
+    return version
 
 
 def download(packages, dest):
@@ -372,13 +382,50 @@ mount -t proc proc /proc 2>/dev/null
 mount -t sysfs sysfs /sys 2>/dev/null
 echo "mbtest: uptime $(cut -d' ' -f1 /proc/uptime)"
 echo "mbtest: root-options $(awk '$2 == "/" { o = $4 } END { print o }' /proc/mounts)"
+echo "mbtest: dmi $(cat /sys/class/dmi/id/sys_vendor)|$(cat /sys/class/dmi/id/product_name)"
 echo "mbtest: ip-begin"
 ip -o link show
 ip -o -4 addr show
 echo "mbtest: ip-end"
 echo "mbtest: state $(ls /run/metaboot 2>/dev/null | tr '\n' ' ')"
+if grep -qw mbtest.probe /proc/cmdline; then
+    /bin/mbtest-probe
+fi
 echo "mbtest: done"
 poweroff -f
+"""
+
+# With mbtest.probe on the kernel command line, the root's init checks the
+# harness's own network side from the guest, without metaboot: a lease with
+# options 121 and 26 (busybox udhcpc), then an IMDSv2 token and one key over
+# raw HTTP (busybox wget cannot PUT). The address is removed afterwards.
+ROOT_PROBE = r"""#!/bin/busybox sh
+export PATH=/bin
+nic=
+for dev in /sys/class/net/*; do
+    [ "$(cat $dev/address)" = "%(mac)s" ] && nic=${dev##*/}
+done
+ip link set "$nic" up
+udhcpc -i "$nic" -f -q -n -t 8 -T 2 -O staticroutes -O mtu -s /bin/mbtest-dhcp-script
+token=$(printf 'PUT /latest/api/token HTTP/1.0\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\n\r\n' \
+    | nc %(imds)s 80 | sed -n '$p')
+echo "mbtest: probe-token-length ${#token}"
+id=$(printf 'GET /latest/meta-data/instance-id HTTP/1.0\r\nX-aws-ec2-metadata-token: %%s\r\n\r\n' "$token" \
+    | nc %(imds)s 80 | sed -n '$p')
+echo "mbtest: probe-instance-id $id"
+ip addr flush dev "$nic"
+"""
+
+ROOT_DHCP_SCRIPT = r"""#!/bin/busybox sh
+export PATH=/bin
+[ "$1" = bound ] || exit 0
+echo "mbtest: probe-lease ip=$ip mask=$mask router=$router mtu=$mtu staticroutes=$staticroutes"
+ip addr add "$ip/$mask" dev "$interface"
+set -- $staticroutes
+while [ $# -ge 2 ]; do
+    ip route add "$1" via "$2" dev "$interface"
+    shift 2
+done
 """
 
 INTERFACES = "# the boot test's ifupdown configuration\nauto lo\niface lo inet loopback\n"
@@ -394,9 +441,13 @@ def make_rootfs(path, busybox, workdir):
         os.makedirs(os.path.join(tree, d))
     shutil.copyfile(busybox, os.path.join(tree, "bin", "busybox"))
     os.chmod(os.path.join(tree, "bin", "busybox"), 0o755)
-    for applet in ("sh", "mount", "cut", "awk", "ip", "ls", "tr", "poweroff", "cat"):
+    for applet in ("sh", "mount", "cut", "awk", "ip", "ls", "tr", "poweroff", "cat", "grep",
+                   "udhcpc", "nc", "sed", "printf"):
         os.symlink("busybox", os.path.join(tree, "bin", applet))
-    files = {"sbin/init": (ROOT_INIT, 0o755), "usr/sbin/netplan": (NETPLAN_STUB, 0o755),
+    files = {"sbin/init": (ROOT_INIT, 0o755),
+             "bin/mbtest-probe": (ROOT_PROBE % {"mac": GUEST_MAC, "imds": IMDS}, 0o755),
+             "bin/mbtest-dhcp-script": (ROOT_DHCP_SCRIPT, 0o755),
+             "usr/sbin/netplan": (NETPLAN_STUB, 0o755),
              "etc/network/interfaces": (INTERFACES, 0o644),
              "etc/os-release": ('PRETTY_NAME="metaboot boot test root"\nID=debian\n', 0o644)}
     for rel, (text, mode) in files.items():

@@ -139,6 +139,46 @@ def boot_not_cloud(ctx, kind):
         assert not result.hook_warning(), "metaboot failed on a non-cloud machine: %s" % result.hook_warning()
 
 
+def probe(ctx, kind, network_kind, smbios=()):
+    """The harness checks itself from inside the guest, without metaboot."""
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = (bootlib.TapNetwork if network_kind == "tap" else bootlib.UserNetwork)(ctx, workdir)
+        try:
+            # rd.metaboot=0: metaboot stays out of the way of the probe.
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, ["rd.metaboot=0", "mbtest.probe"]),
+                                  network, workdir, smbios=smbios, name=kind + "-probe")
+        finally:
+            network.close()
+        report(kind, network_kind + " probe", result)
+        check_reached_init(result)
+        return result
+
+
+def test_harness_tap_network_from_guest(ctx):
+    result = probe(ctx, "initramfs-tools", "tap", smbios=bootlib.EC2_SMBIOS)
+    lease = result.mark("probe-lease") or ""
+    assert "ip=%s " % bootlib.TAP_GUEST in lease, "no lease from dnsmasq: %r\n%s" % (lease, result.tail())
+    assert "mtu=9001" in lease, lease
+    assert "169.254.169.254/32 %s" % bootlib.TAP_SERVER in lease, "no option 121 route: " + lease
+    assert int(result.mark("probe-token-length") or 0) > 0, result.tail()
+    assert result.mark("probe-instance-id").startswith("i-"), result.tail()
+    # QEMU's -smbios override is what the guest's DMI shows.
+    assert result.mark("dmi") == "Amazon EC2|t3.micro", result.mark("dmi")
+
+
+def test_harness_user_network_from_guest(ctx):
+    result = probe(ctx, "dracut", "user")
+    lease = result.mark("probe-lease") or ""
+    assert "ip=%s " % bootlib.USERNET_GUEST in lease, "no lease from QEMU's DHCP: %r\n%s" % (lease, result.tail())
+    assert int(result.mark("probe-token-length") or 0) > 0, result.tail()
+    assert result.mark("probe-instance-id").startswith("i-"), result.tail()
+    assert "QEMU" in (result.mark("dmi") or ""), result.mark("dmi")
+
+
 def test_dracut_ec2_forced_provider(ctx):
     boot_cloud(ctx, "dracut", "tap", extra_cmdline=["rd.metaboot.provider=ec2"])
 
