@@ -299,9 +299,12 @@ def layers(kernel, tools, stage):
 
 
 DRACUT_MODULES = "base rootfs-block kernel-modules udev-rules metaboot"
+# The same image with systemd as the initramfs's init: the pre-pivot hook is
+# then sourced by dracut-pre-pivot.service instead of /init.
+DRACUT_SYSTEMD_MODULES = "systemd systemd-initrd dracut-systemd " + DRACUT_MODULES
 
 
-def build_dracut(out, kernel, tools, stage, workdir):
+def build_dracut(out, kernel, tools, stage, workdir, modules=DRACUT_MODULES):
     confdir = os.path.join(workdir, "dracut.conf.d")
     os.makedirs(confdir, exist_ok=True)
     # --conf/--confdir keep the host's /etc/dracut.conf* out of it. The
@@ -309,7 +312,7 @@ def build_dracut(out, kernel, tools, stage, workdir):
     # dracut can find (systemd among them, since the host has it).
     argv = ["dracut", "--force", "--quiet", "--no-hostonly", "--no-hostonly-cmdline",
             "--no-early-microcode", "--conf", "/dev/null", "--confdir", confdir,
-            "--modules", DRACUT_MODULES, "--drivers", " ".join(GUEST_DRIVERS),
+            "--modules", modules, "--drivers", " ".join(GUEST_DRIVERS),
             "--tmpdir", workdir, "--kver", kernel.release, out]
     return run_over_host(layers(kernel, tools, stage), argv, env=dict(os.environ, TMPDIR=workdir))
 
@@ -332,7 +335,12 @@ def build_initramfs_tools(out, kernel, tools, stage, workdir):
     return run_over_host(layers(kernel, tools, stage), argv, env=dict(os.environ, TMPDIR=workdir))
 
 
-BUILDERS = {"dracut": build_dracut, "initramfs-tools": build_initramfs_tools}
+def build_dracut_systemd(out, kernel, tools, stage, workdir):
+    return build_dracut(out, kernel, tools, stage, workdir, modules=DRACUT_SYSTEMD_MODULES)
+
+
+BUILDERS = {"dracut": build_dracut, "dracut-systemd": build_dracut_systemd,
+            "initramfs-tools": build_initramfs_tools}
 
 
 def initramfs(kind, ctx, kernel, tools, workdir):
@@ -657,7 +665,7 @@ def cmdline(kind, extra=()):
     # panic=-1 with -no-reboot turns a kernel panic into QEMU exiting; dracut
     # would otherwise wait in an emergency shell forever.
     args = ["console=ttyS0", "root=/dev/vda", "ro", "panic=-1", "printk.time=1"]
-    if kind == "dracut":
+    if kind.startswith("dracut"):
         args += ["rd.shell=0", "rd.emergency=poweroff"]
     return " ".join(args + list(extra))
 

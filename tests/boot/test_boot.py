@@ -188,6 +188,11 @@ def test_initramfs_tools_ec2_dmi(ctx):
     boot_cloud(ctx, "initramfs-tools", "tap", smbios=bootlib.EC2_SMBIOS)
 
 
+def test_dracut_systemd_ec2_dmi(ctx):
+    # systemd as the initramfs's init: the hook runs from dracut-pre-pivot.service.
+    boot_cloud(ctx, "dracut-systemd", "tap", smbios=bootlib.EC2_SMBIOS)
+
+
 def test_dracut_not_cloud(ctx):
     boot_not_cloud(ctx, "dracut")
 
