@@ -44,7 +44,9 @@ else
     TOOLCHAIN_DEP :=
   endif
   SYS_CPPFLAGS := -isystem $(DEPS)/sysroot/usr/include/libnl3
-  OPT := -Os -ffunction-sections -fdata-sections
+  # -Oz and no exception tables measured 18% smaller than -Os with them.
+  # (g++ reads -Oz as -Os from GCC 12 on.)
+  OPT := -Oz -ffunction-sections -fdata-sections
   LINK_STATIC := -static -Wl,--gc-sections $(LLD_FLAGS)
 endif
 
@@ -56,11 +58,11 @@ LIBS := -lnl-route-3 -lnl-3 -lpthread
 
 LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
-MAIN_SRC := $(wildcard src/main.cpp src/cli/*.cpp)
+MAIN_SRC := src/main.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test unit integration boot fuzz bench size install demo clean check-static
+.PHONY: all deps test test-packages unit integration boot fuzz bench size install demo clean check-static
 
 all: $(BUILD)/metaboot
 
@@ -69,9 +71,14 @@ deps: $(DEPS)/stamps/smoke
 $(DEPS)/stamps/smoke: scripts/bootstrap-toolchain.sh scripts/toolchain.pins
 	bash scripts/bootstrap-toolchain.sh $(DEPS)
 
-$(BUILD)/obj/%.o: %.cpp | $(TOOLCHAIN_DEP)
+# Our code never throws (errors are values), so it is built without exception
+# tables; only the picojson island throws, and it catches at its own edge.
+$(BUILD)/obj/src/%.o: EXCEPTIONS = -fno-exceptions -fno-asynchronous-unwind-tables
+$(BUILD)/obj/src/metadata/json.o: EXCEPTIONS = -fexceptions
+
+$(BUILD)/obj/%.o: %.cpp Makefile | $(TOOLCHAIN_DEP)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(EXCEPTIONS) -c $< -o $@
 
 $(BUILD)/metaboot.unstripped: $(LIB_OBJ) $(MAIN_SRC:%.cpp=$(BUILD)/obj/%.o)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
@@ -89,7 +96,10 @@ $(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test: $(BUILD)/metaboot $(BUILD)/unit-tests
+# Sets up everything from nothing (packages, toolchain), then runs every suite.
+test:
+	bash scripts/install-test-packages.sh
+	$(MAKE) $(BUILD)/metaboot $(BUILD)/unit-tests
 	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE)
 
 check-static: $(BUILD)/metaboot

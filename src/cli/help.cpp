@@ -1,0 +1,69 @@
+#include "cli/commands.h"
+
+#include <netlink/version.h>
+
+namespace mb::cli {
+
+int version_command()
+{
+    std::printf("metaboot %s\n", METABOOT_VERSION);
+#if defined(__clang__)
+    std::printf("built with clang %s", __clang_version__);
+#elif defined(__GNUC__)
+    std::printf("built with gcc %s", __VERSION__);
+#endif
+#if defined(_LIBCPP_VERSION)
+    std::printf(", libc++ %d", _LIBCPP_VERSION);
+#elif defined(__GLIBCXX__)
+    std::printf(", libstdc++ %d", __GLIBCXX__);
+#endif
+#if defined(__GLIBC__)
+    std::printf(", glibc %d.%d", __GLIBC__, __GLIBC_MINOR__);
+#else
+    std::printf(", musl");
+#endif
+    std::printf(", libnl %s\n", LIBNL_STRING);
+    return 0;
+}
+
+int help_command(FILE* out, int exit_code)
+{
+    std::fputs(
+        "usage: metaboot [--interface NAME]... [--root DIR] [--state-dir DIR] [--metadata-url URL]\n"
+        "                [--provider auto|ec2|openstack] [--timeout SECONDS] [--output netplan,ifupdown|none]\n"
+        "                [--runtime] [--no-policy-routing] [--keep-lease] [--release] [--json] [--verbose]\n"
+        "       metaboot lease --interface NAME [--timeout S] [--json] [--keep-lease] [--release]\n"
+        "       metaboot metadata [--metadata-url URL] [--provider P] [--crawl full] [--json]\n"
+        "       metaboot --version | --help\n"
+        "\n"
+        "One run, in the initramfs before switch_root: take a DHCPv4 lease (on the named NIC, or on\n"
+        "every Ethernet NIC at once, first to bind wins), fetch the instance metadata, write netplan\n"
+        "and ifupdown config into the real root and the metadata into the state directory, then tear\n"
+        "the lease down, leaving links, addresses and routes as they were.\n"
+        "\n"
+        "  --interface NAME     run DHCP on NAME (repeatable); default: every Ethernet NIC\n"
+        "  --root DIR           the real root to write into (required unless --output none)\n"
+        "  --state-dir DIR      metadata.json, lease.json, timings.json, user-data (default /run/metaboot)\n"
+        "  --metadata-url URL   metadata service (default http://169.254.169.254)\n"
+        "  --provider P         auto (from DMI; a non-cloud machine exits at once), ec2, openstack\n"
+        "  --timeout SECONDS    the global deadline for the whole run (default 30)\n"
+        "  --output LIST        netplan,ifupdown or none (default: what the root has)\n"
+        "  --runtime            write the netplan file to /run/netplan/ instead of the root\n"
+        "  --no-policy-routing  no per-NIC routing tables for secondary EC2 NICs\n"
+        "  --keep-lease         leave the lease configured (no teardown)\n"
+        "  --release            send DHCPRELEASE before the teardown\n"
+        "  --json               print the whole result as JSON instead of the summary line\n"
+        "  --verbose            debug logging\n"
+        "\n"
+        "Kernel command line (flags win): rd.metaboot=0 disables the run; rd.metaboot.interface=,\n"
+        "rd.metaboot.provider=, rd.metaboot.timeout=, rd.metaboot.url=, rd.metaboot.output=;\n"
+        "rd.metaboot.network=0 writes no network config (the metadata is still written).\n"
+        "\n"
+        "Exit codes: 0 success; 1 usage; 2 no lease; 3 no metadata; 4 writing failed;\n"
+        "5 teardown failed; 6 platform not a cloud (nothing done); 128+N killed by signal N\n"
+        "(after the teardown).\n",
+        out);
+    return exit_code;
+}
+
+}

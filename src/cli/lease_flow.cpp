@@ -1,0 +1,355 @@
+#include "cli/lease_flow.h"
+
+#include "cli/log.h"
+#include "common/text.h"
+#include "net/packet_socket.h"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <random>
+
+namespace mb::cli {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+void DeferredCloser::close_later(int fd)
+{
+    if (fd < 0)
+        return;
+    m_threads.emplace_back([fd] { close(fd); });
+}
+
+void DeferredCloser::join()
+{
+    for (auto& t : m_threads)
+        if (t.joinable())
+            t.join();
+    m_threads.clear();
+}
+
+namespace {
+
+milliseconds since_epoch(Clock::time_point t)
+{
+    return duration_cast<milliseconds>(t.time_since_epoch());
+}
+
+uint32_t random_u32()
+{
+    uint32_t value = 0;
+    if (getrandom(&value, sizeof value, GRND_NONBLOCK) != sizeof value) {
+        // Early boot before the pool is ready: xid only has to differ between
+        // clients on one segment, so time and pid mixing is enough.
+        static std::minstd_rand fallback(uint32_t(Clock::now().time_since_epoch().count()) ^ uint32_t(getpid()));
+        value = uint32_t(fallback());
+    }
+    return value;
+}
+
+struct Attempt {
+    net::LinkInfo link;
+    net::PacketSocket socket;
+    std::unique_ptr<dhcp::Client> client;
+    milliseconds timer { milliseconds::max() };
+    bool failed { false };
+};
+
+}
+
+Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer)
+{
+    auto started = Clock::now();
+    std::vector<net::LinkInfo> candidates;
+    auto links = TRY(netlink.links());
+    if (options.interfaces.empty()) {
+        for (auto& link : links)
+            if (net::is_dhcp_candidate(link))
+                candidates.push_back(link);
+        if (candidates.empty())
+            return Error::not_found("no Ethernet interface to run DHCP on");
+    } else {
+        for (auto& name : options.interfaces) {
+            auto it = std::find_if(links.begin(), links.end(), [&](auto& l) { return l.name == name; });
+            if (it == links.end())
+                return Error::not_found("no interface named " + name);
+            if (!it->ethernet)
+                return Error::invalid(name + " is not an Ethernet interface");
+            candidates.push_back(*it);
+        }
+    }
+
+    std::vector<Attempt> attempts;
+    Error last_error = Error::timeout("no DHCP offer before the deadline");
+    for (auto& link : candidates) {
+        auto up = netlink.link_up(link.ifindex);
+        if (up.is_error()) {
+            log_warning(link.name + ": " + up.error().message());
+            last_error = up.release_error();
+            continue;
+        }
+        auto socket = net::PacketSocket::open(link.ifindex);
+        if (socket.is_error()) {
+            log_warning(link.name + ": " + socket.error().message());
+            last_error = socket.release_error();
+            (void)netlink.undo_link(link.ifindex);
+            continue;
+        }
+        attempts.push_back(Attempt { link, socket.release_value(), nullptr });
+    }
+    if (attempts.empty())
+        return last_error;
+
+    // Carrier: the DISCOVER would be lost on a link without one.
+    for (auto& attempt : attempts) {
+        auto carrier = netlink.wait_for_carrier(attempt.link.ifindex, options.deadline);
+        if (carrier.is_error()) {
+            log_warning(attempt.link.name + ": " + carrier.error().message());
+            attempt.failed = true;
+            last_error = carrier.release_error();
+        }
+    }
+
+    auto now = since_epoch(Clock::now());
+    dhcp::ClientConfig base;
+    base.first_retransmit = options.first_retransmit;
+    base.deadline = since_epoch(options.deadline);
+
+    auto dispatch = [&](Attempt& attempt, std::vector<dhcp::Action> actions) -> std::optional<AcquiredLease> {
+        for (auto& action : actions) {
+            if (auto* send = std::get_if<dhcp::SendPacket>(&action)) {
+                auto sent = attempt.socket.send_broadcast(send->ipv4_udp_packet);
+                if (sent.is_error())
+                    log_debug(attempt.link.name + ": " + sent.error().message());
+            } else if (auto* timer = std::get_if<dhcp::ArmTimer>(&action)) {
+                attempt.timer = timer->at;
+            } else if (auto* note = std::get_if<dhcp::Note>(&action)) {
+                log_debug(attempt.link.name + ": " + note->text);
+            } else if (auto* failed = std::get_if<dhcp::Failed>(&action)) {
+                log_debug(attempt.link.name + ": " + failed->error.message());
+                attempt.failed = true;
+                last_error = failed->error;
+            } else if (auto* bound = std::get_if<dhcp::Bound>(&action)) {
+                AcquiredLease acquired;
+                acquired.link = attempt.link;
+                acquired.lease = bound->lease;
+                acquired.xid = attempt.client->xid();
+                return acquired;
+            }
+        }
+        return std::nullopt;
+    };
+
+    std::optional<AcquiredLease> winner;
+    for (auto& attempt : attempts) {
+        if (attempt.failed)
+            continue;
+        auto config = base;
+        config.mac = attempt.link.mac;
+        attempt.client = std::make_unique<dhcp::Client>(config, random_u32);
+        winner = dispatch(attempt, attempt.client->start(now));
+        if (winner)
+            break;
+    }
+
+    std::vector<uint8_t> buffer(4096);
+    while (!winner) {
+        std::vector<pollfd> fds;
+        std::vector<Attempt*> polled;
+        milliseconds next = since_epoch(options.deadline);
+        for (auto& attempt : attempts) {
+            if (attempt.failed || !attempt.client)
+                continue;
+            fds.push_back(pollfd { attempt.socket.fd(), POLLIN, 0 });
+            polled.push_back(&attempt);
+            next = std::min(next, attempt.timer);
+        }
+        if (fds.empty())
+            break;
+        now = since_epoch(Clock::now());
+        auto wait = std::max<long long>(0, (next - now).count());
+        int ready = poll(fds.data(), fds.size(), int(std::min<long long>(wait, 60000)));
+        if (ready < 0 && errno != EINTR)
+            return Error::io("poll", errno);
+        now = since_epoch(Clock::now());
+        for (size_t i = 0; i < fds.size() && !winner; ++i) {
+            Attempt& attempt = *polled[i];
+            if (fds[i].revents & POLLIN) {
+                // Drain everything queued: a burst of replies (two servers,
+                // duplicates) must not cost one poll round each.
+                while (!winner) {
+                    auto received = attempt.socket.receive(buffer);
+                    if (received.is_error()) {
+                        log_debug(attempt.link.name + ": " + received.error().message());
+                        break;
+                    }
+                    if (!received->has_value())
+                        break;
+                    auto packet = **received;
+                    if (packet.length == 0)
+                        continue;
+                    winner = dispatch(attempt, attempt.client->on_packet(ByteSpan(buffer.data(), packet.length), packet.checksum_offloaded ? dhcp::UdpChecksum::Offloaded : dhcp::UdpChecksum::Verify, now));
+                }
+            }
+            if (!winner && !attempt.failed && now >= attempt.timer) {
+                attempt.timer = milliseconds::max();
+                winner = dispatch(attempt, attempt.client->on_timeout(now));
+            }
+        }
+        if (!winner && Clock::now() >= options.deadline)
+            break;
+    }
+
+    // Losers are reverted now; every socket is closed off the critical path.
+    for (auto& attempt : attempts) {
+        if (!winner || attempt.link.ifindex != winner->link.ifindex) {
+            auto undone = netlink.undo_link(attempt.link.ifindex);
+            if (undone.is_error())
+                log_warning(attempt.link.name + ": reverting: " + undone.error().message());
+        }
+        closer.close_later(attempt.socket.release_fd());
+    }
+    if (!winner)
+        return last_error;
+    winner->elapsed = duration_cast<milliseconds>(Clock::now() - started);
+    winner->candidates = candidates;
+    return *winner;
+}
+
+Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired)
+{
+    const auto& lease = acquired.lease;
+    int ifindex = acquired.link.ifindex;
+    if (lease.mtu)
+        TRY(netlink.set_mtu(ifindex, *lease.mtu));
+    Ipv4Prefix address = lease.address;
+    Ipv4Address broadcast = lease.broadcast.value_or(address.broadcast());
+    if (address.length() >= 31)
+        broadcast = lease.broadcast.value_or(Ipv4Address());
+    TRY(netlink.add_address(ifindex, address, broadcast));
+
+    // RFC 3442 §1: when option 121 is present, option 3 is ignored.
+    std::vector<std::pair<Ipv4Prefix, Ipv4Address>> routes;
+    if (!lease.classless_routes.empty()) {
+        for (auto& r : lease.classless_routes)
+            routes.emplace_back(r.destination, r.router);
+    } else if (!lease.routers.empty()) {
+        routes.emplace_back(Ipv4Prefix(Ipv4Address(), 0), lease.routers.front());
+    }
+    std::vector<Ipv4Address> host_routes_done;
+    for (auto& [destination, router] : routes) {
+        if (router.is_unspecified()) {
+            TRY(netlink.add_route(ifindex, destination, std::nullopt, address.address()));
+            continue;
+        }
+        // A router outside the leased subnet (a /32 lease, say) is reachable
+        // only after an on-link host route to it.
+        if (!address.contains(router)
+            && std::find(host_routes_done.begin(), host_routes_done.end(), router) == host_routes_done.end()) {
+            TRY(netlink.add_route(ifindex, Ipv4Prefix(router, 32), std::nullopt, address.address()));
+            host_routes_done.push_back(router);
+        }
+        TRY(netlink.add_route(ifindex, destination, router, address.address()));
+    }
+    return {};
+}
+
+Status send_release(const AcquiredLease& acquired)
+{
+    const auto& lease = acquired.lease;
+    if (lease.server_id.is_unspecified())
+        return Error::invalid("lease has no server identifier");
+    auto payload = dhcp::build_release(lease, acquired.link.mac, acquired.xid);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return Error::io("release socket", errno);
+    struct Closer {
+        int fd;
+        ~Closer() { close(fd); }
+    } guard { fd };
+    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, acquired.link.name.c_str(), socklen_t(acquired.link.name.size()));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in from {};
+    from.sin_family = AF_INET;
+    from.sin_port = htons(68);
+    from.sin_addr.s_addr = htonl(lease.address.address().value());
+    if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) < 0)
+        return Error::io("binding release socket", errno);
+    sockaddr_in to {};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(67);
+    to.sin_addr.s_addr = htonl(lease.server_id.value());
+    if (sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
+        return Error::io("sending DHCPRELEASE", errno);
+    return {};
+}
+
+namespace {
+
+template<typename T>
+std::string json_list(const std::vector<T>& items)
+{
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (i)
+            out += ",";
+        out += "\"" + items[i].to_string() + "\"";
+    }
+    return out + "]";
+}
+
+std::string json_strings(const std::vector<std::string>& items)
+{
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (i)
+            out += ",";
+        out += "\"" + json_escape(items[i]) + "\"";
+    }
+    return out + "]";
+}
+
+}
+
+std::string lease_to_json(const AcquiredLease& acquired)
+{
+    const auto& lease = acquired.lease;
+    std::string routes = "[";
+    for (size_t i = 0; i < lease.classless_routes.size(); ++i) {
+        auto& r = lease.classless_routes[i];
+        if (i)
+            routes += ",";
+        routes += "{\"destination\":\"" + Ipv4Prefix(r.destination.network(), r.destination.length()).to_string() + "\",\"router\":\""
+            + r.router.to_string() + "\"}";
+    }
+    routes += "]";
+    std::string out = "{";
+    out += "\"interface\":\"" + json_escape(acquired.link.name) + "\"";
+    out += ",\"mac\":\"" + acquired.link.mac.to_string() + "\"";
+    out += ",\"address\":\"" + lease.address.address().to_string() + "\"";
+    out += ",\"prefix\":" + std::to_string(lease.address.length());
+    out += ",\"routers\":" + json_list(lease.routers);
+    out += ",\"routes\":" + routes;
+    out += ",\"mtu\":" + (lease.mtu ? std::to_string(*lease.mtu) : std::string("null"));
+    out += ",\"dns\":" + json_list(lease.dns_servers);
+    out += ",\"domain\":" + (lease.domain_name ? "\"" + json_escape(*lease.domain_name) + "\"" : std::string("null"));
+    out += ",\"search\":" + json_strings(lease.search_domains);
+    out += ",\"lease_time\":" + std::to_string(lease.lease_time.count());
+    out += ",\"server\":\"" + lease.server_id.to_string() + "\"";
+    out += ",\"elapsed_ms\":" + std::to_string(acquired.elapsed.count());
+    out += "}";
+    return out;
+}
+
+}

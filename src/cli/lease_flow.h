@@ -1,0 +1,58 @@
+// Wiring of the DHCP state machine to the packet sockets and netlink: acquire a
+// lease on one NIC or race several, apply it, and hand sockets to a closer
+// thread so their RCU-delayed close stays off the critical path.
+#pragma once
+
+#include "common/result.h"
+#include "dhcp/client.h"
+#include "net/netlink.h"
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mb::cli {
+
+using Clock = std::chrono::steady_clock;
+
+struct AcquireOptions {
+    std::vector<std::string> interfaces; // empty: every candidate NIC
+    Clock::time_point deadline;
+    std::chrono::milliseconds first_retransmit { 1000 };
+};
+
+struct AcquiredLease {
+    net::LinkInfo link;
+    dhcp::Lease lease;
+    uint32_t xid { 0 };
+    std::chrono::milliseconds elapsed { 0 };
+    std::vector<net::LinkInfo> candidates; // every NIC that took part
+};
+
+// Closes descriptors on a helper thread (AF_PACKET close waits for an RCU
+// grace period). join() waits for the closes to finish.
+class DeferredCloser {
+public:
+    void close_later(int fd);
+    void join();
+    ~DeferredCloser() { join(); }
+
+private:
+    std::vector<std::thread> m_threads;
+};
+
+// Brings candidate links up (journalled), waits for carrier, races DHCP on all
+// of them; the first to bind wins and the others are reverted.
+Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer);
+
+// Address, MTU and routes from the lease (option 121 wins over option 3; an
+// on-link host route to a router outside the leased subnet first).
+Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired);
+
+// Sends DHCPRELEASE (RFC 2131 §4.4.6) for --release. Best effort.
+Status send_release(const AcquiredLease& acquired);
+
+std::string lease_to_json(const AcquiredLease& acquired);
+
+}

@@ -1,0 +1,70 @@
+#include "cli/log.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <mutex>
+#include <string>
+#include <unistd.h>
+
+namespace mb::cli {
+
+namespace {
+
+int g_kmsg = -1;
+bool g_verbose = false;
+std::mutex g_mutex;
+
+void write_all(int fd, const std::string& text)
+{
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        done += size_t(n);
+    }
+}
+
+}
+
+void log_open(bool verbose, const char* kmsg_path)
+{
+    std::lock_guard lock(g_mutex);
+    g_verbose = verbose;
+    if (g_kmsg < 0)
+        g_kmsg = open(kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+void log_force_stderr()
+{
+    std::lock_guard lock(g_mutex);
+    if (g_kmsg >= 0)
+        close(g_kmsg);
+    g_kmsg = -1;
+}
+
+void log_line(LogLevel level, std::string_view text)
+{
+    if (level == LogLevel::Debug && !g_verbose)
+        return;
+    // Control characters from a peer never reach the log as such.
+    std::string clean;
+    clean.reserve(text.size());
+    for (unsigned char c : text)
+        clean += (c < 0x20 || c == 0x7f) ? '?' : char(c);
+    std::lock_guard lock(g_mutex);
+    if (g_kmsg >= 0) {
+        // One write per record: /dev/kmsg takes "<prio>text".
+        std::string record = "<" + std::to_string(int(level)) + ">metaboot: " + clean + "\n";
+        write_all(g_kmsg, record);
+        // Errors also go to the console the hook sees.
+        if (level <= LogLevel::Warning)
+            write_all(2, "metaboot: " + clean + "\n");
+        return;
+    }
+    write_all(2, "metaboot: " + clean + "\n");
+}
+
+}

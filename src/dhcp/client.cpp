@@ -1,0 +1,369 @@
+#include "dhcp/client.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace mb::dhcp {
+
+namespace {
+
+constexpr Ipv4Address k_any {};
+constexpr Ipv4Address k_limited_broadcast { 0xffffffff };
+// RFC 2132 §9.10: the smallest maximum message size a client may announce.
+constexpr uint16_t k_min_max_message_size = 576;
+// Spread of each retransmission delay, in per mille either way (see
+// randomized()).
+constexpr int k_jitter_per_mille = 200;
+
+std::string hex32(uint32_t value)
+{
+    const char digits[] = "0123456789abcdef";
+    std::string out = "0x";
+    for (int shift = 28; shift >= 0; shift -= 4)
+        out += digits[(value >> shift) & 0xf];
+    return out;
+}
+
+std::string ignored(const Message& reply, std::string_view why)
+{
+    std::string type = reply.options.message_type ? message_type_name(*reply.options.message_type) : "reply";
+    return "ignored " + type + ": " + std::string(why);
+}
+
+}
+
+const char* state_name(State state)
+{
+    switch (state) {
+    case State::Init: return "INIT";
+    case State::Selecting: return "SELECTING";
+    case State::Requesting: return "REQUESTING";
+    case State::Bound: return "BOUND";
+    case State::Failed: return "FAILED";
+    }
+    return "?";
+}
+
+Bytes client_id_for(MacAddress mac)
+{
+    Bytes id { k_hardware_ethernet };
+    id.insert(id.end(), mac.bytes().begin(), mac.bytes().end());
+    return id;
+}
+
+Client::Client(ClientConfig config, std::function<uint32_t()> random)
+    : m_config(std::move(config))
+    , m_random(std::move(random))
+{
+}
+
+void Client::set_state(State state, Millis now, Actions& actions)
+{
+    if (state == m_state)
+        return;
+    m_transitions.push_back({ m_state, state, now });
+    actions.push_back(Note { std::string("state ") + state_name(m_state) + " -> " + state_name(state) });
+    m_state = state;
+}
+
+void Client::fail(Error error, Millis now, Actions& actions)
+{
+    set_state(State::Failed, now, actions);
+    actions.push_back(Failed { std::move(error) });
+}
+
+bool Client::check_deadline(Millis now, Actions& actions)
+{
+    if (now < m_config.deadline)
+        return false;
+    fail(Error::timeout("no DHCP lease before the deadline"), now, actions);
+    return true;
+}
+
+std::vector<Action> Client::start(Millis now)
+{
+    Actions actions;
+    if (m_started) {
+        actions.push_back(Note { "start() called twice; ignored" });
+        return actions;
+    }
+    m_started = true;
+    m_start = now;
+    if (check_deadline(now, actions))
+        return actions;
+    restart_discovery(now, actions);
+    return actions;
+}
+
+void Client::restart_discovery(Millis now, Actions& actions)
+{
+    set_state(State::Init, now, actions);
+    // A fresh xid, so that a late reply to the abandoned exchange cannot be
+    // taken for a reply to the new one (RFC 2131 §4.1: the client chooses
+    // xid, "a random number").
+    m_xid = m_random();
+    m_transmissions = 0;
+    m_offered_address = {};
+    m_server_id = {};
+    send_discover(now, actions);
+}
+
+Millis Client::randomized(Millis base)
+{
+    // RFC 2131 §4.1 randomizes each delay by +/-1 s around 4, 8, 16... s so
+    // that clients booted together by a power cut do not retransmit in
+    // lockstep. Scaled down for boot, the spread is proportional instead:
+    // +/-20% of the current delay.
+    int offset = int(m_random() % uint32_t(2 * k_jitter_per_mille + 1)) - k_jitter_per_mille;
+    return base + base * offset / 1000;
+}
+
+void Client::arm_retransmit(unsigned attempt, Millis now, Actions& actions)
+{
+    // RFC 2131 §4.1: "the delay before the first retransmission SHOULD be 4
+    // seconds ... doubled with subsequent retransmissions up to a maximum of
+    // 64 seconds". metaboot waits on a booting machine, so it starts at
+    // first_retransmit (1 s) and stops doubling at max_retransmit (16 s).
+    Millis base = m_config.first_retransmit;
+    for (unsigned k = 1; k < attempt && base < m_config.max_retransmit; ++k)
+        base *= 2;
+    base = std::min(base, m_config.max_retransmit);
+    // The deadline caps every wait, so the caller always wakes to fail in time.
+    m_timer_at = std::min(now + randomized(base), m_config.deadline);
+    actions.push_back(ArmTimer { m_timer_at });
+}
+
+Message Client::new_request(MessageType type, uint16_t secs) const
+{
+    Message message;
+    message.op = OpCode::BootRequest;
+    message.xid = m_xid;
+    message.secs = secs;
+    // RFC 2131 §4.1: a client that cannot receive unicast IP datagrams
+    // before it has an address SHOULD set BROADCAST. The packet socket could
+    // take unicast frames, but some virtual switches only deliver the reply to
+    // an unconfigured guest when it is broadcast.
+    message.flags = k_broadcast_flag;
+    message.set_client_mac(m_config.mac);
+    auto& options = message.options;
+    options.message_type = type;
+    // RFC 2132 §9.14; issue 3 asks for type 1 + MAC, which dnsmasq and udhcpd
+    // also key static leases on.
+    options.client_id = client_id_for(m_config.mac);
+    options.parameter_request_list.assign(std::begin(k_requested_options), std::end(k_requested_options));
+    options.max_message_size = std::max(m_config.max_message_size, k_min_max_message_size);
+    return message;
+}
+
+void Client::send_discover(Millis now, Actions& actions)
+{
+    set_state(State::Selecting, now, actions);
+    ++m_transmissions;
+    // RFC 2131 §2, table 1: 'secs' is the time since the client began
+    // address acquisition, so it grows with every retransmitted DISCOVER.
+    auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - m_start).count();
+    m_discover_secs = static_cast<uint16_t>(std::clamp<int64_t>(elapsed, 0, 0xffff));
+    auto message = new_request(MessageType::Discover, m_discover_secs);
+    // RFC 2131 §4.4.1: the client MAY suggest an address in option 50.
+    message.options.requested_address = m_config.requested_address;
+    actions.push_back(SendPacket { encode_ipv4_udp(k_any, k_limited_broadcast, k_client_port, k_server_port, encode_message(message)) });
+    arm_retransmit(m_transmissions, now, actions);
+}
+
+void Client::send_request(Millis now, Actions& actions)
+{
+    ++m_transmissions;
+    // RFC 2131 §3.1 step 3: the REQUEST "MUST use the same value in the DHCP
+    // message header's 'secs' field and be sent to the same IP broadcast
+    // address as the original DHCPDISCOVER message", so relays forward it to
+    // the same servers.
+    auto message = new_request(MessageType::Request, m_discover_secs);
+    // RFC 2131 §4.3.2, table 4 (SELECTING): 'server identifier' MUST and
+    // 'requested IP address' MUST be filled in; 'ciaddr' MUST be zero.
+    message.options.server_id = m_server_id;
+    message.options.requested_address = m_offered_address;
+    actions.push_back(SendPacket { encode_ipv4_udp(k_any, k_limited_broadcast, k_client_port, k_server_port, encode_message(message)) });
+    arm_retransmit(m_transmissions, now, actions);
+}
+
+std::vector<Action> Client::on_timeout(Millis now)
+{
+    Actions actions;
+    if (!m_started || m_state == State::Bound || m_state == State::Failed)
+        return actions;
+    if (check_deadline(now, actions))
+        return actions;
+    if (now < m_timer_at) {
+        // Woken early: keep waiting for the timer we asked for.
+        actions.push_back(ArmTimer { m_timer_at });
+        return actions;
+    }
+    switch (m_state) {
+    case State::Init:
+        // Only reached after a NAK backoff.
+        send_discover(now, actions);
+        break;
+    case State::Selecting:
+        // The same xid on every retransmission, so an OFFER to an earlier
+        // DISCOVER that was merely slow is still accepted.
+        send_discover(now, actions);
+        break;
+    case State::Requesting:
+        // RFC 2131 §3.1 step 5 / §4.4.1: with neither ACK nor NAK after the
+        // retransmissions, the client returns to INIT and starts over.
+        if (m_transmissions >= k_max_request_transmissions) {
+            actions.push_back(Note { "no answer to REQUEST; restarting discovery" });
+            restart_discovery(now, actions);
+        } else {
+            send_request(now, actions);
+        }
+        break;
+    case State::Bound:
+    case State::Failed:
+        break;
+    }
+    return actions;
+}
+
+std::vector<Action> Client::on_packet(ByteSpan ipv4_packet, UdpChecksum checksum, Millis now)
+{
+    Actions actions;
+    if (!m_started || m_state == State::Bound || m_state == State::Failed) {
+        actions.push_back(Note { std::string("ignored packet in state ") + state_name(m_state) });
+        return actions;
+    }
+    if (check_deadline(now, actions))
+        return actions;
+    // Every malformed or foreign packet is ignored with a note, never fatal:
+    // anyone on the link can send us anything.
+    auto datagram = decode_ipv4_udp(ipv4_packet, checksum);
+    if (!datagram) {
+        actions.push_back(Note { "ignored packet: " + datagram.error().message() });
+        return actions;
+    }
+    if (datagram->source_port != k_server_port) {
+        actions.push_back(Note { "ignored packet: UDP source port " + std::to_string(datagram->source_port) + ", not 67" });
+        return actions;
+    }
+    auto reply = decode_message(datagram->payload);
+    if (!reply) {
+        actions.push_back(Note { "ignored packet: " + reply.error().message() });
+        return actions;
+    }
+    handle_reply(*reply, now, actions);
+    return actions;
+}
+
+void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
+{
+    if (reply.op != OpCode::BootReply) {
+        actions.push_back(Note { ignored(reply, "not a BOOTREPLY") });
+        return;
+    }
+    // RFC 2131 §4.1: the client matches replies to its requests by xid.
+    if (reply.xid != m_xid) {
+        actions.push_back(Note { ignored(reply, "wrong xid " + hex32(reply.xid) + ", want " + hex32(m_xid)) });
+        return;
+    }
+    // Another client may have picked the same xid; the hardware address
+    // tells them apart.
+    if (reply.client_mac() != m_config.mac) {
+        actions.push_back(Note { ignored(reply, "wrong chaddr") });
+        return;
+    }
+    if (!reply.options.message_type) {
+        actions.push_back(Note { ignored(reply, "no DHCP message type (BOOTP reply)") });
+        return;
+    }
+    auto type = *reply.options.message_type;
+
+    if (m_state == State::Selecting || m_state == State::Init) {
+        if (type != MessageType::Offer) {
+            // An ACK or NAK here answers a REQUEST we never sent.
+            actions.push_back(Note { ignored(reply, std::string("no OFFER accepted yet, in ") + state_name(m_state)) });
+            return;
+        }
+        auto lease = lease_from_message(reply);
+        if (!lease) {
+            actions.push_back(Note { ignored(reply, lease.error().message()) });
+            return;
+        }
+        for (auto const& warning : reply.warnings)
+            actions.push_back(Note { "OFFER: " + warning });
+        // RFC 2131 §4.4.1: the client may choose among several offers; the
+        // first usable one wins, because waiting for more costs boot time.
+        m_offered_address = lease->address.address();
+        m_server_id = lease->server_id;
+        m_transmissions = 0;
+        actions.push_back(Note { "accepted OFFER of " + m_offered_address.to_string() + " from " + m_server_id.to_string() });
+        set_state(State::Requesting, now, actions);
+        send_request(now, actions);
+        return;
+    }
+
+    // REQUESTING.
+    switch (type) {
+    case MessageType::Offer:
+        actions.push_back(Note { ignored(reply, "already requesting " + m_offered_address.to_string() + " from " + m_server_id.to_string()) });
+        return;
+    case MessageType::Ack:
+    case MessageType::Nak:
+        break;
+    default:
+        actions.push_back(Note { ignored(reply, "unexpected in REQUESTING") });
+        return;
+    }
+    // RFC 2131 §4.3.2: only the selected server answers this REQUEST (the
+    // others take it as a decline of their offers), and table 3 makes option
+    // 54 a MUST in both ACK and NAK.
+    if (reply.options.server_id != m_server_id) {
+        actions.push_back(Note { ignored(reply, "not from the selected server " + m_server_id.to_string()) });
+        return;
+    }
+    if (type == MessageType::Nak) {
+        // RFC 2131 §3.1 step 5: "If the client receives a DHCPNAK message,
+        // the client restarts the configuration process."
+        ++m_naks;
+        actions.push_back(Note { "NAK from " + m_server_id.to_string() + "; restarting discovery" });
+        if (m_naks == 1) {
+            restart_discovery(now, actions);
+            return;
+        }
+        // A server that NAKs every time would otherwise make us flood the
+        // link at its round-trip rate; back off as for retransmissions.
+        set_state(State::Init, now, actions);
+        m_xid = m_random();
+        m_transmissions = 0;
+        m_offered_address = {};
+        m_server_id = {};
+        arm_retransmit(m_naks - 1, now, actions);
+        return;
+    }
+    auto lease = lease_from_message(reply);
+    if (!lease) {
+        actions.push_back(Note { ignored(reply, lease.error().message()) });
+        return;
+    }
+    for (auto const& warning : reply.warnings)
+        actions.push_back(Note { "ACK: " + warning });
+    set_state(State::Bound, now, actions);
+    actions.push_back(Bound { lease.release_value(), now - m_start });
+}
+
+Bytes build_release(const Lease& lease, MacAddress mac, uint32_t xid)
+{
+    // RFC 2131 §4.4.6 and table 5: ciaddr holds the released address, option
+    // 54 names the server, 'secs' is 0, and 'requested IP address' MUST NOT
+    // appear. The release is unicast, so no BROADCAST flag.
+    Message message;
+    message.op = OpCode::BootRequest;
+    message.xid = xid;
+    message.ciaddr = lease.address.address();
+    message.set_client_mac(mac);
+    message.options.message_type = MessageType::Release;
+    message.options.server_id = lease.server_id;
+    message.options.client_id = client_id_for(mac);
+    return encode_message(message);
+}
+
+}

@@ -1,0 +1,91 @@
+// Interface configuration through libnl, with an undo journal.
+//
+// Every change metaboot makes to the kernel's network state goes through this
+// class and is recorded; undo_all() reverts the journal in reverse order, so a
+// teardown leaves links, addresses and routes exactly as they were. Nothing
+// that already exists is added (NLM_F_EXCL), and so nothing pre-existing is
+// ever removed by the teardown.
+//
+// Thread safety: every public method takes an internal lock, so the signal
+// thread can run undo_all() while the main thread is between operations.
+// After close_journal() every further change is refused.
+#pragma once
+
+#include "common/address.h"
+#include "common/result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct nl_sock;
+
+namespace mb::net {
+
+struct LinkInfo {
+    int ifindex { 0 };
+    std::string name;
+    MacAddress mac;
+    unsigned flags { 0 };
+    uint32_t mtu { 0 };
+    bool ethernet { false };  // ARPHRD_ETHER with a 6-byte address
+    std::string kind;         // IFLA_INFO_KIND ("veth", "bridge", ...); empty for hardware
+};
+
+// A candidate for DHCP when no interface is named: an Ethernet link that is not
+// loopback and not a software device (bridge, bond, vlan, tun...). veth is
+// accepted: it is how test and container harnesses hand a NIC to a namespace.
+bool is_dhcp_candidate(const LinkInfo& link);
+
+class Netlink {
+public:
+    static Result<std::unique_ptr<Netlink>> open();
+    ~Netlink();
+    Netlink(const Netlink&) = delete;
+    Netlink& operator=(const Netlink&) = delete;
+
+    Result<std::vector<LinkInfo>> links();
+    Result<LinkInfo> link_by_name(const std::string& name);
+
+    // A canonical text of the links with these indexes, their addresses and
+    // routes (every table), and all policy rules. Two snapshots compare equal
+    // when the configuration is the same; counters and timers are left out.
+    Result<std::string> snapshot(const std::vector<int>& ifindexes);
+
+    Status link_up(int ifindex);
+    // Waits for IFF_LOWER_UP from RTNLGRP_LINK events (no polling sleeps).
+    Status wait_for_carrier(int ifindex, std::chrono::steady_clock::time_point deadline);
+    Status set_mtu(int ifindex, uint32_t mtu);
+    Status add_address(int ifindex, Ipv4Prefix address, Ipv4Address broadcast);
+    // gateway unset: an on-link route (scope link).
+    Status add_route(int ifindex, Ipv4Prefix destination, std::optional<Ipv4Address> gateway, Ipv4Address source);
+
+    // Reverts every journalled change, newest first. Keeps going past a
+    // failure and returns the first error.
+    Status undo_all();
+    // Reverts only the changes made to one link (a losing candidate NIC).
+    Status undo_link(int ifindex);
+    // --keep-lease: leave the configuration in place and forget it.
+    void forget_journal();
+    size_t journal_size() const;
+    // Undo everything and refuse further changes (the signal path).
+    Status undo_all_and_close();
+
+private:
+    struct Change;
+    Netlink() = default;
+    Status undo(const Change&);
+
+    Status check_open() const;
+
+    mutable std::recursive_mutex m_mutex;
+    bool m_closed { false };
+    nl_sock* m_socket { nullptr };
+    std::vector<std::unique_ptr<Change>> m_journal;
+};
+
+}

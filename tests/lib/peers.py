@@ -1,0 +1,180 @@
+"""Real peers for the namespace tests: dnsmasq, busybox udhcpd, the metadata
+emulator, and a raw-socket DHCP injector for fault cases.
+
+All of them run inside the server namespace of a netns.Topology and are
+stopped by PID when the topology closes.
+"""
+import os
+import socket
+import struct
+import tempfile
+import threading
+import time
+
+import netns
+
+DNSMASQ = "/usr/sbin/dnsmasq"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EMULATOR = os.path.join(ROOT, "tests", "tools", "imds_emulator.py")
+
+
+def start_dnsmasq(topo, iface="veth0", subnet=0, netmask="255.255.255.0", options=(), extra=(), lease_time="1h",
+                  first=100, last=200):
+    """dnsmasq as a DHCP-only server (port=0 turns DNS off) on one server veth."""
+    work = tempfile.mkdtemp(prefix="mbt-dnsmasq-")
+    args = [DNSMASQ, "--no-daemon", "--port=0", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
+            "--interface=" + iface, "--bind-interfaces", "--except-interface=lo",
+            "--dhcp-range=198.18.%d.%d,198.18.%d.%d,%s,%s" % (subnet, first, subnet, last, netmask, lease_time),
+            "--dhcp-leasefile=" + os.path.join(work, "leases"), "--pid-file=" + os.path.join(work, "pid"),
+            "--no-ping", "--dhcp-authoritative", "--log-facility=" + os.path.join(work, "log"), "--log-dhcp"]
+    args += ["--dhcp-option=" + o for o in options]
+    args += list(extra)
+    proc = topo.server.popen(args)
+    _wait_udp_bound(topo.server, 67)
+    proc.workdir = work
+    return proc
+
+
+def start_udhcpd(topo, iface="veth0", subnet=0, options=(), netmask="255.255.255.0"):
+    """busybox udhcpd with a config file of its own."""
+    work = tempfile.mkdtemp(prefix="mbt-udhcpd-")
+    conf = os.path.join(work, "udhcpd.conf")
+    with open(conf, "w") as f:
+        f.write("start 198.18.%d.100\nend 198.18.%d.200\ninterface %s\n" % (subnet, subnet, iface))
+        f.write("lease_file %s\npidfile %s\nmax_leases 100\n" % (os.path.join(work, "leases"), os.path.join(work, "pid")))
+        f.write("option subnet %s\noption lease 3600\n" % netmask)
+        for o in options:
+            f.write("option %s\n" % o)
+    open(os.path.join(work, "leases"), "w").close()
+    proc = topo.server.popen(["busybox", "udhcpd", "-f", conf])
+    _wait_udp_bound(topo.server, 67)
+    proc.workdir = work
+    return proc
+
+
+def _wait_udp_bound(ns, port, timeout=5.0):
+    def bound():
+        out = ns.run(["ss", "-Hlun", "sport", "= :%d" % port], check=False).stdout
+        return bool(out.strip())
+    netns.wait_for(bound, timeout, what="udp port %d" % port)
+
+
+def start_emulator(topo, *flags, port=80, bind="169.254.169.254"):
+    """The project's metadata emulator, bound inside the server namespace."""
+    log = tempfile.mktemp(prefix="mbt-imds-", suffix=".log")
+    proc = topo.server.popen(["python3", EMULATOR, "--bind", bind, "--port", str(port), "--log", log] + list(flags))
+    netns.wait_port(topo.server, bind, port)
+    proc.request_log = log
+    return proc
+
+
+# --- a DHCP frame builder and injector for the fault cases -------------------
+
+def _checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def ipv4_udp(src, dst, sport, dport, payload):
+    udp_len = 8 + len(payload)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 17, udp_len)
+    udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
+    csum = _checksum(pseudo + udp) or 0xffff
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0, 64, 17, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
+    return header + udp
+
+
+def dhcp_reply(xid, chaddr, msg_type, yiaddr="0.0.0.0", server="198.18.0.1", options=b""):
+    """A BOOTREPLY with option 53 = msg_type and option 54 = server."""
+    fixed = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 2, 1, 6, 0, xid, 0, 0x8000,
+                        b"\0" * 4, socket.inet_aton(yiaddr), b"\0" * 4, b"\0" * 4,
+                        chaddr.ljust(16, b"\0"), b"", b"")
+    opts = struct.pack("!BBB", 53, 1, msg_type) + struct.pack("!BB4s", 54, 4, socket.inet_aton(server)) + options + b"\xff"
+    return fixed + struct.pack("!I", 0x63825363) + opts
+
+
+def parse_request(frame):
+    """(message type, xid, chaddr) of a client frame to port 67, or None."""
+    if len(frame) < 28 or frame[9] != 17:
+        return None
+    ihl = (frame[0] & 0xf) * 4
+    sport, dport = struct.unpack("!HH", frame[ihl:ihl + 4])
+    if dport != 67:
+        return None
+    bootp = frame[ihl + 8:]
+    if len(bootp) < 240 or bootp[0] != 1:
+        return None
+    xid = struct.unpack("!I", bootp[4:8])[0]
+    chaddr = bootp[28:34]
+    i, mtype = 240, None
+    while i < len(bootp) and bootp[i] != 255:
+        if bootp[i] == 0:
+            i += 1
+            continue
+        if i + 1 >= len(bootp):
+            break
+        code, length = bootp[i], bootp[i + 1]
+        if code == 53 and length == 1:
+            mtype = bootp[i + 2]
+        i += 2 + length
+    return mtype, xid, chaddr
+
+
+class Injector:
+    """Watches client frames on a server veth and answers with crafted frames.
+
+    `on_frame(mtype, xid, chaddr)` returns a list of IPv4 packets to broadcast
+    at once. Runs as a thread inside the server namespace (setns on a thread
+    of its own, so the test process itself never leaves its namespace).
+    """
+
+    def __init__(self, topo, iface, on_frame):
+        self.topo, self.iface, self.on_frame = topo, iface, on_frame
+        self.sent = 0
+        self.seen = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        if not self._ready.wait(5):
+            raise RuntimeError("injector did not start")
+        if self._error:
+            raise self._error
+
+    def _run(self):
+        try:
+            netns.enter_on_this_thread(self.topo.server.name)
+            sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+            sock.bind((self.iface, 0x0800))
+            sock.settimeout(0.05)
+        except Exception as error:  # reported to the constructor
+            self._error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        with sock:
+            while not self._stop.is_set():
+                try:
+                    frame, addr = sock.recvfrom(4096)
+                except socket.timeout:
+                    continue
+                if addr[2] == socket.PACKET_OUTGOING:
+                    continue
+                parsed = parse_request(frame)
+                if not parsed:
+                    continue
+                self.seen.append(parsed)
+                for packet in self.on_frame(*parsed) or []:
+                    sock.sendto(packet, (self.iface, 0x0800, 0, 0, b"\xff" * 6))
+                    self.sent += 1
+
+    def stop(self):
+        self._stop.set()
+        self.thread.join(2)
