@@ -394,10 +394,16 @@ echo "mbtest: dmi $(cat /sys/class/dmi/id/sys_vendor)|$(cat /sys/class/dmi/id/pr
 echo "mbtest: ip-begin"
 ip -o link show
 ip -o -4 addr show
+ip -4 route show table all
+ip -4 rule show
 echo "mbtest: ip-end"
 echo "mbtest: state $(ls /run/metaboot 2>/dev/null | tr '\n' ' ')"
+echo "mbtest: timings $(cat /run/metaboot/timings.json 2>/dev/null | tr -d '\n')"
 if grep -qw mbtest.probe /proc/cmdline; then
     /bin/mbtest-probe
+fi
+if grep -qw mbtest.lease /proc/cmdline; then
+    /bin/mbtest-lease
 fi
 echo "mbtest: done"
 poweroff -f
@@ -424,6 +430,22 @@ echo "mbtest: probe-instance-id $id"
 ip addr flush dev "$nic"
 """
 
+# With mbtest.lease, the root's init runs `metaboot lease` (the binary is
+# copied into the root) on the real NIC, after switch_root: the DHCP client
+# over virtio-net and a tap, with its teardown, before the full run exists.
+ROOT_LEASE = r"""#!/bin/busybox sh
+export PATH=/bin
+nic=
+for dev in /sys/class/net/*; do
+    [ "$(cat $dev/address)" = "%(mac)s" ] && nic=${dev##*/}
+done
+echo "mbtest: lease-begin"
+/usr/sbin/metaboot lease --interface "$nic" --timeout 20 --json
+echo "mbtest: lease-rc $?"
+echo "mbtest: lease-end"
+echo "mbtest: after-lease $(ip -o -4 addr show dev "$nic" | tr '\n' ' ')|$(ip -4 route show dev "$nic" | tr '\n' ' ')"
+"""
+
 ROOT_DHCP_SCRIPT = r"""#!/bin/busybox sh
 export PATH=/bin
 [ "$1" = bound ] || exit 0
@@ -441,7 +463,7 @@ INTERFACES = "# the boot test's ifupdown configuration\nauto lo\niface lo inet l
 NETPLAN_STUB = "#!/bin/sh\n# stands in for netplan: metaboot only looks for it\nexit 0\n"
 
 
-def make_rootfs(path, busybox, workdir):
+def make_rootfs(path, busybox, workdir, binary=None):
     tree = os.path.join(workdir, "rootfs")
     shutil.rmtree(tree, ignore_errors=True)
     for d in ("bin", "dev", "proc", "sys", "run", "tmp", "root", "sbin", "usr/sbin",
@@ -455,6 +477,7 @@ def make_rootfs(path, busybox, workdir):
     files = {"sbin/init": (ROOT_INIT, 0o755),
              "bin/mbtest-probe": (ROOT_PROBE % {"mac": GUEST_MAC, "imds": IMDS}, 0o755),
              "bin/mbtest-dhcp-script": (ROOT_DHCP_SCRIPT, 0o755),
+             "bin/mbtest-lease": (ROOT_LEASE % {"mac": GUEST_MAC}, 0o755),
              "usr/sbin/netplan": (NETPLAN_STUB, 0o755),
              "etc/network/interfaces": (INTERFACES, 0o644),
              "etc/os-release": ('PRETTY_NAME="metaboot boot test root"\nID=debian\n', 0o644)}
@@ -462,6 +485,9 @@ def make_rootfs(path, busybox, workdir):
         with open(os.path.join(tree, rel), "w") as f:
             f.write(text)
         os.chmod(os.path.join(tree, rel), mode)
+    if binary:
+        shutil.copyfile(binary, os.path.join(tree, "usr", "sbin", "metaboot"))
+        os.chmod(os.path.join(tree, "usr", "sbin", "metaboot"), 0o755)
     if os.path.exists(path):
         os.unlink(path)
     run(["mke2fs", "-q", "-F", "-t", "ext4", "-L", "mbroot", "-d", tree, path, "32M"])
@@ -474,6 +500,13 @@ def read_image_file(image, path):
         return None
     proc = subprocess.run(["debugfs", "-R", "cat /" + path, image], capture_output=True)
     return proc.stdout
+
+
+def image_mode(image, path):
+    """The permission bits of a file in the ext4 image, as debugfs shows them."""
+    out = run(["debugfs", "-R", "stat /" + path, image], check=False).stdout
+    match = re.search(r"Mode:\s+(\d+)", out)
+    return int(match.group(1), 8) & 0o7777 if match else None
 
 
 def fsck(image):
@@ -611,6 +644,14 @@ class Boot:
     def hook_warning(self):
         return [l for l in self.lines if "metaboot exited with status" in l]
 
+    def section(self, name):
+        try:
+            start = self.lines.index("%s %s-begin" % (MARK, name))
+            end = self.lines.index("%s %s-end" % (MARK, name))
+        except ValueError:
+            return None
+        return self.lines[start + 1:end]
+
     def ip_section(self):
         try:
             start = self.lines.index("%s ip-begin" % MARK)
@@ -619,10 +660,26 @@ class Boot:
             return None
         return self.lines[start + 1:end]
 
+    def nic_name(self, mac):
+        for line in self.ip_section() or []:
+            match = re.match(r"^\d+:\s+([^:@\s]+)[:@].*link/ether %s" % re.escape(mac), line)
+            if match:
+                return match.group(1)
+        return None
+
     def nic_ipv4(self):
         """IPv4 addresses on anything but lo at switch_root."""
         section = self.ip_section() or []
         return [l for l in section if " inet " in l and not re.match(r"^\d+:\s+lo\s", l)]
+
+    def nic_routes(self, nic):
+        return [l for l in self.ip_section() or [] if re.search(r"\bdev %s\b" % re.escape(nic), l)]
+
+    def extra_rules(self):
+        """Policy rules beyond the kernel's three defaults."""
+        rules = [l for l in self.ip_section() or [] if re.match(r"^\d+:\s+from ", l)]
+        defaults = ("0:", "32766:", "32767:")
+        return [l for l in rules if not l.startswith(defaults)]
 
     def tail(self, n=60):
         return "\n".join(self.lines[-n:])

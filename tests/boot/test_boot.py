@@ -58,6 +58,8 @@ def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
         finally:
             network.close()
         report(kind, network_kind, result)
+        if result.mark("timings"):
+            log("%s %s: /run/metaboot/timings.json %s" % (kind, network_kind, result.mark("timings")))
         check_reached_init(result)
         check_clean(rootimg)
         # Everything below needs the full binary (lease, metadata, writes, teardown).
@@ -85,9 +87,11 @@ def check_summary(result):
 
 
 def check_no_leftover_address(result):
-    section = result.ip_section()
-    assert any(bootlib.GUEST_MAC in line for line in section), "the NIC is missing: %s" % section
+    nic = result.nic_name(bootlib.GUEST_MAC)
+    assert nic, "the NIC is missing: %s" % result.ip_section()
     assert not result.nic_ipv4(), "IPv4 address left on the NIC at switch_root: %s" % result.nic_ipv4()
+    assert not result.nic_routes(nic), "routes left at switch_root: %s" % result.nic_routes(nic)
+    assert not result.extra_rules(), "policy rules left at switch_root: %s" % result.extra_rules()
 
 
 def check_written(rootimg, result):
@@ -97,8 +101,13 @@ def check_written(rootimg, result):
     assert re.search(r"^network:", text, re.M) and re.search(r"^\s+version: 2\b", text, re.M), text
     assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, text), "netplan does not match our MAC:\n" + text
     assert re.search(r"dhcp4: true", text), text
+    assert "metaboot" in text.split("network:")[0], "no metaboot header comment:\n" + text
     name = re.search(r"set-name: ['\"]?([\w.-]+)", text)
     assert name, "netplan has no set-name:\n" + text
+    # set-name is the kernel's name for the NIC in this very boot.
+    assert name.group(1) == result.nic_name(bootlib.GUEST_MAC), (name.group(1), result.ip_section())
+    mode = bootlib.image_mode(rootimg, NETPLAN)
+    assert mode == 0o600, "%s has mode %o, not 0600" % (NETPLAN, mode)
     eni = bootlib.read_image_file(rootimg, IFUPDOWN)
     assert eni is not None, "%s not written" % IFUPDOWN
     eni = eni.decode()
@@ -139,21 +148,22 @@ def boot_not_cloud(ctx, kind):
         assert not result.hook_warning(), "metaboot failed on a non-cloud machine: %s" % result.hook_warning()
 
 
-def probe(ctx, kind, network_kind, smbios=()):
-    """The harness checks itself from inside the guest, without metaboot."""
+def probe(ctx, kind, network_kind, smbios=(), mode="mbtest.probe"):
+    """A boot where the root's init checks the harness (mbtest.probe) or runs
+    `metaboot lease` itself (mbtest.lease)."""
     with bootlib.Workdir() as workdir:
         kernel, tools, busybox = assets(ctx, workdir)
         initrd = image(kind, ctx, kernel, tools, workdir)
         rootimg = os.path.join(workdir, "root.img")
-        bootlib.make_rootfs(rootimg, busybox, workdir)
+        bootlib.make_rootfs(rootimg, busybox, workdir, binary=ctx["binary"] if mode == "mbtest.lease" else None)
         network = (bootlib.TapNetwork if network_kind == "tap" else bootlib.UserNetwork)(ctx, workdir)
         try:
-            # rd.metaboot=0: metaboot stays out of the way of the probe.
-            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, ["rd.metaboot=0", "mbtest.probe"]),
-                                  network, workdir, smbios=smbios, name=kind + "-probe")
+            # rd.metaboot=0: the initramfs's metaboot stays out of the way.
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, ["rd.metaboot=0", mode]),
+                                  network, workdir, smbios=smbios, name="%s-%s" % (kind, mode))
         finally:
             network.close()
-        report(kind, network_kind + " probe", result)
+        report(kind, "%s %s" % (network_kind, mode), result)
         check_reached_init(result)
         return result
 
@@ -177,6 +187,17 @@ def test_harness_user_network_from_guest(ctx):
     assert int(result.mark("probe-token-length") or 0) > 0, result.tail()
     assert result.mark("probe-instance-id").startswith("i-"), result.tail()
     assert "QEMU" in (result.mark("dmi") or ""), result.mark("dmi")
+
+
+def test_lease_subcommand_in_guest(ctx):
+    """`metaboot lease` on the guest's virtio NIC against dnsmasq, and its teardown."""
+    result = probe(ctx, "initramfs-tools", "tap", mode="mbtest.lease")
+    output = "\n".join(result.section("lease") or [])
+    assert result.mark("lease-rc") == "0", "metaboot lease failed (%s):\n%s" % (result.mark("lease-rc"), output)
+    assert bootlib.TAP_GUEST in output, "the lease is not dnsmasq's:\n" + output
+    assert "9001" in output, "no MTU 9001 in the lease:\n" + output
+    assert "169.254.169.254" in output, "no option 121 route in the lease:\n" + output
+    assert result.mark("after-lease") == "|", "lease left behind: %r" % result.mark("after-lease")
 
 
 def test_dracut_ec2_forced_provider(ctx):
