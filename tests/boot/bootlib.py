@@ -16,6 +16,7 @@ AF_PACKET are built in.
 """
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -515,15 +516,26 @@ def fsck(image):
 
 # --- networks -------------------------------------------------------------
 
-def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet):
-    """The project's emulator when the tree has it, else the test-only stub."""
-    emulator = os.path.join(repo_root, "tests", "tools", "imds_emulator.py")
-    if os.path.exists(emulator) and os.environ.get("METABOOT_BOOT_IMDS") != "stub":
-        return [sys.executable, emulator, "--address", address, "--port", str(port),
-                "--scenario", "ec2", "--tokens", "required", "--mac", mac, "--ipv4", ipv4]
+def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet, log):
+    """The project's emulator (tests/tools/imds_emulator.py, or the one
+    METABOOT_IMDS_EMULATOR names) with IMDSv2 tokens required, when there is
+    one; else the test-only stub. The emulator numbers its NIC 198.18.0.10,
+    which is what dnsmasq gives the guest on the tap network."""
+    emulator = os.environ.get("METABOOT_IMDS_EMULATOR") or os.path.join(repo_root, "tests", "tools", "imds_emulator.py")
+    if os.path.exists(emulator):
+        return [sys.executable, emulator, "--bind", address, "--port", str(port), "--tokens", "required",
+                "--macs", mac, "--ipv4-host", ipv4.rsplit(".", 1)[1], "--log", log]
     stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "imds_stub.py")
     return [sys.executable, stub, "--address", address, "--port", str(port),
             "--mac", mac, "--ipv4", ipv4, "--subnet", subnet]
+
+
+def metadata_requests(log):
+    """The emulator's request log (one JSON object a line), [] for the stub."""
+    if not os.path.exists(log):
+        return []
+    with open(log) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 class TapNetwork:
@@ -555,7 +567,9 @@ class TapNetwork:
             ])
             if metadata:
                 self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
-                self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, GUEST_MAC, TAP_GUEST, TAP_SUBNET),
+                self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
+                self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, GUEST_MAC, TAP_GUEST, TAP_SUBNET,
+                                                   self.requests_log),
                               stdout=self.imds_log, stderr=subprocess.STDOUT)
                 netns.wait_port(self.ns, IMDS, 80)
         except BaseException:
@@ -585,8 +599,9 @@ class UserNetwork:
         try:
             self.ns = self.topo.server
             self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
+            self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
             self.ns.popen(metadata_server_argv(ctx["root"], "127.0.0.1", self.PORT, GUEST_MAC,
-                                               USERNET_GUEST, USERNET_SUBNET),
+                                               USERNET_GUEST, USERNET_SUBNET, self.requests_log),
                           stdout=self.imds_log, stderr=subprocess.STDOUT)
             netns.wait_port(self.ns, "127.0.0.1", self.PORT)
         except BaseException:

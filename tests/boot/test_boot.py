@@ -66,6 +66,7 @@ def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
         check_summary(result)
         check_no_leftover_address(result)
         check_written(rootimg, result)
+        check_imdsv2(network)
         return result
 
 
@@ -119,6 +120,18 @@ def check_written(rootimg, result):
     state = (result.mark("state") or "").split()
     for name in ("metadata.json", "lease.json", "timings.json"):
         assert name in state, "/run/metaboot lacks %s: %s" % (name, state)
+
+
+def check_imdsv2(network):
+    """With the project's emulator (it logs requests): a token was fetched
+    and every GET carried it."""
+    requests = bootlib.metadata_requests(network.requests_log)
+    if not requests and not os.path.exists(network.requests_log):
+        return  # the test-only stub keeps no request log
+    assert any(r["method"] == "PUT" and r["status"] == 200 for r in requests), requests
+    gets = [r for r in requests if r["method"] == "GET"]
+    assert gets and all(r.get("token") for r in gets), "GETs without an IMDSv2 token: %s" % gets
+    log("metadata: %d requests" % len(requests))
 
 
 def boot_not_cloud(ctx, kind):
