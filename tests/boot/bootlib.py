@@ -445,6 +445,7 @@ echo "mbtest: lease-begin"
 echo "mbtest: lease-rc $?"
 echo "mbtest: lease-end"
 echo "mbtest: after-lease $(ip -o -4 addr show dev "$nic" | tr '\n' ' ')|$(ip -4 route show dev "$nic" | tr '\n' ' ')"
+echo "mbtest: after-lease-link $(ip -o link show dev "$nic")"
 """
 
 ROOT_DHCP_SCRIPT = r"""#!/bin/busybox sh
@@ -686,6 +687,13 @@ class Boot:
         """IPv4 addresses on anything but lo at switch_root."""
         section = self.ip_section() or []
         return [l for l in section if " inet " in l and not re.match(r"^\d+:\s+lo\s", l)]
+
+    def nic_up(self, nic):
+        for line in self.ip_section() or []:
+            match = re.match(r"^\d+:\s+%s[:@]\s+<([^>]*)>" % re.escape(nic), line)
+            if match:
+                return "UP" in match.group(1).split(",")
+        return False
 
     def nic_routes(self, nic):
         return [l for l in self.ip_section() or [] if re.search(r"\bdev %s\b" % re.escape(nic), l)]

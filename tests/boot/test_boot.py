@@ -92,6 +92,8 @@ def check_no_leftover_address(result):
     assert nic, "the NIC is missing: %s" % result.ip_section()
     assert not result.nic_ipv4(), "IPv4 address left on the NIC at switch_root: %s" % result.nic_ipv4()
     assert not result.nic_routes(nic), "routes left at switch_root: %s" % result.nic_routes(nic)
+    # Nothing in these initramfs images brings the NIC up, so neither may metaboot's teardown.
+    assert not result.nic_up(nic), "the NIC was left up: %s" % result.ip_section()
     assert not result.extra_rules(), "policy rules left at switch_root: %s" % result.extra_rules()
 
 
@@ -211,6 +213,8 @@ def test_lease_subcommand_in_guest(ctx):
     assert "9001" in output, "no MTU 9001 in the lease:\n" + output
     assert "169.254.169.254" in output, "no option 121 route in the lease:\n" + output
     assert result.mark("after-lease") == "|", "lease left behind: %r" % result.mark("after-lease")
+    flags = re.search(r"<([^>]*)>", result.mark("after-lease-link") or "")
+    assert flags and "UP" not in flags.group(1).split(","), "NIC left up: %s" % result.mark("after-lease-link")
 
 
 def test_dracut_ec2_forced_provider(ctx):
@@ -238,3 +242,80 @@ def test_initramfs_tools_not_cloud(ctx):
 def test_initramfs_tools_qemu_user_network(ctx):
     # QEMU's own DHCP server (slirp), metadata through guestfwd.
     boot_cloud(ctx, "initramfs-tools", "user", extra_cmdline=["rd.metaboot.provider=ec2"])
+
+
+# The checks themselves, on a canned boot: what a full run should leave, and
+# what each kind of leftover looks like. No QEMU; catches a check that could
+# never pass (or never fail) before the full binary exists.
+CANNED_CONSOLE = """\
+[    9.100000] metaboot: ec2 ens2 198.18.0.10/24: dhcp 251 ms, metadata 120 ms, write 30 ms, teardown 9 ms, total 410 ms
+mbtest: uptime 10.20
+mbtest: root-options ro,relatime
+mbtest: dmi Amazon EC2|t3.micro
+mbtest: ip-begin
+1: lo: <LOOPBACK> mtu 65536 qdisc noop qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+2: ens2: <BROADCAST,MULTICAST> mtu 1500 qdisc noop qlen 1000\\    link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff
+0:\tfrom all lookup local
+32766:\tfrom all lookup main
+32767:\tfrom all lookup default
+mbtest: ip-end
+mbtest: state lease.json metadata.json timings.json user-data
+mbtest: done
+"""
+
+CANNED_NETPLAN = """# Written by metaboot in the initramfs, from this instance's cloud metadata.
+network:
+  version: 2
+  ethernets:
+    "ens2":
+      match:
+        macaddress: "52:54:00:12:34:56"
+      set-name: "ens2"
+      dhcp4: true
+"""
+
+CANNED_ENI = "auto ens2\niface ens2 inet dhcp\n"
+
+
+def expect_failure(check, *args):
+    try:
+        check(*args)
+    except AssertionError:
+        return
+    raise AssertionError("%s passed on a bad boot" % check.__name__)
+
+
+def test_checks_on_canned_boot(ctx):
+    netns = bootlib.netns
+    netns.require_root()
+    with bootlib.Workdir() as workdir:
+        tree = os.path.join(workdir, "tree")
+        files = {NETPLAN: (CANNED_NETPLAN, 0o600), IFUPDOWN: (CANNED_ENI, 0o644),
+                 "etc/network/interfaces": (bootlib.INTERFACES + "source /etc/network/interfaces.d/*\n", 0o644)}
+        for rel, (text, mode) in files.items():
+            os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
+            with open(os.path.join(tree, rel), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(tree, rel), mode)
+        image = os.path.join(workdir, "root.img")
+        bootlib.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", tree, image, "8M"])
+        good = bootlib.Boot(CANNED_CONSOLE, 1.0, 0)
+        check_reached_init(good)
+        check_clean(image)
+        check_summary(good)
+        check_no_leftover_address(good)
+        check_written(image, good)
+        assert good.uptime == 10.2
+
+        def bad(old, new):
+            assert old in CANNED_CONSOLE
+            return bootlib.Boot(CANNED_CONSOLE.replace(old, new), 1.0, 0)
+        expect_failure(check_reached_init, bad("ro,relatime", "rw,relatime"))
+        expect_failure(check_summary, bad("[    9.100000] metaboot: ec2", "[    9.1] dracut: ec2"))
+        expect_failure(check_summary, bad("mbtest: done", "Warning: metaboot exited with status 2; boot continues\nmbtest: done"))
+        expect_failure(check_no_leftover_address, bad("mbtest: ip-end", "2: ens2    inet 198.18.0.10/24 scope global ens2\nmbtest: ip-end"))
+        expect_failure(check_no_leftover_address, bad("mbtest: ip-end", "default via 198.18.0.1 dev ens2\nmbtest: ip-end"))
+        expect_failure(check_no_leftover_address, bad("mbtest: ip-end", "32765:\tfrom 198.18.0.10 lookup 100\nmbtest: ip-end"))
+        expect_failure(check_no_leftover_address, bad("<BROADCAST,MULTICAST>", "<BROADCAST,MULTICAST,UP,LOWER_UP>"))
+        expect_failure(check_written, image, bad("2: ens2:", "2: eth0:"))
+        expect_failure(check_written, image, bad("timings.json ", ""))
