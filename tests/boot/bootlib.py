@@ -245,33 +245,31 @@ def prepare_busybox():
     return os.path.join(tree.usr, "bin", "busybox")
 
 
-# --- our files, as `make install` lays them out ---------------------------
+# --- our files, installed by `make install` ---------------------------------
 
-# Mirrors the Makefile's install target (the man page aside: an initramfs has no use for it).
-INSTALL_MAP = (
-    ("dracut-module/95metaboot/module-setup.sh", "lib/dracut/modules.d/95metaboot/module-setup.sh"),
-    ("dracut-module/95metaboot/metaboot-pre-pivot.sh", "lib/dracut/modules.d/95metaboot/metaboot-pre-pivot.sh"),
-    ("initramfs-hooks/hooks/metaboot", "share/initramfs-tools/hooks/metaboot"),
-    ("initramfs-hooks/scripts/init-bottom/metaboot", "share/initramfs-tools/scripts/init-bottom/metaboot"),
-)
-
-
-def stage_install(binary, repo_root, destdir):
-    """Lays out what `make install DESTDIR=destdir PREFIX=/usr` installs."""
+def stage_install(ctx, destdir):
+    """`make install DESTDIR=destdir` of the tree under test, without
+    rebuilding (-o): the images get exactly what the package would ship."""
     shutil.rmtree(destdir, ignore_errors=True)
-    pairs = [(binary, "sbin/metaboot")] + [(os.path.join(repo_root, s), d) for s, d in INSTALL_MAP]
-    for src, dst in pairs:
-        target = os.path.join(destdir, "usr", dst)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(src, target)
-        os.chmod(target, 0o755)
+    build = ctx.get("build") or os.path.dirname(ctx["binary"])
+    if os.path.realpath(os.path.join(build, "metaboot")) != os.path.realpath(ctx["binary"]):
+        raise AssertionError("the binary under test (%s) is not %s/metaboot" % (ctx["binary"], build))
+    run(["make", "-s", "-C", ctx["root"], "-o", os.path.join(build, "metaboot"), "install",
+         "BUILD=" + build, "DESTDIR=" + destdir, "PREFIX=/usr"])
+    if not os.access(os.path.join(destdir, "usr", "sbin", "metaboot"), os.X_OK):
+        raise AssertionError("make install put no usr/sbin/metaboot into " + destdir)
 
 
-def inputs_digest(binary, repo_root):
+def tree_digest(root):
+    """A digest of every file's path, mode and content under root."""
     h = hashlib.sha256()
-    for path in [binary] + [os.path.join(repo_root, s) for s, _ in INSTALL_MAP]:
-        with open(path, "rb") as f:
-            h.update(f.read())
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            h.update(("%s %o\n" % (os.path.relpath(path, root), os.stat(path).st_mode)).encode())
+            with open(path, "rb") as f:
+                h.update(f.read())
     return h.hexdigest()[:16]
 
 
@@ -345,32 +343,36 @@ BUILDERS = {"dracut": build_dracut, "dracut-systemd": build_dracut_systemd,
 
 
 def initramfs(kind, ctx, kernel, tools, workdir):
-    """Builds (or reuses from the cache) the image of `kind` holding ctx's binary.
+    """Builds (or reuses from the cache) the image of `kind` holding what
+    `make install` installs from the tree under test.
 
-    Keyed by the binary, our integration files, the tools and the kernel, so
-    an unchanged tree boots the image the last run built.
+    Keyed by the installed files, the tools and the kernel, so an unchanged
+    tree boots the image the last run built.
     """
-    binary, repo_root = ctx["binary"], ctx["root"]
-    key = "%s-%s-%s-%s" % (kind, kernel.release, tools.key, inputs_digest(binary, repo_root))
+    stage = os.path.join(workdir, "destdir-" + kind)
+    stage_install(ctx, stage)
+    key = "%s-%s-%s-%s" % (kind, kernel.release, tools.key, tree_digest(stage))
     images = os.path.join(CACHE, "initrd")
     out = os.path.join(images, key + ".img")
     if os.path.exists(out):
         log("%s image reused from the cache (%s)" % (kind, os.path.basename(out)))
         return out, 0.0
     os.makedirs(images, exist_ok=True)
-    stage = os.path.join(workdir, "destdir-" + kind)
-    stage_install(binary, repo_root, stage)
     tmp = out + ".tmp%d" % os.getpid()
     started = time.monotonic()
-    BUILDERS[kind](tmp, kernel, tools, os.path.join(stage, "usr"), os.path.join(workdir, kind))
-    elapsed = time.monotonic() - started
-    contents = run(["sh", "-c", listing_command(tmp)]).stdout
-    if "usr/sbin/metaboot" not in contents:
-        raise AssertionError("%s image has no usr/sbin/metaboot:\n%s" % (kind, contents[-3000:]))
-    os.replace(tmp, out)
+    try:
+        BUILDERS[kind](tmp, kernel, tools, os.path.join(stage, "usr"), os.path.join(workdir, kind))
+        elapsed = time.monotonic() - started
+        contents = run(["sh", "-c", listing_command(tmp)]).stdout
+        if "usr/sbin/metaboot" not in contents:
+            raise AssertionError("%s image has no usr/sbin/metaboot:\n%s" % (kind, contents[-3000:]))
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     # Old images of this kind only cost space.
     for name in os.listdir(images):
-        if name.startswith(kind + "-") and name != os.path.basename(out):
+        if name.startswith(kind + "-" + kernel.release) and name != os.path.basename(out):
             os.unlink(os.path.join(images, name))
     log("%s image built in %.1f s, %d KiB" % (kind, elapsed, os.path.getsize(out) // 1024))
     return out, elapsed
@@ -649,6 +651,24 @@ class Boot:
         """Seconds from kernel start to the real root's init, by the guest's clock."""
         value = self.mark("uptime")
         return float(value) if value else None
+
+    def printk_time(self, pattern):
+        """The guest's printk timestamp of the first kernel line matching pattern."""
+        for line in self.lines:
+            match = re.match(r"^\[\s*(\d+\.\d+)\]\s+(.*)$", line)
+            if match and re.search(pattern, match.group(2)):
+                return float(match.group(1))
+        return None
+
+    def timeline(self):
+        """Guest-clock phases: kernel start -> initramfs /init -> the real root's init."""
+        initramfs = self.printk_time(r"^Run /init as init process")
+        root = self.uptime
+        parts = ["kernel %.2f s" % initramfs if initramfs is not None else "kernel ?"]
+        if initramfs is not None and root is not None:
+            parts.append("initramfs %.2f s" % (root - initramfs))
+        parts.append("switch_root at %s s" % ("%.2f" % root if root is not None else "?"))
+        return ", ".join(parts)
 
     def metaboot_lines(self):
         return [l for l in self.lines if re.search(r"(^|\] |: )metaboot: ", l)]
