@@ -19,6 +19,17 @@ depends() {
 }
 
 # called by dracut
+installkernel() {
+    # A host-only image carries the drivers its root device needs, not its
+    # NICs' (those come with dracut's network modules, which metaboot does
+    # not use). These are the NICs of the clouds metaboot knows: ENA and the
+    # Intel VF on EC2 Nitro, netfront on EC2 Xen, virtio on KVM clouds such
+    # as OpenStack. Missing ones are skipped; hostonly='' takes them even
+    # when this host has not loaded them.
+    hostonly='' instmods ena ixgbevf xen-netfront virtio_net virtio_pci
+}
+
+# called by dracut
 install() {
     inst_binary /usr/sbin/metaboot
     # pre-pivot: $NEWROOT is mounted (read-only by default) and not yet
