@@ -39,8 +39,9 @@ def image(kind, ctx, kernel, tools, workdir):
 
 def report(kind, scenario, result):
     summary = result.summary()
-    log("%s %s: %.1f s host wall; guest clock: %s; summary: %s"
-        % (kind, scenario, result.seconds, result.timeline(), summary or "(none)"))
+    before = " (first console output after %.1f s)" % result.first_output if result.first_output else ""
+    log("%s %s: %.1f s host wall%s; guest clock: %s; summary: %s"
+        % (kind, scenario, result.seconds, before, result.timeline(), summary or "(none)"))
 
 
 def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
