@@ -230,6 +230,34 @@ def test_dracut_systemd_ec2_dmi(ctx):
     boot_cloud(ctx, "dracut-systemd", "tap", smbios=bootlib.EC2_SMBIOS)
 
 
+def test_dracut_boot_survives_metaboot_failure(ctx):
+    """A cloud with no metadata service: metaboot gets a lease, fails to fetch,
+    must tear the lease down and exit non-zero, and the boot must go on."""
+    kind = "dracut"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir, metadata=False)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg,
+                                  bootlib.cmdline(kind, ["rd.metaboot.provider=ec2", "rd.metaboot.timeout=6"]),
+                                  network, workdir, name=kind + "-no-metadata")
+        finally:
+            network.close()
+        report(kind, "no metadata", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        assert result.hook_warning(), "the hook did not report metaboot's failure:\n" + result.tail()
+        for path in (NETPLAN, IFUPDOWN):
+            assert bootlib.read_image_file(rootimg, path) is None, "%s written without metadata" % path
+        assert bootlib.read_image_file(rootimg, "etc/network/interfaces").decode() == bootlib.INTERFACES
+        # Needs the full binary: exit 3 (no metadata), and the lease it took is gone.
+        assert any("status 3" in line for line in result.hook_warning()), result.hook_warning()
+        check_no_leftover_address(result)
+
+
 def test_dracut_not_cloud(ctx):
     boot_not_cloud(ctx, "dracut")
 
