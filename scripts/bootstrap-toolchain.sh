@@ -146,7 +146,9 @@ write_config() {
         echo "-static"
         echo "-ffile-prefix-map=$deps=/metaboot-deps"
         case $cxx in
-        1) echo "-stdlib=libc++" ;;
+        # libc++ and libc++abi are built without exceptions: there is no
+        # exception runtime to link against, so C++ code is built without.
+        1) echo "-stdlib=libc++"; echo "-fno-exceptions" ;;
         # The runtimes bring their own headers; a second copy from the
         # sysroot would break libc++'s #include_next chain.
         bootstrap) echo "-nostdinc++"; echo "-nostdlib++" ;;
@@ -202,6 +204,8 @@ runtimes() {
         -DCMAKE_INSTALL_PREFIX="$deps/sysroot/usr" \
         -DCMAKE_C_FLAGS="-ffile-prefix-map=$src=/llvm" \
         -DCMAKE_CXX_FLAGS="-ffile-prefix-map=$src=/llvm" \
+        -DCMAKE_C_FLAGS_MINSIZEREL="-Oz -DNDEBUG" \
+        -DCMAKE_CXX_FLAGS_MINSIZEREL="-Oz -DNDEBUG" \
         -DPython3_EXECUTABLE=$python \
         -DLLVM_ENABLE_RUNTIMES="libcxx;libcxxabi;libunwind" \
         -DLLVM_INCLUDE_TESTS=OFF -DLLVM_INCLUDE_DOCS=OFF \
@@ -216,6 +220,8 @@ runtimes() {
         -DLIBCXX_USE_COMPILER_RT=ON -DLIBCXXABI_USE_COMPILER_RT=ON -DLIBUNWIND_USE_COMPILER_RT=ON \
         -DLIBCXXABI_HAS_CXA_THREAD_ATEXIT_IMPL=OFF \
         -DLIBCXXABI_SILENT_TERMINATE=ON \
+        -DLIBCXX_ENABLE_EXCEPTIONS=OFF -DLIBCXXABI_ENABLE_EXCEPTIONS=OFF \
+        -DLIBCXX_ENABLE_RTTI=ON \
         -DLIBCXX_ENABLE_LOCALIZATION=ON \
         -DLIBCXX_HARDENING_MODE=none \
         >"$deps/build/runtimes-cmake.log"
@@ -234,7 +240,7 @@ libnl() {
     (
         cd "$src"
         CC="$deps/bin/metaboot-cc" AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
-            CFLAGS="-Os -ffunction-sections -fdata-sections -ffile-prefix-map=$src=/libnl" \
+            CFLAGS="-Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/libnl" \
             ./configure --host=x86_64-linux-musl --prefix=/usr --sysconfdir=/etc \
             --enable-static --disable-shared --disable-cli --disable-debug --disable-pthreads \
             >"$deps/build/libnl-configure.log"
@@ -258,7 +264,7 @@ smoke() {
 thread_local int counter = 1;
 int main() {
     std::vector<std::string> v{"static", "musl"};
-    try { throw 7; } catch (int x) { counter += x; }
+    counter += static_cast<int>(v.size()) * 3 + 1;
     std::printf("%s %s %d\n", v[0].c_str(), v[1].c_str(), counter);
     return counter == 8 ? 0 : 1;
 }

@@ -1,0 +1,44 @@
+// What the real root's own configuration says, read as text. Pure functions:
+// the caller reads the files through fs::Root.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mb::fs {
+
+// cloud-init's documented opt-out
+// (https://cloudinit.readthedocs.io/en/latest/reference/network-config.html,
+// "Disabling network configuration"): `network: {config: disabled}` in
+// /etc/cloud/cloud.cfg or a file in /etc/cloud/cloud.cfg.d/.
+//
+// Returns the value of network.config when this file sets it ("disabled",
+// or whatever else it says), nullopt when it does not. A careful line scanner,
+// not a YAML parser. It understands:
+//   network: {config: disabled}            (flow style, on one line, any
+//   network: {renderers: [x], config: off}  key order, quoted or not)
+//   network:                               (block style, `config` one
+//     config: disabled                      level below `network`)
+// and comments, blank lines and `---`. It does not understand anchors and
+// aliases, a flow mapping spread over several lines, tabs as indentation,
+// or several YAML documents in one file (the last `config` seen wins).
+std::optional<std::string> cloud_config_network_setting(std::string_view yaml_text);
+
+// cloud-init merges cloud.cfg, then cloud.cfg.d/*.cfg in lexical order, a
+// later file overriding; so the last setting seen is the one that counts.
+inline bool is_network_config_disabled(const std::optional<std::string>& last_setting)
+{
+    return last_setting && *last_setting == "disabled";
+}
+
+// /etc/network/interfaces must source interfaces.d for our file to be read.
+// Returns the new content with `source /etc/network/interfaces.d/*`
+// appended, or nullopt when a line already sources our file: `source` of
+// /etc/network/interfaces.d/* (or interfaces.d/*, relative to
+// /etc/network), or `source-directory` of that directory (its file name
+// rule, [A-Za-z0-9_-]+, admits 50-cloud-init). The rest of the file is
+// kept byte for byte.
+std::optional<std::string> interfaces_with_source_line(std::string_view existing);
+
+}

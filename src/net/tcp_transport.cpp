@@ -1,0 +1,146 @@
+#include "net/tcp_transport.h"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mb::net {
+
+namespace {
+
+int remaining_ms(http::TimePoint deadline)
+{
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+        return 0;
+    return left.count() > 0x7fffffff ? 0x7fffffff : int(left.count());
+}
+
+}
+
+TcpTransport::~TcpTransport()
+{
+    close();
+}
+
+void TcpTransport::close()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
+}
+
+Status TcpTransport::wait(short events, http::TimePoint deadline, const char* what)
+{
+    while (true) {
+        int timeout = remaining_ms(deadline);
+        if (timeout == 0)
+            return Error::timeout(std::string(what) + " timed out");
+        pollfd pfd { m_fd, events, 0 };
+        int ready = ::poll(&pfd, 1, timeout);
+        if (ready < 0) {
+            if (errno == EINTR)
+                continue;
+            return Error::io(std::string("poll: ") + std::strerror(errno), errno);
+        }
+        if (ready > 0)
+            return {};
+    }
+}
+
+Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint deadline)
+{
+    close();
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (m_fd < 0)
+        return Error::io(std::string("socket: ") + std::strerror(errno), errno);
+    // Requests are small and each waits for its answer: Nagle would only add
+    // delay to a request whose header and body go out in one write anyway.
+    int one = 1;
+    (void)::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(endpoint.port);
+    address.sin_addr.s_addr = htonl(endpoint.address.value());
+    if (::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
+        if (errno != EINPROGRESS) {
+            int saved = errno;
+            close();
+            return Error::io(std::string("connect: ") + std::strerror(saved), saved);
+        }
+        auto waited = wait(POLLOUT, deadline, "connect");
+        if (waited.is_error()) {
+            close();
+            return waited;
+        }
+        int error = 0;
+        socklen_t length = sizeof error;
+        if (::getsockopt(m_fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
+            error = errno;
+        if (error != 0) {
+            close();
+            return Error::io(std::string("connect: ") + std::strerror(error), error);
+        }
+    }
+    return {};
+}
+
+Status TcpTransport::write_all(ByteSpan data, http::TimePoint deadline)
+{
+    if (m_fd < 0)
+        return Error::io("write on a closed connection");
+    while (!data.empty()) {
+        ssize_t sent = ::send(m_fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (sent < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                TRY(wait(POLLOUT, deadline, "write"));
+                continue;
+            }
+            return Error::io(std::string("send: ") + std::strerror(errno), errno);
+        }
+        data = data.subspan(size_t(sent));
+    }
+    return {};
+}
+
+Result<size_t> TcpTransport::read(std::span<uint8_t> buffer, http::TimePoint deadline)
+{
+    if (m_fd < 0)
+        return Error::io("read on a closed connection");
+    while (true) {
+        ssize_t got = ::recv(m_fd, buffer.data(), buffer.size(), 0);
+        if (got >= 0)
+            return size_t(got);
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return Error::io(std::string("recv: ") + std::strerror(errno), errno);
+        TRY(wait(POLLIN, deadline, "read"));
+    }
+}
+
+http::TimePoint SystemTime::now()
+{
+    return std::chrono::steady_clock::now();
+}
+
+void SystemTime::sleep_until(http::TimePoint when)
+{
+    auto left = when - std::chrono::steady_clock::now();
+    if (left <= left.zero())
+        return;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec duration { time_t(ns / 1000000000), long(ns % 1000000000) };
+    while (::nanosleep(&duration, &duration) < 0 && errno == EINTR) { }
+}
+
+}

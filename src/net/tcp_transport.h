@@ -1,0 +1,37 @@
+// The real http::Transport: one non-blocking TCP connection driven by poll()
+// against absolute deadlines. The only metadata-side file that touches
+// sockets.
+#pragma once
+
+#include "http/transport.h"
+
+namespace mb::net {
+
+class TcpTransport final : public http::Transport {
+public:
+    TcpTransport() = default;
+    ~TcpTransport() override;
+    TcpTransport(const TcpTransport&) = delete;
+    TcpTransport& operator=(const TcpTransport&) = delete;
+
+    Status connect(const http::Endpoint& endpoint, http::TimePoint deadline) override;
+    Status write_all(ByteSpan data, http::TimePoint deadline) override;
+    Result<size_t> read(std::span<uint8_t> buffer, http::TimePoint deadline) override;
+    void close() override;
+
+private:
+    // Waits for `events` on the socket until the deadline.
+    Status wait(short events, http::TimePoint deadline, const char* what);
+
+    int m_fd { -1 };
+};
+
+// steady_clock (CLOCK_MONOTONIC) and clock_nanosleep. An initramfs does not
+// suspend, so MONOTONIC and BOOTTIME agree for our purposes.
+class SystemTime final : public http::TimeSource {
+public:
+    http::TimePoint now() override;
+    void sleep_until(http::TimePoint when) override;
+};
+
+}

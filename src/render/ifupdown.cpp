@@ -1,0 +1,161 @@
+// The ifupdown renderer: the stanzas cloud-init's ENI renderer
+// (cloudinit/net/eni.py) writes for the same configuration.
+//   auto X / iface X inet dhcp      with `metric` from the route-metric
+//   iface X inet6 dhcp              with `metric` and `accept_ra`, as cloud-init
+//   iface X inet6 auto + dhcp 0     SLAAC (accept-ra without dhcp6)
+//   iface X inet{,6} static         one per static address
+// ifupdown allows several stanzas per interface and family
+// (interfaces(5), "iface" stanzas); only the first carries `auto`.
+//
+// Deliberate differences from cloud-init, each for a reason:
+// - Routes use iproute2 (`ip route add ... || true`) where cloud-init uses
+//   net-tools' `route add`: ifupdown depends on iproute2, while net-tools is
+//   no longer installed by default on Debian or Ubuntu.
+// - Policy routing (tables and rules) is rendered here too; cloud-init only
+//   passes it through to netplan (its issue #4862), which leaves ifupdown
+//   systems with secondary NICs answering through the primary.
+// - `mtu` is written only on static stanzas (the only methods that take it);
+//   on a DHCP-first interface it is set with `pre-up ip link set`.
+// - No `# control-alias` comment lines.
+#include "render/ifupdown.h"
+#include "render/netplan.h"
+
+namespace mb::render {
+
+namespace {
+
+struct Stanza {
+    bool ipv6 { false };
+    std::string method; // dhcp, auto, static, manual
+    std::vector<std::string> options;
+};
+
+std::string family_flag(bool ipv6)
+{
+    return ipv6 ? "-6" : "-4";
+}
+
+void add_route_commands(Stanza& stanza, const std::string& name, const Route& route)
+{
+    bool ipv6 = is_ipv6(route.to);
+    bool is_default = std::visit([](const auto& prefix) { return prefix.length() == 0; }, route.to);
+    std::string spec = is_default ? "default" : to_string(route.to);
+    if (route.via)
+        spec += " via " + to_string(*route.via);
+    spec += " dev " + name;
+    if (route.metric)
+        spec += " metric " + std::to_string(*route.metric);
+    if (route.table)
+        spec += " table " + std::to_string(*route.table);
+    // `|| true`, as cloud-init does: a route that already exists must not
+    // make ifup report the whole interface as failed.
+    stanza.options.push_back("post-up ip " + family_flag(ipv6) + " route add " + spec + " || true");
+    stanza.options.push_back("pre-down ip " + family_flag(ipv6) + " route del " + spec + " || true");
+}
+
+void add_rule_commands(Stanza& stanza, const RoutingRule& rule)
+{
+    bool ipv6 = is_ipv6(rule.from);
+    std::string spec = "from " + to_string(rule.from) + " table " + std::to_string(rule.table);
+    stanza.options.push_back("post-up ip " + family_flag(ipv6) + " rule add " + spec + " || true");
+    stanza.options.push_back("pre-down ip " + family_flag(ipv6) + " rule del " + spec + " || true");
+}
+
+std::string join(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty())
+            out += ' ';
+        out += item;
+    }
+    return out;
+}
+
+std::vector<Stanza> interface_stanzas(const Interface& interface)
+{
+    std::vector<Stanza> stanzas;
+    auto accept_ra_option = [&]() { return std::string("accept_ra ") + (*interface.accept_ra ? "1" : "0"); };
+    if (interface.dhcp4) {
+        Stanza stanza { false, "dhcp", {} };
+        if (interface.dhcp4_overrides.route_metric)
+            stanza.options.push_back("metric " + std::to_string(*interface.dhcp4_overrides.route_metric));
+        stanzas.push_back(std::move(stanza));
+    }
+    if (interface.dhcp6) {
+        Stanza stanza { true, "dhcp", {} };
+        if (interface.dhcp6_overrides.route_metric)
+            stanza.options.push_back("metric " + std::to_string(*interface.dhcp6_overrides.route_metric));
+        if (interface.accept_ra)
+            stanza.options.push_back(accept_ra_option());
+        stanzas.push_back(std::move(stanza));
+    } else if (interface.accept_ra && *interface.accept_ra) {
+        stanzas.push_back(Stanza { true, "auto", { "dhcp 0" } });
+    }
+    for (const auto& address : interface.addresses) {
+        Stanza stanza { is_ipv6(address), "static", { "address " + to_string(address) } };
+        if (stanza.ipv6 && interface.accept_ra && !interface.dhcp6 && !*interface.accept_ra)
+            stanza.options.push_back(accept_ra_option());
+        stanzas.push_back(std::move(stanza));
+    }
+    if (stanzas.empty())
+        stanzas.push_back(Stanza { false, "manual", {} });
+
+    Stanza& first = stanzas.front();
+    if (interface.mtu) {
+        if (first.method == "static")
+            first.options.push_back("mtu " + std::to_string(*interface.mtu));
+        else
+            first.options.push_back("pre-up ip link set dev " + interface.name + " mtu " + std::to_string(*interface.mtu) + " || true");
+    }
+    if (!interface.nameservers.empty()) {
+        std::vector<std::string> servers;
+        for (const auto& server : interface.nameservers)
+            servers.push_back(to_string(server));
+        first.options.push_back("dns-nameservers " + join(servers));
+    }
+    if (!interface.search_domains.empty())
+        first.options.push_back("dns-search " + join(interface.search_domains));
+
+    // Routes and rules of a family go on the last stanza of that family, so
+    // they are added once every address of the family is up (a gateway may
+    // be reachable only through a static address) and removed first.
+    auto last_of_family = [&](bool ipv6) -> Stanza& {
+        for (size_t i = stanzas.size(); i-- > 0;) {
+            if (stanzas[i].ipv6 == ipv6)
+                return stanzas[i];
+        }
+        return stanzas.back();
+    };
+    for (const auto& route : interface.routes)
+        add_route_commands(last_of_family(is_ipv6(route.to)), interface.name, route);
+    for (const auto& rule : interface.routing_policy)
+        add_rule_commands(last_of_family(is_ipv6(rule.from)), rule);
+    return stanzas;
+}
+
+}
+
+Result<std::string> render_ifupdown(const NetworkConfig& config)
+{
+    TRY(validate(config));
+    std::string out = generated_header;
+    // cloud-init writes the loopback stanza into its file as well, so a root
+    // whose interfaces file lacks it still gets lo up.
+    out += "auto lo\niface lo inet loopback\n";
+    for (const auto& interface : config.interfaces) {
+        bool first = true;
+        for (const auto& stanza : interface_stanzas(interface)) {
+            out += '\n';
+            if (first)
+                out += "auto " + interface.name + "\n";
+            first = false;
+            out += "iface " + interface.name + (stanza.ipv6 ? " inet6 " : " inet ") + stanza.method + "\n";
+            for (const auto& option : stanza.options)
+                out += "    " + option + "\n";
+        }
+    }
+    return out;
+}
+
+}

@@ -1,0 +1,169 @@
+#include "render/network_config.h"
+#include "render/mapping_helpers.h"
+
+#include <set>
+
+namespace mb::render {
+
+std::string to_string(const IpAddress& address)
+{
+    return std::visit([](const auto& value) { return value.to_string(); }, address);
+}
+
+std::string to_string(const IpPrefix& prefix)
+{
+    return std::visit([](const auto& value) { return value.to_string(); }, prefix);
+}
+
+bool is_ipv6(const IpAddress& address)
+{
+    return std::holds_alternative<Ipv6Address>(address);
+}
+
+bool is_ipv6(const IpPrefix& prefix)
+{
+    return std::holds_alternative<Ipv6Prefix>(prefix);
+}
+
+bool is_valid_dns_name(std::string_view name)
+{
+    if (!name.empty() && name.back() == '.')
+        name.remove_suffix(1);
+    if (name.empty() || name.size() > 253)
+        return false;
+    size_t label_start = 0;
+    for (size_t i = 0; i <= name.size(); ++i) {
+        if (i == name.size() || name[i] == '.') {
+            size_t length = i - label_start;
+            if (length == 0 || length > 63)
+                return false;
+            if (name[label_start] == '-' || name[i - 1] == '-')
+                return false;
+            label_start = i + 1;
+            continue;
+        }
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+// Stricter than the kernel: a name may not start with '-' (it would read as an
+// option in the `ip` commands of an ifupdown stanza) and may not be "lo"
+// (the ifupdown renderer writes the loopback stanza itself).
+bool is_renderable_name(std::string_view name)
+{
+    return is_valid_interface_name(name) && name.front() != '-' && name != "lo";
+}
+
+// RFC 791 minimum datagram size is 68; 65535 is the largest IPv4 datagram.
+static constexpr uint32_t minimum_mtu = 68;
+static constexpr uint32_t maximum_mtu = 65535;
+
+// Tables 253 (default), 254 (main) and 255 (local) are the kernel's own; 0 is
+// "unspecified". A policy rule must never point at those.
+static bool is_usable_table(uint32_t table)
+{
+    return table != 0 && table != 253 && table != 254 && table != 255;
+}
+
+std::string printable_excerpt(std::string_view text)
+{
+    // Error messages end up in the kernel log; keep them printable and short.
+    std::string out;
+    for (char c : text.substr(0, 32)) {
+        unsigned char u = static_cast<unsigned char>(c);
+        out += (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') ? c : '?';
+    }
+    return out;
+}
+
+Status validate(const NetworkConfig& config)
+{
+    std::set<std::string> names;
+    for (const auto& interface : config.interfaces) {
+        if (!is_renderable_name(interface.name))
+            return Error::invalid("interface name is not usable: \"" + printable_excerpt(interface.name) + "\"");
+        if (!names.insert(interface.name).second)
+            return Error::invalid("interface " + interface.name + " is listed twice");
+        if (interface.set_name && !is_renderable_name(*interface.set_name))
+            return Error::invalid("set-name for " + interface.name + " is not usable");
+        for (const auto& domain : interface.search_domains) {
+            if (!is_valid_dns_name(domain))
+                return Error::invalid("search domain for " + interface.name + " is not a DNS name");
+        }
+        if (interface.mtu && (*interface.mtu < minimum_mtu || *interface.mtu > maximum_mtu))
+            return Error::invalid("mtu for " + interface.name + " is out of range");
+        for (const auto& route : interface.routes) {
+            if (route.table && !is_usable_table(*route.table))
+                return Error::invalid("route table for " + interface.name + " is reserved");
+            if (route.via && is_ipv6(*route.via) != is_ipv6(route.to))
+                return Error::invalid("route for " + interface.name + " mixes address families");
+        }
+        for (const auto& rule : interface.routing_policy) {
+            if (!is_usable_table(rule.table))
+                return Error::invalid("routing-policy table for " + interface.name + " is reserved");
+        }
+    }
+    return {};
+}
+
+Status check_system_nics(const std::vector<SystemNic>& system_nics)
+{
+    std::set<MacAddress> macs;
+    std::set<std::string> names;
+    for (const auto& nic : system_nics) {
+        if (!is_renderable_name(nic.name))
+            return Error::invalid("system NIC name is not usable: \"" + printable_excerpt(nic.name) + "\"");
+        if (!names.insert(nic.name).second)
+            return Error::invalid("system NIC " + nic.name + " is listed twice");
+        // Two NICs with one MAC (a bond's ports, a VF beside its PF) cannot be
+        // told apart by a MAC match; the caller passes physical NICs only.
+        if (!macs.insert(nic.mac).second)
+            return Error::invalid("MAC " + nic.mac.to_string() + " is on two system NICs");
+    }
+    return {};
+}
+
+const SystemNic* find_system_nic(const std::vector<SystemNic>& system_nics, const MacAddress& mac)
+{
+    for (const auto& nic : system_nics) {
+        if (nic.mac == mac)
+            return &nic;
+    }
+    return nullptr;
+}
+
+Result<NetworkConfig> fallback_network(const std::vector<SystemNic>& system_nics, const MappingOptions& options)
+{
+    TRY(check_system_nics(system_nics));
+    if (!options.leased_mac)
+        return Error::not_found("no network data and no leased NIC to fall back to");
+    const SystemNic* leased = find_system_nic(system_nics, *options.leased_mac);
+    if (!leased)
+        return Error::not_found("the leased NIC " + options.leased_mac->to_string() + " is not on this system");
+    // The shape of cloud-init's generate_fallback_config(): dhcp4, a MAC
+    // match and set-name. No dhcp6: nothing says the network has IPv6.
+    Interface interface;
+    interface.name = leased->name;
+    interface.match_mac = leased->mac;
+    interface.set_name = leased->name;
+    interface.dhcp4 = true;
+    NetworkConfig config;
+    config.interfaces.push_back(std::move(interface));
+    TRY(validate(config));
+    return config;
+}
+
+Result<NetworkConfig> map_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options)
+{
+    switch (metadata.provider) {
+    case ProviderKind::Ec2: return map_ec2_network(metadata, system_nics, options);
+    case ProviderKind::OpenStack: return map_openstack_network(metadata, system_nics, options);
+    }
+    return Error::unsupported("no network mapping for this provider");
+}
+
+}

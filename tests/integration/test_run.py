@@ -1,0 +1,331 @@
+"""The whole run (`metaboot --root ...`) in namespaces: dnsmasq and the metadata
+emulator on the server side, metaboot on the client side. Every test checks
+that the client namespace is as it was, and what was written."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import netns
+import peers
+from netns import Topology
+
+NETPLAN = "etc/netplan/50-cloud-init.yaml"
+IFUPDOWN = "etc/network/interfaces.d/50-cloud-init"
+
+
+def make_root():
+    root = tempfile.mkdtemp(prefix="mbt-root-")
+    os.makedirs(os.path.join(root, "etc/netplan"))
+    os.makedirs(os.path.join(root, "etc/network"))
+    with open(os.path.join(root, "etc/network/interfaces"), "w") as f:
+        f.write("# the image's own\nauto lo\niface lo inet loopback\n")
+    return root
+
+
+def serve(t, nics=1, emulator_flags=()):
+    for i in range(nics):
+        peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
+    return peers.start_emulator(t, "--nics", str(nics), *emulator_flags)
+
+
+def run(t, ctx, root, *flags, timeout="10", state=None):
+    state = state or tempfile.mkdtemp(prefix="mbt-state-")
+    args = [ctx["binary"], "--state-dir", state, "--provider", "ec2", "--timeout", timeout, "--json"]
+    if root:
+        args += ["--root", root]
+    started = time.monotonic()
+    proc = t.client.run(args + list(flags), check=False)
+    proc.elapsed = time.monotonic() - started
+    proc.state = state
+    proc.result = json.loads(proc.stdout) if proc.stdout.strip().startswith("{") else None
+    return proc
+
+
+def read(root, rel):
+    with open(os.path.join(root, rel)) as f:
+        return f.read()
+
+
+def netplan_generate(root):
+    """The real netplan parser; returns the generated networkd files."""
+    proc = subprocess.run(["netplan", "generate", "--root-dir", root], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = os.path.join(root, "run/systemd/network")
+    return {name: open(os.path.join(out, name)).read() for name in sorted(os.listdir(out))} if os.path.isdir(out) else {}
+
+
+def ifquery(root, iface):
+    """The real ifupdown parser on what we wrote (through the image's own
+    interfaces file, which must now source interfaces.d)."""
+    state = tempfile.mkdtemp(prefix="mbt-ifstate-")
+    text = read(root, "etc/network/interfaces").replace("/etc/network/interfaces.d", os.path.join(root, "etc/network/interfaces.d"))
+    path = os.path.join(state, "interfaces")
+    with open(path, "w") as f:
+        f.write(text)
+    proc = subprocess.run(["ifquery", "-i", path, "--state-dir", state, iface], capture_output=True, text=True)
+    listed = subprocess.run(["ifquery", "-i", path, "--state-dir", state, "--list"], capture_output=True, text=True)
+    shutil.rmtree(state, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, listed.stdout.split()
+
+
+def test_full_run_two_nics_imdsv2(ctx):
+    netns.require_root()
+    root = make_root()
+    try:
+        with Topology(nics=2) as t:
+            emulator = serve(t, nics=2, emulator_flags=["--tokens", "required"])
+            before = t.client.snapshot()
+            proc = run(t, ctx, root)
+            assert proc.returncode == 0, proc.stderr
+            assert t.client.snapshot() == before
+            result = proc.result
+            assert result["lease"]["interface"] in ("eth0", "eth1")
+            assert len(result["metadata"]["nics"]) == 2, result["metadata"]
+            assert result["timings_ms"]["total"] < 10000
+            netplan = read(root, NETPLAN)
+            assert "02:00:00:00:00:01" in netplan and "02:00:00:00:00:02" in netplan, netplan
+            assert "set-name: eth1" in netplan
+            assert "routing-policy" in netplan
+            assert oct(os.stat(os.path.join(root, NETPLAN)).st_mode & 0o777) == "0o600"
+            networkd = netplan_generate(root)
+            assert any("eth1" in text for text in networkd.values()), networkd
+            out, listed = ifquery(root, "eth0")
+            assert "eth0" in listed and "eth1" in listed, listed
+            assert "source /etc/network/interfaces.d/*" in read(root, "etc/network/interfaces")
+            assert read(root, "etc/network/interfaces").startswith("# the image's own\n")
+            for name in ("metadata.json", "lease.json", "timings.json", "user-data"):
+                assert os.path.exists(os.path.join(proc.state, name)), name
+            assert oct(os.stat(os.path.join(proc.state, "user-data")).st_mode & 0o777) == "0o600"
+            meta = json.load(open(os.path.join(proc.state, "metadata.json")))
+            assert meta["instance_id"] == "i-0123456789abcdef0", meta
+            with open(emulator.request_log) as f:
+                requests = [json.loads(line) for line in f]
+            assert requests[0]["method"] == "PUT", requests[0]
+            assert all(r.get("token_ok", True) for r in requests[1:]), requests
+            assert result["requests"] == len(requests), (result["requests"], len(requests))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_summary_line_without_json(ctx):
+    netns.require_root()
+    root = make_root()
+    try:
+        with Topology() as t:
+            serve(t)
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            proc = t.client.run([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2"], check=False)
+            assert proc.returncode == 0, proc.stderr
+            line = proc.stdout.strip()
+            assert line.startswith("metaboot: eth0 198.18.0."), line
+            for phase in ("platform", "dhcp", "metadata", "write", "state", "teardown", "total"):
+                assert phase + " " in line, line
+            assert line.endswith(" ms"), line
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_not_a_cloud_exits_at_once_and_does_nothing(ctx):
+    netns.require_root()
+    sysfs = tempfile.mkdtemp(prefix="mbt-sysfs-")
+    dmi = os.path.join(sysfs, "class/dmi/id")
+    os.makedirs(dmi)
+    for key, value in (("sys_vendor", "QEMU"), ("product_name", "Standard PC (i440FX + PIIX, 1996)")):
+        with open(os.path.join(dmi, key), "w") as f:
+            f.write(value + "\n")
+    root = make_root()
+    try:
+        with Topology() as t:
+            before = t.client.snapshot()
+            started = time.monotonic()
+            proc = t.client.run([ctx["binary"], "--root", root, "--sysfs", sysfs], check=False)
+            elapsed = time.monotonic() - started
+            assert proc.returncode == 6, (proc.returncode, proc.stderr)
+            assert "not a cloud" in proc.stdout + proc.stderr
+            assert elapsed < 1.0, elapsed
+            assert t.client.snapshot() == before
+            assert not os.path.exists(os.path.join(root, NETPLAN))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(sysfs, ignore_errors=True)
+
+
+def test_kernel_command_line_disables_and_turns_network_off(ctx):
+    netns.require_root()
+    root = make_root()
+    cmdline = tempfile.mktemp(prefix="mbt-cmdline-")
+    try:
+        with Topology() as t:
+            serve(t)
+            with open(cmdline, "w") as f:
+                f.write("root=/dev/vda ro rd.metaboot=0 quiet\n")
+            proc = t.client.run([ctx["binary"], "--root", root, "--cmdline", cmdline], check=False)
+            assert proc.returncode == 0 and "disabled" in proc.stderr, (proc.returncode, proc.stderr)
+            with open(cmdline, "w") as f:
+                f.write("ro rd.metaboot.network=0 rd.metaboot.timeout=8 rd.metaboot.bogus=1\n")
+            before = t.client.snapshot()
+            proc = run(t, ctx, root, "--cmdline", cmdline)
+            assert proc.returncode == 0, proc.stderr
+            assert "rd.metaboot.bogus" in proc.stderr  # warned, ignored
+            assert not os.path.exists(os.path.join(root, NETPLAN))
+            assert os.path.exists(os.path.join(proc.state, "metadata.json"))
+            assert t.client.snapshot() == before
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        os.unlink(cmdline)
+
+
+def test_output_none_needs_no_root_and_missing_root_is_usage(ctx):
+    netns.require_root()
+    with Topology() as t:
+        serve(t)
+        proc = run(t, ctx, None, "--output", "none")
+        assert proc.returncode == 0, proc.stderr
+        assert proc.result["files"] == []
+        proc = t.client.run([ctx["binary"], "--provider", "ec2"], check=False)
+        assert proc.returncode == 1 and "--root is required" in proc.stderr
+
+
+def test_metadata_stall_gives_up_by_the_deadline(ctx):
+    netns.require_root()
+    root = make_root()
+    try:
+        with Topology() as t:
+            serve(t, emulator_flags=["--stall", "*=60"])
+            before = t.client.snapshot()
+            proc = run(t, ctx, root, timeout="3")
+            assert proc.returncode == 3, (proc.returncode, proc.stderr)
+            assert proc.elapsed < 3 + 1.0, proc.elapsed
+            assert "no metadata" in proc.stderr
+            assert t.client.snapshot() == before
+            assert not os.path.exists(os.path.join(root, NETPLAN))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_hostile_values_never_reach_a_file(ctx):
+    netns.require_root()
+    root = make_root()
+    try:
+        with Topology(nics=2) as t:
+            serve(t, nics=2, emulator_flags=["--hostile"])
+            before = t.client.snapshot()
+            proc = run(t, ctx, root)
+            assert proc.returncode == 0, proc.stderr
+            assert t.client.snapshot() == before
+            for rel in (NETPLAN, IFUPDOWN):
+                text = read(root, rel)
+                for bad in ("$(", "`", "rm -rf", "\"", "{{", "; ", "&&"):
+                    assert bad not in text.replace("# ", ""), (rel, bad, text)
+            netplan_generate(root)
+            ifquery(root, "eth0")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_read_only_root_is_remounted_and_restored(ctx):
+    netns.require_root()
+    base = tempfile.mkdtemp(prefix="mbt-ro-")
+    try:
+        with Topology() as t:
+            serve(t)
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            script = ("set -e; mount -t tmpfs -o size=4m tmpfs {b}; mkdir -p {b}/etc/netplan {b}/etc/network; "
+                      "echo 'auto lo' > {b}/etc/network/interfaces; mount -o remount,ro {b}; "
+                      "ip netns exec {ns} {bin} --root {b} --state-dir {s} --provider ec2 --timeout 10; "
+                      "grep -q ' {b} tmpfs ro' /proc/self/mounts && echo STILL-RO; "
+                      "test -s {b}/{np} && echo WRITTEN").format(b=base, ns=t.client.name, bin=ctx["binary"], s=state, np=NETPLAN)
+            proc = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+                                  capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            assert "STILL-RO" in proc.stdout and "WRITTEN" in proc.stdout, proc.stdout + proc.stderr
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _strace_inject(t, ctx, root, syscall, errno_name, nth):
+    state = tempfile.mkdtemp(prefix="mbt-state-")
+    args = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=%s" % syscall,
+            "-e", "inject=%s:error=%s:when=%d" % (syscall, errno_name, nth),
+            ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2", "--timeout", "10"]
+    return t.client.run(args, check=False)
+
+
+def test_injected_write_failures_leave_old_or_new_files(ctx):
+    """ENOSPC/EIO on write, fsync and rename at every call position: each file
+    is the complete old one or the complete new one, no temp file is left,
+    the exit code says writing failed, and the lease is gone."""
+    netns.require_root()
+    if not shutil.which("strace"):
+        raise netns.Skip("strace not installed")
+    root = make_root()
+    try:
+        with Topology() as t:
+            serve(t)
+            # The reference: what a clean run writes.
+            first = run(t, ctx, root)
+            assert first.returncode == 0, first.stderr
+            new_netplan = read(root, NETPLAN)
+            shutil.rmtree(root)
+            root = make_root()
+            old_netplan = "# old\nnetwork: {version: 2}\n"
+            with open(os.path.join(root, NETPLAN), "w") as f:
+                f.write(old_netplan)
+            os.chmod(os.path.join(root, NETPLAN), 0o600)
+            before = t.client.snapshot()
+            cases = 0
+            for syscall, errno_name in (("write", "ENOSPC"), ("fsync", "EIO"), ("rename", "EIO"), ("renameat", "EIO"),
+                                        ("renameat2", "EIO"), ("write", "EIO")):
+                for nth in (1, 2, 3):
+                    proc = _strace_inject(t, ctx, root, syscall, errno_name, nth)
+                    cases += 1
+                    assert proc.returncode in (0, 4), (syscall, nth, proc.returncode, proc.stderr)
+                    text = read(root, NETPLAN)
+                    assert text in (old_netplan, new_netplan), (syscall, nth, text)
+                    leftovers = [n for n in os.listdir(os.path.join(root, "etc/netplan")) if n != "50-cloud-init.yaml"]
+                    assert not leftovers, (syscall, nth, leftovers)
+                    assert t.client.snapshot() == before, (syscall, nth)
+                    if proc.returncode == 4:
+                        assert "writ" in proc.stderr, proc.stderr
+                    # Back to the old file for the next case.
+                    with open(os.path.join(root, NETPLAN), "w") as f:
+                        f.write(old_netplan)
+            assert cases == 18
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_signals_at_random_points_tear_down(ctx):
+    netns.require_root()
+    rng = random.Random(0x6d62)
+    root = make_root()
+    try:
+        with Topology() as t:
+            # dnsmasq answers after a second, so the signals land in every phase.
+            peers.start_dnsmasq(t, options=["option:router,198.18.0.1"], extra=["--dhcp-reply-delay=1"])
+            peers.start_emulator(t, "--nics", "1", "--stall", "/latest/user-data=2")
+            before = t.client.snapshot()
+            for i in range(6):
+                sig = signal.SIGTERM if i % 2 == 0 else signal.SIGINT
+                state = tempfile.mkdtemp(prefix="mbt-state-")
+                proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state,
+                                                      "--provider", "ec2", "--timeout", "10"]),
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                t.procs.append(proc)
+                time.sleep(rng.uniform(0.05, 2.5))
+                proc.send_signal(sig)
+                out, err = proc.communicate(timeout=10)
+                assert proc.returncode in (0, 128 + sig), (i, proc.returncode, err)
+                assert t.client.snapshot() == before, i
+                if os.path.exists(os.path.join(root, NETPLAN)):
+                    netplan_generate(root)
+                leftovers = [n for n in os.listdir(os.path.join(root, "etc/netplan")) if n != "50-cloud-init.yaml"]
+                assert not leftovers, leftovers
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
