@@ -172,6 +172,7 @@ class Kernel:
         self.release = release
         self.package = package
         self.version = version
+        self.usr = os.path.join(root, "usr")
         self.boot = os.path.join(root, "boot")
         self.vmlinuz = os.path.join(self.boot, "vmlinuz-" + release)
 
@@ -195,7 +196,6 @@ class Kernel:
                 f.write(elf)
             os.rename(tmp, path)
         return path
-        self.usr = os.path.join(root, "usr")
 
 
 def prepare_kernel():
