@@ -546,18 +546,30 @@ def fsck(image):
 
 # --- networks -------------------------------------------------------------
 
+def emulator_path(repo_root):
+    """The project's metadata emulator (or the one METABOOT_IMDS_EMULATOR
+    names), None when the tree has none."""
+    path = os.environ.get("METABOOT_IMDS_EMULATOR") or os.path.join(repo_root, "tests", "tools", "imds_emulator.py")
+    return path if os.path.exists(path) else None
+
+
 def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet, log):
-    """The project's emulator (tests/tools/imds_emulator.py, or the one
-    METABOOT_IMDS_EMULATOR names) with IMDSv2 tokens required, when there is
-    one; else the test-only stub. The emulator numbers its NIC 198.18.0.10,
-    which is what dnsmasq gives the guest on the tap network."""
-    emulator = os.environ.get("METABOOT_IMDS_EMULATOR") or os.path.join(repo_root, "tests", "tools", "imds_emulator.py")
-    if os.path.exists(emulator):
+    """The emulator with IMDSv2 tokens required when there is one, else the
+    test-only stub. The emulator numbers its first NIC's addresses
+    198.18.0.N (primary) and .N+1 (secondary): N is the address dnsmasq
+    gives the guest on the tap network."""
+    emulator = emulator_path(repo_root)
+    if emulator:
         return [sys.executable, emulator, "--bind", address, "--port", str(port), "--tokens", "required",
                 "--macs", mac, "--ipv4-host", ipv4.rsplit(".", 1)[1], "--log", log]
     stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "imds_stub.py")
     return [sys.executable, stub, "--address", address, "--port", str(port),
             "--mac", mac, "--ipv4", ipv4, "--subnet", subnet]
+
+
+def emulator_secondary(guest):
+    """The secondary IPv4 the emulator lists for the first NIC."""
+    return "198.18.0.%d" % (int(guest.rsplit(".", 1)[1]) + 1)
 
 
 def metadata_requests(log):
@@ -574,6 +586,8 @@ class TapNetwork:
     tap never exists in the host's namespace."""
 
     def __init__(self, ctx, workdir, metadata=True):
+        self.emulator = metadata and emulator_path(ctx["root"]) is not None
+        self.secondary = emulator_secondary(TAP_GUEST)
         self.topo = netns.Topology(nics=0)
         try:
             self.ns = self.topo.server
@@ -625,6 +639,8 @@ class UserNetwork:
     PORT = 8169
 
     def __init__(self, ctx, workdir):
+        self.emulator = emulator_path(ctx["root"]) is not None
+        self.secondary = emulator_secondary(USERNET_GUEST)
         self.topo = netns.Topology(nics=0)
         try:
             self.ns = self.topo.server
@@ -702,7 +718,9 @@ class Boot:
         return [l for l in self.lines if re.search(r"(^|\] |: )metaboot: ", l)]
 
     def summary(self):
-        lines = [l for l in self.metaboot_lines() if re.search(r"\d+ ?ms\b", l)]
+        """metaboot's last `... N ms` line as the console showed it (not the
+        root's dmesg copy, which only helps when reading a failure)."""
+        lines = [l for l in self.metaboot_lines() if re.search(r"\d+ ?ms\b", l) and not l.startswith(MARK)]
         return lines[-1] if lines else None
 
     def hook_warning(self):

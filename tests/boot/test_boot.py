@@ -64,7 +64,7 @@ def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
         # Everything below needs the full binary (lease, metadata, writes, teardown).
         check_summary(result)
         check_no_leftover_address(result)
-        check_written(rootimg, result)
+        check_written(rootimg, result, secondary=network.secondary if network.emulator else None)
         check_imdsv2(network)
         return result
 
@@ -96,7 +96,7 @@ def check_no_leftover_address(result):
     assert not result.extra_rules(), "policy rules left at switch_root: %s" % result.extra_rules()
 
 
-def check_written(rootimg, result):
+def check_written(rootimg, result, secondary=None):
     netplan = bootlib.read_image_file(rootimg, NETPLAN)
     assert netplan is not None, "%s not written" % NETPLAN
     text = netplan.decode()
@@ -118,6 +118,15 @@ def check_written(rootimg, result):
     interfaces = bootlib.read_image_file(rootimg, "etc/network/interfaces").decode()
     assert interfaces.startswith(bootlib.INTERFACES), "etc/network/interfaces lost its content:\n" + interfaces
     assert re.search(r"^source(-directory)? /etc/network/interfaces\.d", interfaces, re.M), interfaces
+    if secondary:
+        # The emulator's NIC has IPv6 and a secondary address (cloud-init's
+        # EC2 semantics: a static address with the subnet's prefix, dhcp6 for
+        # a NIC with ipv6s).
+        assert re.search(r"dhcp6: true", text), text
+        assert re.search(r"^\s+- ['\"]?%s/24['\"]?$" % re.escape(secondary), text, re.M), text
+        assert re.search(r"^iface %s inet6 dhcp$" % re.escape(name.group(1)), eni, re.M), eni
+        assert re.search(r"^iface %s inet static$" % re.escape(name.group(1)), eni, re.M), eni
+        assert re.search(r"^\s+address %s/" % re.escape(secondary), eni, re.M), eni
     state = (result.mark("state") or "").split()
     for name in ("metadata.json", "lease.json", "timings.json"):
         assert name in state, "/run/metaboot lacks %s: %s" % (name, state)
