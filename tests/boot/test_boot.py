@@ -169,6 +169,11 @@ def boot_not_cloud(ctx, kind):
         assert "DHCPDISCOVER" not in leases, "metaboot ran DHCP on a non-cloud machine:\n" + leases
         # Needs the full binary: exit 6 is silent in the hooks, any other status warns.
         assert not result.hook_warning(), "metaboot failed on a non-cloud machine: %s" % result.hook_warning()
+        # ... and it said so, at once (DMI is a few sysfs reads; 2 s is TCG's slack).
+        summary = result.summary()
+        assert summary and "cloud" in summary, "no not-a-cloud line:\n" + result.tail()
+        took = re.search(r"(\d+) ms", summary)
+        assert took and int(took.group(1)) < 2000, summary
 
 
 def probe(ctx, kind, network_kind, smbios=(), mode="mbtest.probe"):
@@ -188,6 +193,9 @@ def probe(ctx, kind, network_kind, smbios=(), mode="mbtest.probe"):
             network.close()
         report(kind, "%s %s" % (network_kind, mode), result)
         check_reached_init(result)
+        # The initramfs's metaboot saw rd.metaboot=0 and did nothing.
+        assert any("disabled" in l for l in result.metaboot_lines()), "rd.metaboot=0 not honoured:\n" + result.tail()
+        assert not result.hook_warning(), result.hook_warning()
         return result
 
 
