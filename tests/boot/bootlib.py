@@ -75,6 +75,9 @@ def require_host():
     if missing:
         raise AssertionError("missing host commands: %s (scripts/install-test-packages.sh installs them)"
                              % " ".join(missing))
+    if not os.path.isdir("/boot"):
+        # mkinitramfs reads /boot/config-VERSION; the kernel's is laid over /boot.
+        raise AssertionError("no /boot folder to lay the kernel's config over")
     if not os.path.exists("/dev/net/tun"):
         raise netns.Skip("no /dev/net/tun for the guest's tap device")
 
@@ -166,6 +169,15 @@ def merge_usr(root):
         shutil.rmtree(src)
 
 
+def prune(folder, keep, prefix):
+    """Drops what an older package version left in the cache (the kernel
+    alone is 400 MB unpacked). Called with the cache lock held."""
+    for name in os.listdir(folder):
+        if name.startswith(prefix) and name != keep:
+            path = os.path.join(folder, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.unlink(path)
+
+
 class Kernel:
     def __init__(self, root, release, package, version):
         self.root = root
@@ -219,6 +231,7 @@ def prepare_kernel():
             os.unlink(debs[package])
             os.rename(tmp, root)
             open(stamp, "w").close()
+            prune(os.path.dirname(root), keep=os.path.basename(root), prefix="linux-image-")
             log("kernel %s %s downloaded and unpacked in %.1f s" % (package, version, time.monotonic() - started))
     return Kernel(root, release, package, version)
 
@@ -251,6 +264,7 @@ def prepare_tree(name, packages):
             merge_usr(tmp)
             os.rename(tmp, root)
             open(stamp, "w").close()
+            prune(CACHE, keep=os.path.basename(root), prefix=name + "-")
             log("%s (%s) unpacked in %.1f s" % (name, ", ".join("%s %s" % kv for kv in sorted(versions.items())),
                                                 time.monotonic() - started))
     return Tools(root, versions)
