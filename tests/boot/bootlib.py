@@ -567,7 +567,7 @@ def emulator_path(repo_root):
     return path if os.path.exists(path) else None
 
 
-def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet, log):
+def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet, log, nics=1):
     """The emulator with IMDSv2 tokens required when there is one, else the
     test-only stub. The emulator numbers its first NIC's addresses
     198.18.0.N (primary) and .N+1 (secondary): N is the address dnsmasq
@@ -575,7 +575,9 @@ def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet, log):
     emulator = emulator_path(repo_root)
     if emulator:
         return [sys.executable, emulator, "--bind", address, "--port", str(port), "--tokens", "required",
-                "--macs", mac, "--ipv4-host", ipv4.rsplit(".", 1)[1], "--log", log]
+                "--nics", str(nics), "--macs", mac, "--ipv4-host", ipv4.rsplit(".", 1)[1], "--log", log]
+    if nics != 1:
+        raise netns.Skip("the test-only metadata stub serves one NIC; %d need the project's emulator" % nics)
     stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "imds_stub.py")
     return [sys.executable, stub, "--address", address, "--port", str(port),
             "--mac", mac, "--ipv4", ipv4, "--subnet", subnet]
@@ -595,39 +597,52 @@ def metadata_requests(log):
 
 
 class TapNetwork:
-    """A test namespace holding the guest's tap device, dnsmasq and the
+    """A test namespace holding the guest's tap devices, dnsmasq and the
     metadata service, like a cloud's host side. QEMU runs in it too, so the
-    tap never exists in the host's namespace."""
+    taps never exist in the host's namespace.
 
-    def __init__(self, ctx, workdir, metadata=True):
+    NIC i is tap<i> on 198.18.i.0/24 (server .1, guest .10, as the emulator
+    numbers its NICs); the metadata service sits on tap0's side, and every
+    subnet's option 121 routes 169.254.169.254 through its own server.
+    """
+
+    def __init__(self, ctx, workdir, metadata=True, nics=1):
         self.emulator = metadata and emulator_path(ctx["root"]) is not None
         self.secondary = emulator_secondary(TAP_GUEST)
+        self.macs = guest_macs(nics)
         self.topo = netns.Topology(nics=0)
         try:
             self.ns = self.topo.server
-            self.ns.run(["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
-            self.ns.run(["ip", "addr", "add", TAP_SERVER + "/24", "dev", "tap0"])
+            dhcp = []
+            for i, mac in enumerate(self.macs):
+                tap, server = "tap%d" % i, "198.18.%d.1" % i
+                self.ns.run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"])
+                self.ns.run(["ip", "addr", "add", server + "/24", "dev", tap])
+                self.ns.run(["ip", "link", "set", tap, "up"])
+                dhcp += [
+                    "--interface=" + tap,
+                    "--dhcp-range=set:n%d,198.18.%d.50,198.18.%d.150,255.255.255.0,10m" % (i, i, i),
+                    "--dhcp-host=%s,198.18.%d.10" % (mac, i),
+                    "--dhcp-option=tag:n%d,option:router,%s" % (i, server),
+                    # RFC 3442: a host route to the metadata service plus the default.
+                    "--dhcp-option=tag:n%d,option:classless-static-route,%s/32,%s,0.0.0.0/0,%s"
+                    % (i, IMDS, server, server),
+                ]
             self.ns.run(["ip", "addr", "add", IMDS + "/32", "dev", "tap0"])
-            self.ns.run(["ip", "link", "set", "tap0", "up"])
             self.dnsmasq_log = os.path.join(workdir, "dnsmasq.log")
             self.ns.popen([
                 "/usr/sbin/dnsmasq", "--no-daemon", "--no-ping", "--conf-file=/dev/null",
-                "--port=0", "--interface=tap0", "--bind-interfaces", "--dhcp-authoritative",
+                "--port=0", "--bind-interfaces", "--dhcp-authoritative",
                 "--pid-file=" + os.path.join(workdir, "dnsmasq.pid"),
                 "--dhcp-leasefile=" + os.path.join(workdir, "dnsmasq.leases"),
-                "--dhcp-range=198.18.0.50,198.18.0.150,255.255.255.0,10m",
-                "--dhcp-host=%s,%s" % (GUEST_MAC, TAP_GUEST),
-                "--dhcp-option=option:router," + TAP_SERVER,
-                # RFC 3442: a host route to the metadata service plus the default.
-                "--dhcp-option=option:classless-static-route,%s/32,%s,0.0.0.0/0,%s" % (IMDS, TAP_SERVER, TAP_SERVER),
                 "--dhcp-option=option:mtu,9001",
                 "--log-dhcp", "--log-facility=" + self.dnsmasq_log,
-            ])
+            ] + dhcp)
             if metadata:
                 self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
                 self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
-                self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, GUEST_MAC, TAP_GUEST, TAP_SUBNET,
-                                                   self.requests_log),
+                self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, ",".join(self.macs), TAP_GUEST,
+                                                   TAP_SUBNET, self.requests_log, nics=nics),
                               stdout=self.imds_log, stderr=subprocess.STDOUT)
                 netns.wait_port(self.ns, IMDS, 80)
         except BaseException:
@@ -635,13 +650,22 @@ class TapNetwork:
             raise
 
     def qemu_args(self):
-        return ["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-                "-device", "virtio-net-pci,netdev=n0,mac=" + GUEST_MAC]
+        args = []
+        for i, mac in enumerate(self.macs):
+            args += ["-netdev", "tap,id=n%d,ifname=tap%d,script=no,downscript=no" % (i, i),
+                     "-device", "virtio-net-pci,netdev=n%d,mac=%s" % (i, mac)]
+        return args
 
     def close(self):
         self.topo.close()
         if getattr(self, "imds_log", None):
             self.imds_log.close()
+
+
+def guest_macs(count):
+    """GUEST_MAC, then 52:54:00:12:34:57, ..."""
+    base = int(GUEST_MAC.replace(":", ""), 16)
+    return [":".join(re.findall("..", "%012x" % (base + i))) for i in range(count)]
 
 
 class UserNetwork:

@@ -275,6 +275,44 @@ def test_dracut_boot_survives_metaboot_failure(ctx):
         check_no_leftover_address(result)
 
 
+def test_initramfs_tools_ec2_two_nics(ctx):
+    """Two ENIs: DHCP on both at once, one lease kept for the fetch; cloud-init's
+    multi-NIC semantics in the files (route metrics, policy routing for the
+    secondary in table 101); both NICs left bare, no rule left behind."""
+    kind = "initramfs-tools"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir, nics=2)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  smbios=bootlib.EC2_SMBIOS, name=kind + "-two-nics")
+        finally:
+            network.close()
+        report(kind, "tap, 2 NICs", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        assert not result.nic_ipv4(), "IPv4 left at switch_root: %s" % result.nic_ipv4()
+        assert not result.extra_rules(), "policy rules left at switch_root: %s" % result.extra_rules()
+        names = [result.nic_name(mac) for mac in network.macs]
+        assert all(names), (names, result.ip_section())
+        for nic in names:
+            assert not result.nic_routes(nic) and not result.nic_up(nic), result.ip_section()
+        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        for mac, nic in zip(network.macs, names):
+            assert re.search(r"macaddress: ['\"]?%s" % mac, netplan), netplan
+            assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
+            assert re.search(r"^iface %s inet dhcp$" % nic, eni, re.M), eni
+        assert re.search(r"route-metric: 100$", netplan, re.M) and re.search(r"route-metric: 200$", netplan, re.M), netplan
+        assert re.search(r"table: 101$", netplan, re.M) and "routing-policy:" in netplan, netplan
+        assert re.search(r"to: ['\"]?198\.18\.1\.0/24", netplan), netplan
+        check_imdsv2(network)
+
+
 def test_dracut_not_cloud(ctx):
     boot_not_cloud(ctx, "dracut")
 
