@@ -4,11 +4,12 @@ Nothing here installs a package or changes the host:
 - the kernel, dracut, initramfs-tools and their missing dependencies are
   `apt-get download`ed and unpacked with `dpkg -x` into a cache outside the
   clone (${XDG_CACHE_HOME:-~/.cache}/metaboot/boot), reused by later runs;
-- dracut and mkinitramfs run with those trees (and our files, laid out as
-  `make install DESTDIR=` would) over /usr by a read-only overlay inside
-  `unshare -m`, so only that private mount namespace sees them;
-- the guest's network is a tap device inside a test namespace (tests/lib/netns.py),
-  with dnsmasq and the metadata emulator on the namespace's side of it.
+- dracut and mkinitramfs run with those trees, and our files from
+  `make install DESTDIR=`, laid over /usr, /etc and /boot by read-only
+  overlays inside `unshare -m`, so only that private mount namespace sees them;
+- the guest's network is tap devices inside a test namespace (tests/lib/netns.py),
+  with dnsmasq and the metadata emulator on the namespace's side of them, or
+  QEMU's user network, also run inside a namespace.
 
 Debian 12 kernel facts this relies on: the 8250 serial console and AF_PACKET
 are built in; virtio_pci, virtio_blk, virtio_net and ext4 are modules.
