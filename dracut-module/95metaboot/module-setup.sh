@@ -6,9 +6,8 @@
 
 # called by dracut
 check() {
-    # 0: include by default; 1: leave out. Without the binary there is
-    # nothing to run, and an image that asked for us explicitly (-a metaboot)
-    # fails loudly in install() instead.
+    # 0: include by default; 1: leave out (without the binary there is
+    # nothing to run).
     require_binaries /usr/sbin/metaboot || return 1
     return 0
 }
