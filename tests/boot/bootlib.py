@@ -707,6 +707,11 @@ class UserNetwork:
 
 # What EC2 Nitro instances report over DMI (/sys/class/dmi/id), so platform
 # detection sees a cloud without rd.metaboot.provider.
+# What OpenStack Nova guests report (cloud-init's DataSourceOpenStack reads the
+# same product name and chassis asset tag).
+OPENSTACK_SMBIOS = ("-smbios", "type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,version=27.1.0",
+                    "-smbios", "type=3,manufacturer=QEMU,asset=OpenStack Nova")
+
 EC2_SMBIOS = ("-smbios", "type=0,vendor=Amazon EC2,version=1.0",
               "-smbios", "type=1,manufacturer=Amazon EC2,product=t3.micro,serial=ec2b0075-0000-0000-0000-000000000000,"
                          "uuid=ec2b0075-0000-0000-0000-000000000000",

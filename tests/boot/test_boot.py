@@ -8,10 +8,12 @@ start -> switch_root).
 """
 import os
 import re
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootlib  # noqa: E402
+from bootlib import netns  # noqa: E402
 from bootlib import log  # noqa: E402
 
 NETPLAN = "etc/netplan/50-cloud-init.yaml"
@@ -44,6 +46,29 @@ def report(kind, scenario, result):
         % (kind, scenario, result.seconds, before, result.timeline(), summary or "(none)"))
 
 
+def check_parsers(rootimg, workdir, nic):
+    """The real netplan and ifupdown read what the boot wrote."""
+    for tool in ("netplan", "ifquery"):
+        if not shutil.which(tool):
+            raise AssertionError("no %s (scripts/install-test-packages.sh installs it)" % tool)
+    tree = os.path.join(workdir, "parsed")
+    shutil.rmtree(tree, ignore_errors=True)
+    for path, mode in ((NETPLAN, 0o600), (IFUPDOWN, 0o644)):
+        target = os.path.join(tree, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(bootlib.read_image_file(rootimg, path))
+        os.chmod(target, mode)
+    proc = bootlib.run(["netplan", "generate", "--root-dir", tree], check=False)
+    assert proc.returncode == 0, "netplan generate refused the boot's file: %s" % proc.stderr
+    networkd = os.path.join(tree, "run", "systemd", "network")
+    generated = sorted(os.listdir(networkd)) if os.path.isdir(networkd) else []
+    assert any(nic in name for name in generated), "netplan generated nothing for %s: %s" % (nic, generated)
+    eni = os.path.join(tree, IFUPDOWN)
+    proc = bootlib.run(["ifquery", "-i", eni, "--list", "--allow", "auto"], check=False)
+    assert proc.returncode == 0 and nic in proc.stdout.split(), "ifquery: %s%s" % (proc.stdout, proc.stderr)
+
+
 def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
     with bootlib.Workdir() as workdir:
         kernel, tools, busybox = assets(ctx, workdir)
@@ -65,6 +90,7 @@ def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
         check_summary(result)
         check_no_leftover_address(result)
         check_written(rootimg, result, secondary=network.secondary if network.emulator else None)
+        check_parsers(rootimg, workdir, result.nic_name(bootlib.GUEST_MAC))
         check_imdsv2(network)
         return result
 
@@ -311,6 +337,43 @@ def test_initramfs_tools_ec2_two_nics(ctx):
         assert re.search(r"table: 101$", netplan, re.M) and "routing-policy:" in netplan, netplan
         assert re.search(r"to: ['\"]?198\.18\.1\.0/24", netplan), netplan
         check_imdsv2(network)
+
+
+def test_dracut_openstack_dmi(ctx):
+    """Nova's DMI, the OpenStack metadata service: static IPv4 and routes from
+    network_data.json, matched by MAC; the lease is only the way there."""
+    kind = "dracut"
+    with bootlib.Workdir() as workdir:
+        if not bootlib.emulator_path(ctx["root"]):
+            raise netns.Skip("the test-only stub serves no OpenStack metadata; needs tests/tools/imds_emulator.py")
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  smbios=bootlib.OPENSTACK_SMBIOS, name=kind + "-openstack")
+        finally:
+            network.close()
+        report(kind, "openstack", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        check_no_leftover_address(result)
+        assert result.mark("dmi").endswith("|OpenStack Nova"), result.mark("dmi")
+        nic = result.nic_name(bootlib.GUEST_MAC)
+        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
+        assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
+        assert re.search(r"- ['\"]?%s/24" % re.escape(bootlib.TAP_GUEST), netplan), netplan
+        assert re.search(r"to: ['\"]?192\.0\.2\.0/24['\"]?$", netplan, re.M), netplan
+        assert re.search(r"^iface %s inet static$" % nic, eni, re.M), eni
+        assert re.search(r"^\s+address %s/24$" % re.escape(bootlib.TAP_GUEST), eni, re.M), eni
+        check_parsers(rootimg, workdir, nic)
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert any(r["path"].endswith("/network_data.json") and r["status"] == 200 for r in requests), requests
 
 
 def test_dracut_not_cloud(ctx):
