@@ -748,6 +748,14 @@ class Boot:
                 return float(match.group(1))
         return None
 
+    def phases(self):
+        """The guest-clock phases as numbers (None where the console lacks them)."""
+        initramfs = self.printk_time(r"^Run /init as init process")
+        root = self.uptime
+        return {"kernel_s": initramfs,
+                "initramfs_s": round(root - initramfs, 2) if initramfs is not None and root is not None else None,
+                "switch_root_s": root}
+
     def timeline(self):
         """Guest-clock phases: kernel start -> initramfs /init -> the real root's init."""
         initramfs = self.printk_time(r"^Run /init as init process")

@@ -6,6 +6,7 @@ Each boot prints one `boot:` line with its timings: host wall time, and by the
 guest's own clock the uptime at which the real root's init started (kernel
 start -> switch_root).
 """
+import json
 import os
 import re
 import shutil
@@ -28,6 +29,9 @@ def assets(ctx, workdir):
     if not os.path.exists(ctx["binary"]):
         raise AssertionError("no binary at %s (make first)" % ctx["binary"])
     if "kernel" not in _assets:
+        if ctx.get("build") and os.path.isdir(ctx["build"]):
+            _assets["timings"] = os.path.join(ctx["build"], "boot-timings.jsonl")
+            open(_assets["timings"], "w").close()
         _assets["kernel"] = bootlib.prepare_kernel()
         _assets["tools"] = bootlib.prepare_tools()
         _assets["busybox"] = bootlib.prepare_busybox()
@@ -40,7 +44,15 @@ def image(kind, ctx, kernel, tools, workdir):
 
 
 def report(kind, scenario, result):
+    """One `boot:` line per boot, and one JSON line in $BUILD/boot-timings.jsonl
+    (rewritten by each run) for whoever writes up the timings."""
     summary = result.summary()
+    if _assets.get("timings"):
+        record = dict(image=kind, scenario=scenario, host_s=round(result.seconds, 2),
+                      first_output_s=round(result.first_output, 2) if result.first_output else None,
+                      summary=summary, **result.phases())
+        with open(_assets["timings"], "a") as f:
+            f.write(json.dumps(record) + "\n")
     before = " (first console output after %.1f s)" % result.first_output if result.first_output else ""
     log("%s %s: %.1f s host wall%s; guest clock: %s; summary: %s"
         % (kind, scenario, result.seconds, before, result.timeline(), summary or "(none)"))
