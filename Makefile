@@ -45,9 +45,10 @@ else
     TOOLCHAIN_DEP :=
   endif
   SYS_CPPFLAGS := -isystem $(DEPS)/sysroot/usr/include/libnl3
-  # -Oz and no exception tables measured 18% smaller than -Os with them.
-  # (g++ reads -Oz as -Os from GCC 12 on.)
-  OPT := -Oz -ffunction-sections -fdata-sections
+  # Measured on this route: -Oz and no exception tables 18% smaller than -Os
+  # with them; LTO a further 2%, and no RTTI (nothing uses typeid or
+  # dynamic_cast) 2% more.
+  OPT := -Oz -flto -fno-rtti -ffunction-sections -fdata-sections
   LINK_STATIC := -static -Wl,--gc-sections $(LLD_FLAGS)
 endif
 
@@ -77,6 +78,9 @@ $(DEPS)/stamps/smoke: scripts/bootstrap-toolchain.sh scripts/toolchain.pins
 # context, so none of picojson's throwing paths is compiled in. No exception
 # tables, no unwinder in the binary.
 EXCEPTIONS = -fno-exceptions -fno-asynchronous-unwind-tables
+# doctest without exceptions: a failed REQUIRE ends the test binary, which the
+# runner counts as a failure.
+$(BUILD)/obj/tests/%.o: EXCEPTIONS = -fno-exceptions -DDOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS
 
 $(BUILD)/obj/%.o: %.cpp Makefile | $(TOOLCHAIN_DEP)
 	@mkdir -p $(dir $@)

@@ -95,6 +95,7 @@ private_sources() {
 }
 
 download_sources() {
+    [ -d "$deps/apt/lists" ] || private_sources
     rm -rf "$deps/src"
     mkdir -p "$deps/src"
     (cd "$deps/src" && apt_private source --download-only -qq \
@@ -125,6 +126,7 @@ sysroot() {
     done
     cp -a /usr/include/x86_64-linux-gnu/asm "$s/usr/include/asm"
     # Header-only libraries, from their .debs, never installed on the machine.
+    [ -d "$deps/apt/lists" ] || private_sources
     local tmp
     tmp=$(mktemp -d)
     (cd "$tmp" && apt_private download -qq $HEADER_PACKAGES)
@@ -286,6 +288,7 @@ step wrappers wrappers
 step runtimes runtimes
 step libnl libnl
 step smoke smoke
-# The sources are kept only as long as a step may need them again.
-rm -rf "$deps/src" "$deps/build"
+# Sources and package lists are kept only as long as a step may need them;
+# a step redone later fetches them again.
+rm -rf "$deps/src" "$deps/build" "$deps/apt"
 log "toolchain ready in $deps ($(du -sh "$deps" | cut -f1))"

@@ -43,95 +43,183 @@ std::optional<std::chrono::milliseconds> parse_seconds(std::string_view text)
     return std::chrono::milliseconds(millis);
 }
 
-std::string json_string(std::string_view text)
+// Streams JSON to stdout as it goes: no document built in memory, and one
+// small function per value type (this command is for debugging; its code
+// should cost little in a 400 KiB binary).
+class JsonOut {
+public:
+    void open(const char* name, char bracket)
+    {
+        key(name);
+        std::putchar(bracket);
+        m_first = true;
+    }
+    void close(char bracket)
+    {
+        std::putchar(bracket);
+        m_first = false;
+    }
+    void string(const char* name, std::string_view value)
+    {
+        key(name);
+        quoted(value);
+    }
+    void optional_string(const char* name, bool present, const std::string& value)
+    {
+        if (present)
+            string(name, value);
+        else
+            raw(name, "null");
+    }
+    void number(const char* name, uint64_t value)
+    {
+        key(name);
+        std::printf("%llu", static_cast<unsigned long long>(value));
+    }
+    void optional_number(const char* name, const std::optional<uint32_t>& value)
+    {
+        if (value)
+            number(name, *value);
+        else
+            raw(name, "null");
+    }
+    void key_value_ms(const char* name, std::chrono::microseconds value)
+    {
+        key(name);
+        std::printf("%lld.%03lld", static_cast<long long>(value.count() / 1000), static_cast<long long>(value.count() % 1000));
+    }
+    void boolean(const char* name, bool value) { raw(name, value ? "true" : "false"); }
+    void raw(const char* name, const char* text)
+    {
+        key(name);
+        std::fputs(text, stdout);
+    }
+    template<typename T>
+    void list(const char* name, const std::vector<T>& items)
+    {
+        open(name, '[');
+        for (auto const& item : items)
+            string(nullptr, item.to_string());
+        close(']');
+    }
+    void strings(const char* name, const std::vector<std::string>& items)
+    {
+        open(name, '[');
+        for (auto const& item : items)
+            string(nullptr, item);
+        close(']');
+    }
+
+private:
+    // `name` is null inside arrays.
+    void key(const char* name)
+    {
+        if (!m_first)
+            std::fputs(", ", stdout);
+        m_first = false;
+        if (name) {
+            quoted(name);
+            std::fputs(": ", stdout);
+        }
+    }
+    static void quoted(std::string_view text)
+    {
+        std::putchar('"');
+        std::fputs(json_escape(text).c_str(), stdout);
+        std::putchar('"');
+    }
+
+    bool m_first { true };
+};
+
+void route_json(JsonOut& out, const std::string& destination, const std::string& gateway)
 {
-    return "\"" + json_escape(text) + "\"";
+    out.open(nullptr, '{');
+    out.string("destination", destination);
+    out.string("gateway", gateway);
+    out.close('}');
 }
 
-template<typename T>
-std::string json_list(const std::vector<T>& items)
+void nic_json(JsonOut& out, const NicMetadata& nic)
 {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i)
-        out += (i ? ", " : "") + json_string(items[i].to_string());
-    return out + "]";
-}
-
-std::string json_optional(const std::optional<uint32_t>& value)
-{
-    return value ? std::to_string(*value) : "null";
-}
-
-std::string nic_json(const NicMetadata& nic)
-{
-    std::string routes = "[";
-    for (size_t i = 0; i < nic.ipv4_routes.size(); ++i)
-        routes += std::string(i ? ", " : "") + "{\"destination\": " + json_string(nic.ipv4_routes[i].destination.to_string()) + ", \"gateway\": " + json_string(nic.ipv4_routes[i].gateway.to_string()) + "}";
-    for (size_t i = 0; i < nic.ipv6_routes.size(); ++i)
-        routes += std::string(i || !nic.ipv4_routes.empty() ? ", " : "") + "{\"destination\": " + json_string(nic.ipv6_routes[i].destination.to_string()) + ", \"gateway\": " + json_string(nic.ipv6_routes[i].gateway.to_string()) + "}";
-    routes += "]";
-    std::string out = "{\"mac\": " + json_string(nic.mac.to_string());
-    out += ", \"device_number\": " + json_optional(nic.device_number);
-    out += ", \"network_card\": " + json_optional(nic.network_card);
-    out += ", \"mtu\": " + json_optional(nic.mtu);
-    out += std::string(", \"ipv4_dhcp\": ") + (nic.ipv4_dhcp ? "true" : "false");
-    out += ", \"ipv4_addresses\": " + json_list(nic.ipv4_addresses);
-    out += ", \"ipv4_subnet\": " + (nic.ipv4_subnet ? json_string(nic.ipv4_subnet->to_string()) : "null");
-    out += ", \"ipv4_vpc_blocks\": " + json_list(nic.ipv4_vpc_blocks);
-    out += ", \"ipv4_gateway\": " + (nic.ipv4_gateway ? json_string(nic.ipv4_gateway->to_string()) : "null");
-    out += std::string(", \"ipv6_dhcp\": ") + (nic.ipv6_dhcp ? "true" : "false");
-    out += std::string(", \"ipv6_slaac\": ") + (nic.ipv6_slaac ? "true" : "false");
-    out += ", \"ipv6_addresses\": " + json_list(nic.ipv6_addresses);
-    out += ", \"ipv6_subnets\": " + json_list(nic.ipv6_subnets);
-    out += ", \"ipv6_gateway\": " + (nic.ipv6_gateway ? json_string(nic.ipv6_gateway->to_string()) : "null");
-    out += ", \"routes\": " + routes;
-    out += ", \"dns\": " + json_list(nic.dns_ipv4) + ", \"dns6\": " + json_list(nic.dns_ipv6);
-    return out + "}";
+    out.open(nullptr, '{');
+    out.string("mac", nic.mac.to_string());
+    out.optional_number("device_number", nic.device_number);
+    out.optional_number("network_card", nic.network_card);
+    out.optional_number("mtu", nic.mtu);
+    out.boolean("ipv4_dhcp", nic.ipv4_dhcp);
+    out.list("ipv4_addresses", nic.ipv4_addresses);
+    out.optional_string("ipv4_subnet", nic.ipv4_subnet.has_value(), nic.ipv4_subnet ? nic.ipv4_subnet->to_string() : "");
+    out.list("ipv4_vpc_blocks", nic.ipv4_vpc_blocks);
+    out.optional_string("ipv4_gateway", nic.ipv4_gateway.has_value(), nic.ipv4_gateway ? nic.ipv4_gateway->to_string() : "");
+    out.boolean("ipv6_dhcp", nic.ipv6_dhcp);
+    out.boolean("ipv6_slaac", nic.ipv6_slaac);
+    out.list("ipv6_addresses", nic.ipv6_addresses);
+    out.list("ipv6_subnets", nic.ipv6_subnets);
+    out.optional_string("ipv6_gateway", nic.ipv6_gateway.has_value(), nic.ipv6_gateway ? nic.ipv6_gateway->to_string() : "");
+    out.open("routes", '[');
+    for (auto const& route : nic.ipv4_routes)
+        route_json(out, route.destination.to_string(), route.gateway.to_string());
+    for (auto const& route : nic.ipv6_routes)
+        route_json(out, route.destination.to_string(), route.gateway.to_string());
+    out.close(']');
+    out.list("dns", nic.dns_ipv4);
+    out.list("dns6", nic.dns_ipv6);
+    out.close('}');
 }
 
 void print_json(const Result<InstanceMetadata>& result, const metadata::FetchStats& stats, std::chrono::microseconds elapsed)
 {
-    std::string out = "{\n";
+    JsonOut out;
+    out.open(nullptr, '{');
     if (result.ok()) {
         auto const& m = *result;
-        out += "  \"provider\": " + json_string(provider_name(m.provider)) + ",\n";
-        out += "  \"api_version\": " + json_string(m.api_version) + ",\n";
-        out += "  \"instance_id\": " + json_string(m.instance_id) + ",\n";
-        out += "  \"instance_type\": " + json_string(m.instance_type) + ",\n";
-        out += "  \"local_hostname\": " + json_string(m.local_hostname) + ",\n";
-        out += "  \"hostname\": " + json_string(m.hostname) + ",\n";
-        out += "  \"region\": " + json_string(m.region) + ",\n";
-        out += "  \"availability_zone\": " + json_string(m.availability_zone) + ",\n";
-        out += "  \"primary_mac\": " + (m.primary_mac ? json_string(m.primary_mac->to_string()) : "null") + ",\n";
-        out += std::string("  \"has_network_data\": ") + (m.has_network_data ? "true" : "false") + ",\n";
-        out += "  \"nics\": [";
-        for (size_t i = 0; i < m.nics.size(); ++i)
-            out += std::string(i ? ",\n    " : "\n    ") + nic_json(m.nics[i]);
-        out += m.nics.empty() ? "],\n" : "\n  ],\n";
-        out += "  \"dns\": " + json_list(m.dns_ipv4) + ",\n  \"dns6\": " + json_list(m.dns_ipv6) + ",\n";
-        out += "  \"public_keys\": [";
-        for (size_t i = 0; i < m.public_keys.size(); ++i)
-            out += (i ? ", " : "") + json_string(m.public_keys[i]);
-        out += "],\n";
-        out += "  \"user_data_bytes\": " + (m.user_data ? std::to_string(m.user_data->size()) : std::string("null")) + ",\n";
+        out.string("provider", provider_name(m.provider));
+        out.string("api_version", m.api_version);
+        out.string("instance_id", m.instance_id);
+        out.string("instance_type", m.instance_type);
+        out.string("local_hostname", m.local_hostname);
+        out.string("hostname", m.hostname);
+        out.string("region", m.region);
+        out.string("availability_zone", m.availability_zone);
+        out.optional_string("primary_mac", m.primary_mac.has_value(), m.primary_mac ? m.primary_mac->to_string() : "");
+        out.boolean("has_network_data", m.has_network_data);
+        out.open("nics", '[');
+        for (auto const& nic : m.nics) {
+            std::fputs("\n   ", stdout);
+            nic_json(out, nic);
+        }
+        out.close(']');
+        out.list("dns", m.dns_ipv4);
+        out.list("dns6", m.dns_ipv6);
+        out.strings("public_keys", m.public_keys);
+        if (m.user_data)
+            out.number("user_data_bytes", m.user_data->size());
+        else
+            out.raw("user_data_bytes", "null");
     } else {
-        out += "  \"error\": " + json_string(result.error().message()) + ",\n";
-        out += "  \"error_kind\": " + json_string(error_kind_name(result.error().kind())) + ",\n";
+        out.string("error", result.error().message());
+        out.string("error_kind", error_kind_name(result.error().kind()));
     }
-    out += "  \"requests\": " + std::to_string(stats.requests) + ",\n";
-    out += "  \"connections\": " + std::to_string(stats.connections) + ",\n";
-    out += "  \"elapsed_ms\": " + std::to_string(double(elapsed.count()) / 1000.0) + ",\n";
-    out += "  \"timings\": [";
-    for (size_t i = 0; i < stats.timings.size(); ++i) {
-        auto const& t = stats.timings[i];
-        out += std::string(i ? ",\n    " : "\n    ") + "{\"method\": " + json_string(t.method) + ", \"path\": " + json_string(t.path) + ", \"status\": " + std::to_string(t.status) + ", \"ms\": " + std::to_string(t.milliseconds) + "}";
+    std::fputs("\n ", stdout);
+    out.number("requests", stats.requests);
+    out.number("connections", stats.connections);
+    out.key_value_ms("elapsed_ms", elapsed);
+    out.open("timings", '[');
+    for (auto const& t : stats.timings) {
+        std::fputs("\n   ", stdout);
+        out.open(nullptr, '{');
+        out.string("method", t.method);
+        out.string("path", t.path);
+        out.number("status", unsigned(t.status));
+        out.number("ms", t.milliseconds);
+        out.close('}');
     }
-    out += stats.timings.empty() ? "],\n" : "\n  ],\n";
-    out += "  \"warnings\": [";
-    for (size_t i = 0; i < stats.warnings.size(); ++i)
-        out += (i ? ", " : "") + json_string(stats.warnings[i]);
-    out += "]\n}\n";
-    std::fputs(out.c_str(), stdout);
+    out.close(']');
+    std::fputs("\n ", stdout);
+    out.strings("warnings", stats.warnings);
+    out.close('}');
+    std::putchar('\n');
 }
 
 template<typename T>

@@ -1,6 +1,7 @@
 #include "dhcp/client.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace mb::dhcp {
@@ -99,8 +100,9 @@ void Client::restart_discovery(Millis now, Actions& actions)
 {
     set_state(State::Init, now, actions);
     // A fresh xid, so that a late reply to the abandoned exchange cannot be
-    // taken for a reply to the new one (RFC 2131 §4.1: the client chooses
-    // xid, "a random number").
+    // taken for a reply to the new one. RFC 2131 §4.1: "The 'xid' field is
+    // used by the client to match incoming DHCP messages with pending
+    // requests."
     m_xid = m_random();
     m_transmissions = 0;
     m_offered_address = {};
@@ -120,10 +122,13 @@ Millis Client::randomized(Millis base)
 
 void Client::arm_retransmit(unsigned attempt, Millis now, Actions& actions)
 {
-    // RFC 2131 §4.1: "the delay before the first retransmission SHOULD be 4
-    // seconds ... doubled with subsequent retransmissions up to a maximum of
-    // 64 seconds". metaboot waits on a booting machine, so it starts at
-    // first_retransmit (1 s) and stops doubling at max_retransmit (16 s).
+    // RFC 2131 §4.1 gives 4 s for the first retransmission on a 10 Mb/s
+    // Ethernet, then "The retransmission delay SHOULD be doubled with
+    // subsequent retransmissions up to a maximum of 64 seconds." The same
+    // paragraph asks for delays suited to the internetwork; a cloud NIC's
+    // server answers in milliseconds and the machine is waiting to boot, so
+    // metaboot starts at first_retransmit (1 s) and stops doubling at
+    // max_retransmit (16 s).
     Millis base = m_config.first_retransmit;
     for (unsigned k = 1; k < attempt && base < m_config.max_retransmit; ++k)
         base *= 2;
@@ -209,8 +214,9 @@ std::vector<Action> Client::on_timeout(Millis now)
         send_discover(now, actions);
         break;
     case State::Requesting:
-        // RFC 2131 §3.1 step 5 / §4.4.1: with neither ACK nor NAK after the
-        // retransmissions, the client returns to INIT and starts over.
+        // RFC 2131 §3.1 step 5: with neither DHCPACK nor DHCPNAK "after
+        // employing the retransmission algorithm, the client reverts to INIT
+        // state and restarts the initialization process".
         if (m_transmissions >= k_max_request_transmissions) {
             actions.push_back(Note { "no answer to REQUEST; restarting discovery" });
             restart_discovery(now, actions);
@@ -260,7 +266,7 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
         actions.push_back(Note { ignored(reply, "not a BOOTREPLY") });
         return;
     }
-    // RFC 2131 §4.1: the client matches replies to its requests by xid.
+    // RFC 2131 §4.1: the client matches replies to pending requests by xid.
     if (reply.xid != m_xid) {
         actions.push_back(Note { ignored(reply, "wrong xid " + hex32(reply.xid) + ", want " + hex32(m_xid)) });
         return;
@@ -290,8 +296,9 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
         }
         for (auto const& warning : reply.warnings)
             actions.push_back(Note { "OFFER: " + warning });
-        // RFC 2131 §4.4.1: the client may choose among several offers; the
-        // first usable one wins, because waiting for more costs boot time.
+        // RFC 2131 §4.4.1 lets the client pick any offer, "e.g., the first
+        // DHCPOFFER message". The first usable one wins: waiting to compare
+        // offers costs boot time.
         m_offered_address = lease->address.address();
         m_server_id = lease->server_id;
         m_transmissions = 0;
@@ -313,9 +320,9 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
         actions.push_back(Note { ignored(reply, "unexpected in REQUESTING") });
         return;
     }
-    // RFC 2131 §4.3.2: only the selected server answers this REQUEST (the
-    // others take it as a decline of their offers), and table 3 makes option
-    // 54 a MUST in both ACK and NAK.
+    // RFC 2131 §3.1 step 3: servers not named in option 54 take the REQUEST
+    // as a decline of their offers, so only the selected server answers; and
+    // §4.3.1 table 3 makes option 54 a MUST in both DHCPACK and DHCPNAK.
     if (reply.options.server_id != m_server_id) {
         actions.push_back(Note { ignored(reply, "not from the selected server " + m_server_id.to_string()) });
         return;

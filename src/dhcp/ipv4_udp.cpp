@@ -81,7 +81,7 @@ Bytes encode_ipv4_udp(Ipv4Address source, Ipv4Address destination, uint16_t sour
     return writer.take();
 }
 
-Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum)
+Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint16_t destination_port)
 {
     ByteReader reader(packet);
     uint8_t version_ihl = reader.read_u8();
@@ -118,8 +118,8 @@ Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum)
     datagram.destination_port = udp.read_u16();
     uint16_t udp_length = udp.read_u16();
     uint16_t udp_checksum = udp.read_u16();
-    if (datagram.destination_port != k_client_port)
-        return Error::invalid("UDP destination port " + std::to_string(datagram.destination_port) + ", not 68");
+    if (datagram.destination_port != destination_port)
+        return Error::invalid("UDP destination port " + std::to_string(datagram.destination_port) + ", not " + std::to_string(destination_port));
     if (udp_length < k_udp_header_size || udp_length > total_length - header_length)
         return Error::invalid("bad UDP length " + std::to_string(udp_length));
 

@@ -40,9 +40,10 @@ enum class UdpChecksum {
     Offloaded,
 };
 
-// A datagram for the DHCP client port (68). Cheap header checks come first
-// (length, version, IHL, total length, protocol, fragment, port), checksums
-// last. Bytes after the IPv4 total length (Ethernet padding) are ignored.
-Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum);
+// A datagram for `destination_port` (the client port, 68, unless a test
+// decodes a client's frame). Cheap header checks come first (length, version,
+// IHL, total length, protocol, fragment, port), checksums last. Bytes after
+// the IPv4 total length (Ethernet padding) are ignored.
+Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint16_t destination_port = k_client_port);
 
 }

@@ -111,7 +111,8 @@ Result<std::string> decode_dns_name_text(ByteSpan data)
 
 Result<std::vector<std::string>> decode_domain_search(ByteSpan data)
 {
-    // RFC 3397 §2: the option carries at least one name.
+    // An empty option names no domain, and no server sends one on purpose:
+    // treated as malformed like any other option that says nothing.
     if (data.empty())
         return Error::invalid("domain search: empty");
     std::vector<std::string> names;
@@ -145,7 +146,8 @@ Bytes encode_domain_search(std::span<const std::string> names)
 
 Result<std::vector<ClasslessRoute>> decode_classless_routes(ByteSpan data)
 {
-    // RFC 3442 §2: the minimum length of the option is 5 (a /0 route).
+    // RFC 3442 (option format): "The minimum length of this option is 5
+    // bytes", one default route.
     if (data.size() < 5)
         return Error::invalid("classless routes: shorter than one route");
     std::vector<ClasslessRoute> routes;
@@ -154,8 +156,8 @@ Result<std::vector<ClasslessRoute>> decode_classless_routes(ByteSpan data)
         uint8_t length = reader.read_u8();
         if (length > 32)
             return Error::invalid("classless routes: prefix length " + std::to_string(length) + " > 32");
-        // RFC 3442 §1: only the significant octets of the destination are
-        // sent, ceil(length / 8) of them.
+        // RFC 3442 (option format): only the significant octets of the
+        // destination are sent, ceil(length / 8) of them.
         size_t significant = (size_t(length) + 7) / 8;
         auto octets = reader.read_bytes(significant);
         uint32_t destination = 0;

@@ -58,8 +58,8 @@ struct ClasslessRoute {
 // trailing dot. Anything else could inject into YAML or shell-sourced files.
 bool is_valid_dns_name(std::string_view name);
 
-// Options 12 and 15: text that must be a DNS name. Trailing NULs (some old
-// servers NUL-terminate, which RFC 2132 §2 says they should not) and one
+// Options 12 and 15: text that must be a DNS name. Trailing NULs (RFC 2132
+// §2: the receiver "MUST be prepared to delete trailing nulls") and one
 // trailing dot are removed before validation.
 Result<std::string> decode_dns_name_text(ByteSpan data);
 

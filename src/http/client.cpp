@@ -66,7 +66,9 @@ Result<Response> Client::exchange(const std::string& wire, BodyExpected body_exp
         if (connected.is_error()) {
             m_transport.close();
             auto const& error = connected.error();
-            return Error(ErrorKind::Io, "connect to " + m_endpoint.to_string() + ": " + error.message(), error.errno_value());
+            // Every connect failure is Error::io, timeouts included: the retry
+            // helper treats them alike.
+            return Error(ErrorKind::Io, m_endpoint.to_string() + ": " + error.message(), error.errno_value());
         }
         m_connected = true;
     }

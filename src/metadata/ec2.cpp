@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 namespace mb::metadata {
 
@@ -30,39 +31,9 @@ Result<std::optional<std::string>> optional_key(const MetaDataLookup& lookup, st
     return value.release_error().context(std::string(path));
 }
 
-std::string printable(std::string_view text)
+void drop(std::vector<std::string>& warnings, std::string_view what, std::string_view value)
 {
-    std::string out;
-    for (char c : text.substr(0, 64))
-        out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    return out;
-}
-
-// Sets `field` when `value` passes `valid`, else warns.
-template<typename Check>
-bool accept_text(std::string& field, std::string_view value, Check valid, std::string_view key, std::vector<std::string>& warnings)
-{
-    value = trim(value);
-    if (!valid(value)) {
-        warnings.push_back("dropping " + std::string(key) + ": invalid value '" + printable(value) + "'");
-        return false;
-    }
-    field = std::string(value);
-    return true;
-}
-
-template<typename T, typename Parse>
-std::vector<T> parse_lines(std::string_view body, Parse parse, std::string_view key, std::vector<std::string>& warnings)
-{
-    std::vector<T> out;
-    for (auto line : parse_listing(body)) {
-        auto value = parse(line);
-        if (value)
-            out.push_back(*value);
-        else
-            warnings.push_back("dropping a value of " + std::string(key) + ": '" + printable(line) + "'");
-    }
-    return out;
+    warnings.push_back(concat({ "dropping ", what, ": invalid value '", printable(value), "'" }));
 }
 
 bool is_identifier(std::string_view text)
@@ -70,22 +41,94 @@ bool is_identifier(std::string_view text)
     return is_safe_identifier(text);
 }
 
-void apply_identity_document(std::string_view body, InstanceMetadata& instance, bool& have_id, bool& have_type, bool& have_region, bool& have_zone, std::vector<std::string>& warnings)
+// The identity keys, each fetched unless the identity document gave it.
+struct IdentityKey {
+    const char* path;
+    const char* document_key; // in dynamic/instance-identity/document, or null
+    const char* since;
+    std::string InstanceMetadata::*field;
+    bool (*valid)(std::string_view);
+};
+
+constexpr IdentityKey identity_keys[] = {
+    { "instance-id", "instanceId", "1.0", &InstanceMetadata::instance_id, is_identifier },
+    { "instance-type", "instanceType", "1.0", &InstanceMetadata::instance_type, is_identifier },
+    { "placement/availability-zone", "availabilityZone", "1.0", &InstanceMetadata::availability_zone, is_identifier },
+    { "placement/region", "region", "2019-10-01", &InstanceMetadata::region, is_identifier },
+    { "local-hostname", nullptr, "1.0", &InstanceMetadata::local_hostname, is_valid_hostname },
+    { "hostname", nullptr, "1.0", &InstanceMetadata::hostname, is_valid_hostname },
+};
+
+enum class NicKey {
+    DeviceNumber,
+    NetworkCard,
+    LocalIpv4s,
+    Ipv4Subnet,
+    VpcBlocks,
+    Ipv6s,
+    Ipv6Subnets,
+};
+
+struct NicKeyInfo {
+    const char* name;
+    const char* since; // the API version that introduced the key
+    NicKey key;
+    bool list; // one value per line
+};
+
+constexpr NicKeyInfo nic_keys[] = {
+    { "device-number", "2011-01-01", NicKey::DeviceNumber, false },
+    { "network-card", "2021-03-23", NicKey::NetworkCard, false },
+    { "local-ipv4s", "2011-01-01", NicKey::LocalIpv4s, true },
+    { "subnet-ipv4-cidr-block", "2011-01-01", NicKey::Ipv4Subnet, false },
+    { "vpc-ipv4-cidr-blocks", "2016-06-30", NicKey::VpcBlocks, true },
+    { "ipv6s", "2016-09-02", NicKey::Ipv6s, true },
+    { "subnet-ipv6-cidr-blocks", "2016-09-02", NicKey::Ipv6Subnets, true },
+};
+
+// Parses one value into the NIC; false when it does not parse. (Out of line
+// on purpose here and below: inlined into one big builder, NicMetadata's
+// moves and cleanups cost several KiB.)
+[[gnu::noinline]] bool apply_nic_value(NicKey key, std::string_view text, NicMetadata& nic, std::vector<Ipv4Address>& ipv4s, std::vector<Ipv6Address>& ipv6s)
 {
-    auto document = parse_json(body);
-    if (document.is_error() || !document->is_object()) {
-        warnings.push_back("ignoring the instance identity document: " + (document.is_error() ? document.error().message() : std::string("not an object")));
-        return;
+    switch (key) {
+    case NicKey::DeviceNumber:
+    case NicKey::NetworkCard: {
+        auto number = parse_decimal(text, key == NicKey::DeviceNumber ? 1023 : 255);
+        if (!number)
+            return false;
+        (key == NicKey::DeviceNumber ? nic.device_number : nic.network_card) = uint32_t(*number);
+        return true;
     }
-    auto take = [&](const char* json_key, std::string& field, bool& have) {
-        auto value = document->string_member(json_key);
-        if (value)
-            have = accept_text(field, *value, is_identifier, std::string("identity document ") + json_key, warnings);
-    };
-    take("instanceId", instance.instance_id, have_id);
-    take("instanceType", instance.instance_type, have_type);
-    take("region", instance.region, have_region);
-    take("availabilityZone", instance.availability_zone, have_zone);
+    case NicKey::LocalIpv4s:
+        if (auto address = Ipv4Address::parse(text)) {
+            ipv4s.push_back(*address);
+            return true;
+        }
+        return false;
+    case NicKey::Ipv4Subnet:
+        nic.ipv4_subnet = Ipv4Prefix::parse(text);
+        return nic.ipv4_subnet.has_value();
+    case NicKey::VpcBlocks:
+        if (auto prefix = Ipv4Prefix::parse(text)) {
+            nic.ipv4_vpc_blocks.push_back(*prefix);
+            return true;
+        }
+        return false;
+    case NicKey::Ipv6s:
+        if (auto address = Ipv6Address::parse(text)) {
+            ipv6s.push_back(*address);
+            return true;
+        }
+        return false;
+    case NicKey::Ipv6Subnets:
+        if (auto prefix = Ipv6Prefix::parse(text)) {
+            nic.ipv6_subnets.push_back(*prefix);
+            return true;
+        }
+        return false;
+    }
+    return false;
 }
 
 struct RawNic {
@@ -93,71 +136,77 @@ struct RawNic {
     MacAddress mac;
 };
 
-Result<NicMetadata> build_nic(const MetaDataLookup& lookup, std::string_view version, const RawNic& raw, std::vector<std::string>& warnings)
+[[gnu::noinline]] Status build_nic(const MetaDataLookup& lookup, std::string_view version, const RawNic& raw, NicMetadata& nic, std::vector<std::string>& warnings)
 {
-    NicMetadata nic;
     nic.mac = raw.mac;
-    auto base = "network/interfaces/macs/" + raw.key + "/";
-    auto key = [&](const char* name) { return base + name; };
-
-    if (auto text = TRY(optional_key(lookup, key("device-number")))) {
-        if (auto number = parse_decimal(trim(*text), 1023))
-            nic.device_number = uint32_t(*number);
-        else
-            warnings.push_back("dropping " + key("device-number") + ": '" + printable(*text) + "'");
-    }
-    if (version >= "2021-03-23") {
-        if (auto text = TRY(optional_key(lookup, key("network-card")))) {
-            if (auto number = parse_decimal(trim(*text), 255))
-                nic.network_card = uint32_t(*number);
-            else
-                warnings.push_back("dropping " + key("network-card") + ": '" + printable(*text) + "'");
-        }
-    }
-
     std::vector<Ipv4Address> ipv4s;
-    if (auto text = TRY(optional_key(lookup, key("local-ipv4s"))))
-        ipv4s = parse_lines<Ipv4Address>(*text, Ipv4Address::parse, key("local-ipv4s"), warnings);
-    if (auto text = TRY(optional_key(lookup, key("subnet-ipv4-cidr-block")))) {
-        if (auto prefix = Ipv4Prefix::parse(trim(*text)))
-            nic.ipv4_subnet = prefix;
-        else
-            warnings.push_back("dropping " + key("subnet-ipv4-cidr-block") + ": '" + printable(*text) + "'");
-    }
-    if (version >= "2016-06-30") {
-        if (auto text = TRY(optional_key(lookup, key("vpc-ipv4-cidr-blocks"))))
-            nic.ipv4_vpc_blocks = parse_lines<Ipv4Prefix>(*text, Ipv4Prefix::parse, key("vpc-ipv4-cidr-blocks"), warnings);
-    }
-
     std::vector<Ipv6Address> ipv6s;
-    if (version >= minimum_ipv6_version) {
-        if (auto text = TRY(optional_key(lookup, key("ipv6s"))))
-            ipv6s = parse_lines<Ipv6Address>(*text, Ipv6Address::parse, key("ipv6s"), warnings);
-        if (auto text = TRY(optional_key(lookup, key("subnet-ipv6-cidr-blocks"))))
-            nic.ipv6_subnets = parse_lines<Ipv6Prefix>(*text, Ipv6Prefix::parse, key("subnet-ipv6-cidr-blocks"), warnings);
+    for (auto const& info : nic_keys) {
+        if (version < info.since)
+            continue;
+        auto path = concat({ "network/interfaces/macs/", raw.key, "/", info.name });
+        auto text = TRY(optional_key(lookup, path));
+        if (!text)
+            continue;
+        std::vector<std::string_view> values = info.list ? parse_listing(*text) : std::vector<std::string_view> { trim(*text) };
+        for (auto value : values)
+            if (!apply_nic_value(info.key, value, nic, ipv4s, ipv6s))
+                drop(warnings, path, value);
     }
 
     // Each address takes its subnet's prefix length. An address outside its
     // subnet is contradictory data and is dropped; without a subnet at all
     // (EC2-Classic) it stands alone as a /32.
     for (auto address : ipv4s) {
-        if (!nic.ipv4_subnet) {
+        if (!nic.ipv4_subnet)
             nic.ipv4_addresses.emplace_back(address, uint8_t(32));
-        } else if (nic.ipv4_subnet->contains(address)) {
+        else if (nic.ipv4_subnet->contains(address))
             nic.ipv4_addresses.emplace_back(address, nic.ipv4_subnet->length());
-        } else {
-            warnings.push_back("dropping " + address.to_string() + " of " + raw.key + ": outside subnet " + nic.ipv4_subnet->to_string());
-        }
+        else
+            warnings.push_back(concat({ "dropping ", address.to_string(), " of ", raw.key, ": outside subnet ", nic.ipv4_subnet->to_string() }));
     }
     for (auto const& address : ipv6s) {
-        auto subnet = std::find_if(nic.ipv6_subnets.begin(), nic.ipv6_subnets.end(), [&](auto const& s) { return s.contains(address); });
-        nic.ipv6_addresses.emplace_back(address, subnet == nic.ipv6_subnets.end() ? uint8_t(128) : subnet->length());
+        uint8_t length = 128;
+        for (auto const& subnet : nic.ipv6_subnets) {
+            if (subnet.contains(address)) {
+                length = subnet.length();
+                break;
+            }
+        }
+        nic.ipv6_addresses.emplace_back(address, length);
     }
     // EC2 serves every address by DHCP (DHCPv6 for IPv6); the list above is
     // what the renderers may add statically beside it.
     nic.ipv4_dhcp = true;
     nic.ipv6_dhcp = !nic.ipv6_addresses.empty();
-    return nic;
+    return {};
+}
+
+// Deterministic order for the renderers: the primary NIC, then by network
+// card, device number and MAC.
+[[gnu::noinline]] bool nic_before(const NicMetadata& a, const NicMetadata& b, const std::optional<MacAddress>& primary)
+{
+    auto rank = [&](const NicMetadata& nic) {
+        return std::make_tuple(!(primary && nic.mac == *primary), nic.network_card.value_or(0), nic.device_number.value_or(UINT32_MAX), nic.mac);
+    };
+    return rank(a) < rank(b);
+}
+
+[[gnu::noinline]] void sort_nics(std::vector<NicMetadata>& nics, const std::optional<MacAddress>& primary)
+{
+    // Sort indices (insertion sort: stable, tiny, and n is small), then move
+    // each NIC once.
+    std::vector<size_t> order(nics.size());
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    for (size_t i = 1; i < order.size(); ++i)
+        for (size_t j = i; j > 0 && nic_before(nics[order[j]], nics[order[j - 1]], primary); --j)
+            std::swap(order[j], order[j - 1]);
+    std::vector<NicMetadata> sorted;
+    sorted.reserve(nics.size());
+    for (auto index : order)
+        sorted.push_back(std::move(nics[index]));
+    nics = std::move(sorted);
 }
 
 }
@@ -181,25 +230,37 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
     instance.provider = ProviderKind::Ec2;
     instance.api_version = std::string(version);
 
-    bool have_id = false, have_type = false, have_region = false, have_zone = false;
-    if (identity_document)
-        apply_identity_document(*identity_document, instance, have_id, have_type, have_region, have_zone, warnings);
-
-    auto text_key = [&](std::string_view path, std::string& field, auto valid) -> Status {
-        if (auto text = TRY(optional_key(lookup, path)))
-            accept_text(field, *text, valid, path, warnings);
-        return {};
-    };
-    if (!have_id)
-        TRY(text_key("instance-id", instance.instance_id, is_identifier));
-    if (!have_type)
-        TRY(text_key("instance-type", instance.instance_type, is_identifier));
-    if (!have_zone)
-        TRY(text_key("placement/availability-zone", instance.availability_zone, is_identifier));
-    if (!have_region && version >= "2019-10-01")
-        TRY(text_key("placement/region", instance.region, is_identifier));
-    TRY(text_key("local-hostname", instance.local_hostname, is_valid_hostname));
-    TRY(text_key("hostname", instance.hostname, is_valid_hostname));
+    // The identity document answers four keys in one request.
+    std::optional<JsonValue> document;
+    if (identity_document) {
+        auto parsed = parse_json(*identity_document);
+        if (parsed.ok() && parsed->is_object())
+            document = parsed.release_value();
+        else
+            warnings.push_back(concat({ "ignoring the instance identity document: ", parsed.ok() ? "not an object" : parsed.error().message() }));
+    }
+    for (auto const& key : identity_keys) {
+        auto& field = instance.*key.field;
+        if (document && key.document_key) {
+            if (auto value = document->string_member(key.document_key)) {
+                if (key.valid(*value)) {
+                    field = std::string(*value);
+                    continue;
+                }
+                drop(warnings, concat({ "identity document ", key.document_key }), *value);
+            }
+        }
+        if (version < key.since)
+            continue;
+        auto text = TRY(optional_key(lookup, key.path));
+        if (!text)
+            continue;
+        auto value = trim(*text);
+        if (key.valid(value))
+            field = std::string(value);
+        else
+            drop(warnings, key.path, value);
+    }
 
     if (version < minimum_network_version)
         return instance;
@@ -207,7 +268,7 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
     if (auto text = TRY(optional_key(lookup, "mac"))) {
         instance.primary_mac = MacAddress::parse(trim(*text));
         if (!instance.primary_mac)
-            warnings.push_back("dropping mac: '" + printable(*text) + "'");
+            drop(warnings, "mac", *text);
     }
 
     auto listing = TRY(optional_key(lookup, "network/interfaces/macs/"));
@@ -222,11 +283,11 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
             key.remove_suffix(1);
         auto mac = MacAddress::parse(key);
         if (!mac) {
-            warnings.push_back("dropping network/interfaces/macs/ entry '" + printable(entry) + "': not a MAC address");
+            warnings.push_back(concat({ "dropping network/interfaces/macs/ entry '", printable(entry), "': not a MAC address" }));
             continue;
         }
         if (std::any_of(raw_nics.begin(), raw_nics.end(), [&](auto const& r) { return r.mac == *mac; })) {
-            warnings.push_back("dropping duplicate MAC " + mac->to_string());
+            warnings.push_back(concat({ "dropping duplicate MAC ", mac->to_string() }));
             continue;
         }
         if (raw_nics.size() == max_nics) {
@@ -236,26 +297,20 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
         raw_nics.push_back({ std::string(key), *mac });
     }
 
+    instance.nics.reserve(raw_nics.size());
     for (auto const& raw : raw_nics) {
-        auto nic = TRY(build_nic(lookup, version, raw, warnings));
+        auto& nic = instance.nics.emplace_back();
+        TRY(build_nic(lookup, version, raw, nic, warnings));
         // The service can answer device-number 0 for a new NIC before its
         // data has propagated; only the primary NIC (the top-level `mac`) is
         // really device 0. cloud-init works around the same race
         // (DataSourceEc2.py, convert_ec2_metadata_network_config).
         if (nic.device_number == 0u && (!instance.primary_mac || nic.mac != *instance.primary_mac)) {
-            warnings.push_back("ignoring device-number 0 of " + nic.mac.to_string() + ": not the primary MAC");
+            warnings.push_back(concat({ "ignoring device-number 0 of ", nic.mac.to_string(), ": not the primary MAC" }));
             nic.device_number.reset();
         }
-        instance.nics.push_back(std::move(nic));
     }
-
-    // Deterministic order for the renderers: the primary NIC, then by
-    // network card, device number and MAC.
-    auto rank = [&](const NicMetadata& nic) {
-        bool primary = instance.primary_mac && nic.mac == *instance.primary_mac;
-        return std::make_tuple(!primary, nic.network_card.value_or(0), nic.device_number.value_or(UINT32_MAX), nic.mac);
-    };
-    std::stable_sort(instance.nics.begin(), instance.nics.end(), [&](auto const& a, auto const& b) { return rank(a) < rank(b); });
+    sort_nics(instance.nics, instance.primary_mac);
     instance.has_network_data = true;
     return instance;
 }
@@ -269,13 +324,13 @@ Result<std::vector<std::string>> collect_ec2_public_keys(const MetaDataLookup& l
     for (auto entry : parse_listing(*listing)) {
         auto index = parse_public_key_index(entry);
         if (!index) {
-            warnings.push_back("dropping public-keys entry '" + printable(entry) + "'");
+            drop(warnings, "public-keys entry", entry);
             continue;
         }
-        auto path = "public-keys/" + std::to_string(*index) + "/openssh-key";
+        auto path = concat({ "public-keys/", std::to_string(*index), "/openssh-key" });
         auto body = TRY(optional_key(lookup, path));
         if (!body) {
-            warnings.push_back(path + " is missing");
+            warnings.push_back(concat({ path, " is missing" }));
             continue;
         }
         for (auto line : split_lines(*body)) {
@@ -285,7 +340,7 @@ Result<std::vector<std::string>> collect_ec2_public_keys(const MetaDataLookup& l
             if (is_openssh_public_key(line))
                 keys.emplace_back(line);
             else
-                warnings.push_back("dropping a malformed key in " + path);
+                warnings.push_back(concat({ "dropping a malformed key in ", path }));
         }
     }
     return keys;
@@ -385,11 +440,11 @@ Status Ec2Provider::crawl(const std::string& directory, unsigned depth)
     m_tree.emplace_back(directory, *body);
     for (auto entry : parse_listing(*body)) {
         if (m_tree.size() >= max_crawl_entries) {
-            m_session.warn("crawl stopped at " + std::to_string(max_crawl_entries) + " entries");
+            m_session.warn(concat({ "crawl stopped at ", std::to_string(max_crawl_entries), " entries" }));
             return {};
         }
         if (!is_safe_listing_entry(entry)) {
-            m_session.warn("not crawling '" + printable(entry) + "' under " + directory);
+            m_session.warn(concat({ "not crawling '", printable(entry), "' under ", directory }));
             continue;
         }
         std::string child = directory + std::string(entry);

@@ -12,14 +12,6 @@ namespace {
 
 constexpr std::string_view network_data_version = "2015-10-15";
 
-std::string printable(std::string_view text)
-{
-    std::string out;
-    for (char c : text.substr(0, 64))
-        out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    return out;
-}
-
 void add_dns(const JsonValue& services, std::vector<Ipv4Address>& v4, std::vector<Ipv6Address>& v6, std::vector<std::string>& warnings)
 {
     for (auto const& service : services.items()) {
@@ -35,7 +27,7 @@ void add_dns(const JsonValue& services, std::vector<Ipv4Address>& v4, std::vecto
             if (std::find(v6.begin(), v6.end(), *a6) == v6.end())
                 v6.push_back(*a6);
         } else {
-            warnings.push_back("dropping dns service address '" + printable(*address) + "'");
+            warnings.push_back(concat({ "dropping dns service address '", printable(*address), "'" }));
         }
     }
 }
@@ -83,7 +75,7 @@ void add_routes(const JsonValue& network, std::vector<Route>& routes, std::optio
         if (mask)
             length = length_from_mask(*mask);
         if (!dest || !length || !next_hop) {
-            warnings.push_back("dropping a malformed route of network '" + printable(network.string_member("id").value_or("")) + "'");
+            warnings.push_back(concat({ "dropping a malformed route of network '", printable(network.string_member("id").value_or("")), "'" }));
             continue;
         }
         if (*length == 0) {
@@ -127,7 +119,7 @@ Status apply_openstack_meta_data(std::string_view json, InstanceMetadata& instan
         if (valid(*value))
             field = std::string(*value);
         else
-            warnings.push_back(std::string("dropping meta_data.json ") + key + ": '" + printable(*value) + "'");
+            warnings.push_back(concat({ "dropping meta_data.json ", key, ": '", printable(*value), "'" }));
     };
     take("uuid", instance.instance_id, [](std::string_view v) { return is_safe_identifier(v); });
     take("hostname", instance.hostname, is_valid_hostname);
@@ -179,17 +171,17 @@ Status apply_openstack_network_data(std::string_view json, InstanceMetadata& ins
             // Bonds and VLANs are built from other links; metaboot configures
             // physical NICs only.
             if (type == "bond" || type == "vlan") {
-                warnings.push_back("skipping link '" + printable(*id) + "': type " + printable(type) + " is not supported");
+                warnings.push_back(concat({ "skipping link '", printable(*id), "': type ", printable(type), " is not supported" }));
                 continue;
             }
             auto mac_text = link.string_member("ethernet_mac_address");
             auto mac = mac_text ? MacAddress::parse(*mac_text) : std::nullopt;
             if (!mac) {
-                warnings.push_back("dropping link '" + printable(*id) + "': no valid ethernet_mac_address");
+                warnings.push_back(concat({ "dropping link '", printable(*id), "': no valid ethernet_mac_address" }));
                 continue;
             }
             if (std::find(link_ids.begin(), link_ids.end(), *id) != link_ids.end()) {
-                warnings.push_back("dropping duplicate link id '" + printable(*id) + "'");
+                warnings.push_back(concat({ "dropping duplicate link id '", printable(*id), "'" }));
                 continue;
             }
             NicMetadata nic;
@@ -199,7 +191,7 @@ Status apply_openstack_network_data(std::string_view json, InstanceMetadata& ins
                 if (value && *value >= 68)
                     nic.mtu = uint32_t(*value);
                 else
-                    warnings.push_back("dropping mtu of link '" + printable(*id) + "'");
+                    warnings.push_back(concat({ "dropping mtu of link '", printable(*id), "'" }));
             }
             link_ids.emplace_back(*id);
             instance.nics.push_back(std::move(nic));
@@ -212,7 +204,7 @@ Status apply_openstack_network_data(std::string_view json, InstanceMetadata& ins
             auto type = network.string_member("type").value_or("");
             auto it = std::find(link_ids.begin(), link_ids.end(), link);
             if (it == link_ids.end()) {
-                warnings.push_back("dropping network on unknown link '" + printable(link) + "'");
+                warnings.push_back(concat({ "dropping network on unknown link '", printable(link), "'" }));
                 continue;
             }
             auto& nic = instance.nics[size_t(it - link_ids.begin())];
@@ -227,7 +219,7 @@ Status apply_openstack_network_data(std::string_view json, InstanceMetadata& ins
             } else if (type == "ipv4") {
                 auto prefix = network_address<Ipv4Prefix, Ipv4Address>(network, Ipv4Prefix::length_from_netmask);
                 if (!prefix) {
-                    warnings.push_back("dropping ipv4 network on '" + printable(link) + "': bad ip_address or netmask");
+                    warnings.push_back(concat({ "dropping ipv4 network on '", printable(link), "': bad ip_address or netmask" }));
                     continue;
                 }
                 nic.ipv4_addresses.push_back(*prefix);
@@ -235,13 +227,13 @@ Status apply_openstack_network_data(std::string_view json, InstanceMetadata& ins
             } else if (type == "ipv6") {
                 auto prefix = network_address<Ipv6Prefix, Ipv6Address>(network, ipv6_prefix_length_from_netmask);
                 if (!prefix) {
-                    warnings.push_back("dropping ipv6 network on '" + printable(link) + "': bad ip_address or netmask");
+                    warnings.push_back(concat({ "dropping ipv6 network on '", printable(link), "': bad ip_address or netmask" }));
                     continue;
                 }
                 nic.ipv6_addresses.push_back(*prefix);
                 add_routes<Ipv6Prefix>(network, nic.ipv6_routes, nic.ipv6_gateway, ipv6_prefix_length_from_netmask, warnings);
             } else {
-                warnings.push_back("skipping network type '" + printable(type) + "'");
+                warnings.push_back(concat({ "skipping network type '", printable(type), "'" }));
                 continue;
             }
             if (auto const* services = network.find("services"))

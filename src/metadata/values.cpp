@@ -96,6 +96,27 @@ std::optional<unsigned> parse_public_key_index(std::string_view entry)
     return unsigned(*index);
 }
 
+std::string concat(std::initializer_list<std::string_view> parts)
+{
+    size_t size = 0;
+    for (auto part : parts)
+        size += part.size();
+    std::string out;
+    out.reserve(size);
+    for (auto part : parts)
+        out.append(part);
+    return out;
+}
+
+std::string printable(std::string_view text)
+{
+    std::string out(text.substr(0, 64));
+    for (auto& c : out)
+        if (c < 0x20 || c >= 0x7f)
+            c = '?';
+    return out;
+}
+
 std::optional<uint8_t> ipv6_prefix_length_from_netmask(const Ipv6Address& mask)
 {
     uint8_t length = 0;

@@ -5,6 +5,7 @@
 
 #include "common/address.h"
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,14 @@ bool is_safe_listing_entry(std::string_view entry);
 
 // "0=my-key" under public-keys: the index.
 std::optional<unsigned> parse_public_key_index(std::string_view entry);
+
+// Joins pieces into one string: one out-of-line call instead of a chain of
+// operator+ temporaries at every warning site.
+std::string concat(std::initializer_list<std::string_view> parts);
+
+// A service's text quoted in a warning: at most 64 bytes, anything outside
+// printable ASCII shown as '?', so a warning is always one safe line.
+std::string printable(std::string_view text);
 
 // A contiguous IPv6 netmask ("ffff:ffff:ffff:ffff::") to its length.
 std::optional<uint8_t> ipv6_prefix_length_from_netmask(const Ipv6Address& mask);

@@ -47,7 +47,7 @@ Status TcpTransport::wait(short events, http::TimePoint deadline, const char* wh
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
-            return Error::io(std::string("poll: ") + std::strerror(errno), errno);
+            return Error::io("poll", errno);
         }
         if (ready > 0)
             return {};
@@ -59,7 +59,7 @@ Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint dea
     close();
     m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_fd < 0)
-        return Error::io(std::string("socket: ") + std::strerror(errno), errno);
+        return Error::io("socket", errno);
     // Requests are small and each waits for its answer: Nagle would only add
     // delay to a request whose header and body go out in one write anyway.
     int one = 1;
@@ -73,7 +73,7 @@ Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint dea
         if (errno != EINPROGRESS) {
             int saved = errno;
             close();
-            return Error::io(std::string("connect: ") + std::strerror(saved), saved);
+            return Error::io("connect", saved);
         }
         auto waited = wait(POLLOUT, deadline, "connect");
         if (waited.is_error()) {
@@ -86,7 +86,7 @@ Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint dea
             error = errno;
         if (error != 0) {
             close();
-            return Error::io(std::string("connect: ") + std::strerror(error), error);
+            return Error::io("connect", error);
         }
     }
     return {};
@@ -105,7 +105,7 @@ Status TcpTransport::write_all(ByteSpan data, http::TimePoint deadline)
                 TRY(wait(POLLOUT, deadline, "write"));
                 continue;
             }
-            return Error::io(std::string("send: ") + std::strerror(errno), errno);
+            return Error::io("send", errno);
         }
         data = data.subspan(size_t(sent));
     }
@@ -123,7 +123,7 @@ Result<size_t> TcpTransport::read(std::span<uint8_t> buffer, http::TimePoint dea
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return Error::io(std::string("recv: ") + std::strerror(errno), errno);
+            return Error::io("recv", errno);
         TRY(wait(POLLIN, deadline, "read"));
     }
 }

@@ -15,6 +15,8 @@ import subprocess
 import time
 
 PREFIX = "mbt%d-" % os.getpid()
+# metaboot logs to stderr in the tests, not to this machine's /dev/kmsg.
+os.environ["METABOOT_LOG"] = "stderr"
 _live = []  # Topology objects not yet cleaned up
 
 

@@ -1,0 +1,77 @@
+// The picojson island. Whatever it accepts is written back out as JSON and
+// must parse to the same tree.
+#include "metadata/json.h"
+
+#include "common/text.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace mb;
+using namespace mb::metadata;
+
+static void write(const JsonValue& value, std::string& out)
+{
+    switch (value.type()) {
+    case JsonValue::Type::Null: out += "null"; return;
+    case JsonValue::Type::Bool: out += *value.as_bool() ? "true" : "false"; return;
+    case JsonValue::Type::Number: {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, "%.17g", *value.as_number());
+        out += buffer;
+        return;
+    }
+    case JsonValue::Type::String: out += "\"" + json_escape(*value.as_string()) + "\""; return;
+    case JsonValue::Type::Array:
+        out += "[";
+        for (size_t i = 0; i < value.items().size(); ++i) {
+            if (i)
+                out += ",";
+            write(value.items()[i], out);
+        }
+        out += "]";
+        return;
+    case JsonValue::Type::Object:
+        out += "{";
+        for (size_t i = 0; i < value.items().size(); ++i) {
+            if (i)
+                out += ",";
+            out += "\"" + json_escape(value.keys()[i]) + "\":";
+            write(value.items()[i], out);
+        }
+        out += "}";
+        return;
+    }
+}
+
+static bool same(const JsonValue& a, const JsonValue& b)
+{
+    if (a.type() != b.type() || a.items().size() != b.items().size() || a.keys() != b.keys())
+        return false;
+    if (a.as_string() != b.as_string() || a.as_bool() != b.as_bool())
+        return false;
+    if (a.type() == JsonValue::Type::Number && *a.as_number() != *b.as_number())
+        return false;
+    for (size_t i = 0; i < a.items().size(); ++i)
+        if (!same(a.items()[i], b.items()[i]))
+            return false;
+    return true;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    auto parsed = parse_json(std::string_view(reinterpret_cast<const char*>(data), size));
+    if (parsed.is_error())
+        return 0;
+    std::string out;
+    write(*parsed, out);
+    auto again = parse_json(out);
+    if (again.is_error() || !same(*parsed, *again))
+        std::abort();
+    if (parsed->type() == JsonValue::Type::Number)
+        (void)parsed->as_unsigned(UINT64_MAX);
+    return 0;
+}

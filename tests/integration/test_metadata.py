@@ -1,0 +1,274 @@
+"""`metaboot metadata` against the metadata emulator, over real sockets.
+
+Each test builds a server and a client namespace (tests/lib/netns.py): the
+emulator listens on 169.254.169.254:80 in the server namespace, the binary
+runs in the client namespace with 198.18.0.2/24 and an on-link route to
+169.254.169.254. Nothing here talks to 169.254.169.254 from the host's own
+namespace, where it may be a real metadata service.
+"""
+import json
+import os
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+
+import netns  # noqa: E402
+
+EMULATOR = os.path.join(ROOT, "tests", "tools", "imds_emulator.py")
+V = "2021-03-23"
+
+
+def binary_of(ctx):
+    binary = (ctx or {}).get("binary") or os.environ.get("METABOOT_BINARY") or os.path.join(ROOT, "build", "metaboot")
+    if not os.path.exists(binary):
+        raise netns.Skip("no binary at %s (run make first)" % binary)
+    return binary
+
+
+class Harness:
+    """One topology with the emulator running; `run()` runs the binary."""
+
+    def __init__(self, ctx, emulator_args=()):
+        netns.require_root()
+        self.binary = binary_of(ctx)
+        self.dir = tempfile.mkdtemp(prefix="mb-meta-")
+        self.log = os.path.join(self.dir, "requests.log")
+        self.topo = netns.Topology(nics=1)
+        try:
+            cli = self.topo.client
+            cli.run(["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"])
+            cli.run(["ip", "link", "set", "eth0", "up"])
+            cli.run(["ip", "route", "add", "169.254.169.254/32", "dev", "eth0", "src", "198.18.0.2"])
+            self.emulator_stderr = open(os.path.join(self.dir, "emulator.err"), "w")
+            self.emulator = self.topo.server.popen(
+                [sys.executable, EMULATOR, "--bind", "169.254.169.254", "--port", "80", "--log", self.log]
+                + list(emulator_args), stderr=self.emulator_stderr)
+            netns.wait_port(self.topo.server, "169.254.169.254", 80)
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, args=(), provider="ec2", timeout=30):
+        command = [self.binary, "metadata", "--json"]
+        if provider:
+            command += ["--provider", provider]
+        started = time.monotonic()
+        proc = self.topo.client.run(command + list(args), check=False, timeout=timeout)
+        proc.elapsed = time.monotonic() - started
+        proc.doc = None
+        if proc.stdout.strip():
+            proc.doc = json.loads(proc.stdout)
+        return proc
+
+    def requests(self):
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def close(self):
+        self.topo.close()
+        if hasattr(self, "emulator_stderr"):
+            self.emulator_stderr.close()
+        for name in os.listdir(self.dir):
+            os.unlink(os.path.join(self.dir, name))
+        os.rmdir(self.dir)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def ok(proc):
+    assert proc.returncode == 0, "exit %d: %s" % (proc.returncode, proc.stderr)
+    return proc.doc
+
+
+def test_tokens_required_two_nics(ctx):
+    with Harness(ctx, ["--tokens", "required", "--nics", "2"]) as h:
+        doc = ok(h.run())
+        assert doc["instance_id"] == "i-0123456789abcdef0"
+        assert doc["api_version"] == V
+        assert [n["mac"] for n in doc["nics"]] == ["02:00:00:00:00:01", "02:00:00:00:00:02"]
+        assert doc["nics"][0]["ipv4_addresses"] == ["198.18.0.10/24", "198.18.0.11/24"]
+        assert doc["nics"][1]["ipv6_addresses"] == ["2001:db8:2::10/64"]
+        assert doc["requests"] == 24 and doc["connections"] == 1, doc["requests"]
+        log = h.requests()
+        assert len(log) == 24
+        assert log[0]["method"] == "PUT" and log[0]["status"] == 200
+        assert all(r["token"] and r["status"] == 200 for r in log[1:]), log
+
+
+def test_tokens_optional(ctx):
+    with Harness(ctx, ["--tokens", "optional"]) as h:
+        doc = ok(h.run())
+        assert all(r["token"] for r in h.requests() if r["method"] == "GET")
+        assert doc["warnings"] == []
+
+
+def test_no_token_support_falls_back_to_imdsv1(ctx):
+    with Harness(ctx, ["--tokens", "unsupported"]) as h:
+        doc = ok(h.run())
+        log = h.requests()
+        assert log[0]["method"] == "PUT" and log[0]["status"] == 404
+        assert not any(r["token"] for r in log[1:])
+        assert any("IMDSv1" in w for w in doc["warnings"])
+
+
+def test_silent_token_put_falls_back_to_imdsv1_quickly(ctx):
+    # A hop limit of 1 behind a bridge, or a service that ignores PUT.
+    with Harness(ctx, ["--tokens", "optional", "--stall", "/latest/api/token=60"]) as h:
+        proc = h.run()
+        doc = ok(proc)
+        assert any("timed out" in w for w in doc["warnings"])
+        assert 1.0 <= proc.elapsed < 2.0, proc.elapsed
+        assert not any(r["token"] for r in h.requests() if r["method"] == "GET")
+
+
+def test_service_disabled_is_a_clear_error(ctx):
+    with Harness(ctx, ["--tokens", "disabled"]) as h:
+        proc = h.run()
+        assert proc.returncode == 3, proc.returncode
+        assert "disabled" in proc.stderr
+        assert proc.doc["error_kind"] == "refused"
+        assert len(h.requests()) == 1
+
+
+def test_token_expiring_mid_fetch_is_refreshed(ctx):
+    with Harness(ctx, ["--tokens", "required", "--token-expire-after", "6", "--nics", "2"]) as h:
+        doc = ok(h.run())
+        assert len(doc["nics"]) == 2
+        log = h.requests()
+        puts = [r for r in log if r["method"] == "PUT"]
+        assert len(puts) >= 3, puts
+        assert any(r["status"] == 401 for r in log)
+
+
+def test_no_user_data(ctx):
+    with Harness(ctx, ["--no-user-data"]) as h:
+        doc = ok(h.run())
+        assert doc["user_data_bytes"] is None
+        assert any(r["path"] == "/%s/user-data" % V and r["status"] == 404 for r in h.requests())
+
+
+def test_500_then_success(ctx):
+    with Harness(ctx, ["--fail-500", "/=2", "--fail-500", "/%s/meta-data/mac=1" % V]) as h:
+        doc = ok(h.run())
+        assert doc["primary_mac"] == "02:00:00:00:00:01"
+        assert sum(1 for r in h.requests() if r["status"] == 500) == 3
+
+
+def test_stall_beyond_deadline_gives_up_in_time(ctx):
+    path = "/%s/meta-data/network/interfaces/macs/" % V
+    with Harness(ctx, ["--stall", "%s=60" % path]) as h:
+        proc = h.run(["--timeout", "2"])
+        assert proc.returncode == 3, proc.returncode
+        assert proc.elapsed < 2.6, proc.elapsed
+        assert proc.doc["error_kind"] == "timeout"
+
+
+def test_200_mb_body_is_capped(ctx):
+    with Harness(ctx, ["--big", "/%s/user-data=209715200" % V, "--big", "/1.0/meta-data/mac=209715200"]) as h:
+        doc = ok(h.run(["--timeout", "10"]))
+        assert doc["user_data_bytes"] is None
+        assert any("user-data" in w and "exceeds" in w for w in doc["warnings"])
+        served = [r for r in h.requests() if r["path"].endswith("/user-data")]
+        assert served and served[0]["bytes"] < 20 * 1024 * 1024, served
+    with Harness(ctx, ["--big", "/%s/meta-data/mac=209715200" % V]) as h:
+        proc = h.run(["--timeout", "10"])
+        assert proc.returncode == 3
+        assert proc.doc["error_kind"] == "too large", proc.doc
+        assert proc.elapsed < 5
+
+
+def test_only_2009_04_04_offered(ctx):
+    with Harness(ctx, ["--versions", "1.0,2007-01-19,2008-09-01,2009-04-04"]) as h:
+        doc = ok(h.run())
+        assert doc["api_version"] == "2009-04-04"
+        assert doc["has_network_data"] is False and doc["nics"] == []
+        assert doc["instance_id"] == "i-0123456789abcdef0"
+        assert not any("network" in r["path"] for r in h.requests())
+
+
+def test_only_ancient_versions_is_an_error(ctx):
+    with Harness(ctx, ["--versions", "1.0,2007-01-19"]) as h:
+        proc = h.run()
+        assert proc.returncode == 3
+        assert proc.doc["error_kind"] == "unsupported"
+
+
+def test_fifteen_nics(ctx):
+    with Harness(ctx, ["--tokens", "required", "--nics", "15"]) as h:
+        doc = ok(h.run())
+        assert len(doc["nics"]) == 15
+        assert [n["device_number"] for n in doc["nics"]] == list(range(15))
+        assert doc["requests"] == 10 + 7 * 15
+        assert doc["connections"] == 1
+
+
+def test_hostile_values_are_dropped(ctx):
+    with Harness(ctx, ["--hostile", "--nics", "2"]) as h:
+        proc = h.run()
+        doc = ok(proc)
+        text = json.dumps({k: v for k, v in doc.items() if k not in ("warnings", "timings")})
+        for bad in ("reboot", "pwned", "rm -rf", "injected", "evil", "malicious", "not-a-mac", "999", "command="):
+            assert bad not in text, (bad, text)
+        assert doc["instance_id"] == "" and doc["hostname"] == ""
+        assert doc["nics"][0]["ipv4_addresses"] == ["198.18.0.10/24"]
+        assert doc["nics"][0]["device_number"] is None
+        assert len(doc["public_keys"]) == 1
+        assert len(doc["warnings"]) >= 8
+        for w in doc["warnings"]:
+            assert "\n" not in w
+        assert not any("not-a-mac" in r["path"] or ".." in r["path"] for r in h.requests())
+
+
+def test_openstack_static_ipv4_and_slaac(ctx):
+    with Harness(ctx, ["--nics", "2", "--openstack-network", "static-slaac"]) as h:
+        doc = ok(h.run(provider="openstack"))
+        assert doc["provider"] == "openstack"
+        nic = doc["nics"][0]
+        assert nic["ipv4_addresses"] == ["198.18.0.10/24"]
+        assert nic["ipv4_gateway"] == "198.18.0.1"
+        assert nic["routes"] == [{"destination": "192.0.2.0/24", "gateway": "198.18.0.254"}]
+        assert nic["ipv6_slaac"] is True and nic["mtu"] == 1450
+        assert doc["dns"] == ["198.18.0.1"] and doc["dns6"] == ["2001:db8::53"]
+        assert doc["requests"] == 4
+
+
+def test_crawl_full_matches_targeted_fetch(ctx):
+    with Harness(ctx, ["--tokens", "required", "--nics", "2"]) as h:
+        targeted = ok(h.run())
+        crawled = ok(h.run(["--crawl", "full"]))
+        assert crawled["nics"] == targeted["nics"]
+        assert crawled["public_keys"] == targeted["public_keys"]
+        assert crawled["requests"] > 2 * targeted["requests"]
+
+
+def test_unknown_platform_exits_at_once_without_network(ctx):
+    with Harness(ctx) as h:
+        sysfs = os.path.join(h.dir, "sys")
+        os.makedirs(os.path.join(sysfs, "class", "dmi", "id"))
+        for name, value in (("sys_vendor", "QEMU"), ("product_name", "Standard PC (i440FX + PIIX, 1996)")):
+            with open(os.path.join(sysfs, "class", "dmi", "id", name), "w") as f:
+                f.write(value + "\n")
+        proc = h.run(["--sysfs", sysfs], provider=None)
+        assert proc.returncode == 3
+        assert "not recognised" in proc.stderr
+        assert h.requests() == []
+        import shutil
+        shutil.rmtree(sysfs)
+
+
+def test_usage_errors(ctx):
+    binary = binary_of(ctx)
+    import subprocess
+    for args in (["--provider", "azure"], ["--timeout", "x"], ["--metadata-url", "https://169.254.169.254"], ["--crawl", "some"], ["--bogus"]):
+        proc = subprocess.run([binary, "metadata"] + args, capture_output=True, text=True, timeout=5)
+        assert proc.returncode == 1, (args, proc.returncode)
