@@ -49,7 +49,6 @@ GUEST_DRIVERS = ("virtio_pci", "virtio_blk", "ext4")
 GUEST_MAC = "52:54:00:12:34:56"
 TAP_SERVER = "198.18.0.1"
 TAP_GUEST = "198.18.0.10"
-TAP_SUBNET = "198.18.0.0/24"
 # QEMU's user network with a /16 puts its gateway at .2.2 and starts its
 # DHCP pool at .2.15 (measured with QEMU 7.2).
 USERNET_GUEST = "169.254.2.15"
@@ -562,26 +561,20 @@ def fsck(image):
 # --- networks -------------------------------------------------------------
 
 def emulator_path(repo_root):
-    """The project's metadata emulator (or the one METABOOT_IMDS_EMULATOR
-    names), None when the tree has none."""
+    """The project's metadata emulator, or the one METABOOT_IMDS_EMULATOR names."""
     path = os.environ.get("METABOOT_IMDS_EMULATOR") or os.path.join(repo_root, "tests", "tools", "imds_emulator.py")
-    return path if os.path.exists(path) else None
+    if not os.path.exists(path):
+        raise AssertionError("no metadata emulator at " + path)
+    return path
 
 
-def metadata_server_argv(repo_root, address, port, mac, ipv4, subnet, log, nics=1):
-    """The emulator with IMDSv2 tokens required when there is one, else the
-    test-only stub. The emulator numbers its first NIC's addresses
-    198.18.0.N (primary) and .N+1 (secondary): N is the address dnsmasq
-    gives the guest on the tap network."""
-    emulator = emulator_path(repo_root)
-    if emulator:
-        return [sys.executable, emulator, "--bind", address, "--port", str(port), "--tokens", "required",
-                "--nics", str(nics), "--macs", mac, "--ipv4-host", ipv4.rsplit(".", 1)[1], "--log", log]
-    if nics != 1:
-        raise netns.Skip("the test-only metadata stub serves one NIC; %d need the project's emulator" % nics)
-    stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "imds_stub.py")
-    return [sys.executable, stub, "--address", address, "--port", str(port),
-            "--mac", mac, "--ipv4", ipv4, "--subnet", subnet]
+def metadata_server_argv(repo_root, address, port, macs, guest, log, nics=1):
+    """The emulator with IMDSv2 tokens required. It numbers NIC i's addresses
+    198.18.i.N (primary) and 198.18.0.N+1 (a secondary on the first NIC): N
+    is the host part of the address dnsmasq gives the guest on the tap network."""
+    return [sys.executable, emulator_path(repo_root), "--bind", address, "--port", str(port),
+            "--tokens", "required", "--nics", str(nics), "--macs", macs,
+            "--ipv4-host", guest.rsplit(".", 1)[1], "--log", log]
 
 
 def emulator_secondary(guest):
@@ -590,9 +583,7 @@ def emulator_secondary(guest):
 
 
 def metadata_requests(log):
-    """The emulator's request log (one JSON object a line), [] for the stub."""
-    if not os.path.exists(log):
-        return []
+    """The emulator's request log (one JSON object a line)."""
     with open(log) as f:
         return [json.loads(line) for line in f if line.strip()]
 
@@ -608,7 +599,7 @@ class TapNetwork:
     """
 
     def __init__(self, ctx, workdir, metadata=True, nics=1):
-        self.emulator = metadata and emulator_path(ctx["root"]) is not None
+        self.metadata = metadata
         self.secondary = emulator_secondary(TAP_GUEST)
         self.macs = guest_macs(nics)
         self.topo = netns.Topology(nics=0)
@@ -643,7 +634,7 @@ class TapNetwork:
                 self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
                 self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
                 self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, ",".join(self.macs), TAP_GUEST,
-                                                   TAP_SUBNET, self.requests_log, nics=nics),
+                                                   self.requests_log, nics=nics),
                               stdout=self.imds_log, stderr=subprocess.STDOUT)
                 netns.wait_port(self.ns, IMDS, 80)
         except BaseException:
@@ -678,7 +669,7 @@ class UserNetwork:
     PORT = 8169
 
     def __init__(self, ctx, workdir):
-        self.emulator = emulator_path(ctx["root"]) is not None
+        self.metadata = True
         self.secondary = emulator_secondary(USERNET_GUEST)
         self.topo = netns.Topology(nics=0)
         try:
@@ -686,7 +677,7 @@ class UserNetwork:
             self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
             self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
             self.ns.popen(metadata_server_argv(ctx["root"], "127.0.0.1", self.PORT, GUEST_MAC,
-                                               USERNET_GUEST, USERNET_SUBNET, self.requests_log),
+                                               USERNET_GUEST, self.requests_log),
                           stdout=self.imds_log, stderr=subprocess.STDOUT)
             netns.wait_port(self.ns, "127.0.0.1", self.PORT)
         except BaseException:
