@@ -1,10 +1,11 @@
-"""End-to-end boots: a real Debian kernel and initramfs (dracut, initramfs-tools)
-with metaboot in it, under QEMU/TCG, against dnsmasq and the metadata service
-on a tap device inside a test namespace. The disk is read back from the host.
+"""End-to-end boots: a real Debian kernel and initramfs (dracut with a shell
+/init or with systemd, initramfs-tools) with metaboot in it, under QEMU/TCG,
+against dnsmasq and the metadata emulator on tap devices inside a test
+namespace, or QEMU's user network. The disk is read back from the host.
 
-Each boot prints one `boot:` line with its timings: host wall time, and by the
-guest's own clock the uptime at which the real root's init started (kernel
-start -> switch_root).
+Each boot prints one `boot:` line with its timings (see README.md).
+The harness_* tests check the harness itself from inside the guest, without
+metaboot, so a failure there points at the harness, not at the binary.
 """
 import json
 import os
