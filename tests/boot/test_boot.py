@@ -395,6 +395,28 @@ def test_initramfs_tools_qemu_user_network(ctx):
     boot_cloud(ctx, "initramfs-tools", "user", extra_cmdline=["rd.metaboot.provider=ec2"])
 
 
+def test_integration_scripts_lint(ctx):
+    """The dracut module and the initramfs-tools scripts parse in the shells
+    that run them, and shellcheck finds nothing (dracut runs module-setup.sh
+    with bash; the hooks run under the initramfs's /bin/sh)."""
+    root = ctx["root"]
+    scripts = {"dracut-module/95metaboot/module-setup.sh": "bash",
+               "dracut-module/95metaboot/metaboot-pre-pivot.sh": "sh",
+               "initramfs-hooks/hooks/metaboot": "sh",
+               "initramfs-hooks/scripts/init-bottom/metaboot": "sh"}
+    if not shutil.which("shellcheck"):
+        raise AssertionError("no shellcheck (scripts/install-test-packages.sh installs it)")
+    for path, shell in scripts.items():
+        full = os.path.join(root, path)
+        assert os.access(full, os.X_OK), "%s is not executable" % path
+        parse = bootlib.run(["bash" if shell == "bash" else "dash", "-n", full], check=False)
+        assert parse.returncode == 0, "%s: %s" % (path, parse.stderr)
+        # SC1091: the sourced helpers (dracut-lib.sh, hook-functions,
+        # /scripts/functions) exist only at build or boot time.
+        lint = bootlib.run(["shellcheck", "-s", shell, "-e", "SC1091", full], check=False)
+        assert lint.returncode == 0, "%s:\n%s" % (path, lint.stdout)
+
+
 # The checks themselves, on a canned boot: what a full run should leave, and
 # what each kind of leftover looks like. No QEMU; catches a check that could
 # never pass (or never fail) before the full binary exists.
