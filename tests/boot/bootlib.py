@@ -636,7 +636,7 @@ class TapNetwork:
                 self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, ",".join(self.macs), TAP_GUEST,
                                                    self.requests_log, nics=nics),
                               stdout=self.imds_log, stderr=subprocess.STDOUT)
-                netns.wait_port(self.ns, IMDS, 80)
+                netns.wait_port(self.ns, IMDS, 80, timeout=20)
         except BaseException:
             self.close()
             raise
@@ -679,7 +679,7 @@ class UserNetwork:
             self.ns.popen(metadata_server_argv(ctx["root"], "127.0.0.1", self.PORT, GUEST_MAC,
                                                USERNET_GUEST, self.requests_log),
                           stdout=self.imds_log, stderr=subprocess.STDOUT)
-            netns.wait_port(self.ns, "127.0.0.1", self.PORT)
+            netns.wait_port(self.ns, "127.0.0.1", self.PORT, timeout=20)
         except BaseException:
             self.close()
             raise
