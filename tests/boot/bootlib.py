@@ -389,10 +389,14 @@ def initramfs(kind, ctx, kernel, tools, workdir):
     """
     stage = os.path.join(workdir, "destdir-" + kind)
     stage_install(ctx, stage)
-    key = "%s-%s-%s-%s" % (kind, kernel.release, tools.key, tree_digest(stage))
+    # This file holds the build options (modules, drivers, configuration).
+    with open(os.path.abspath(__file__), "rb") as f:
+        harness = hashlib.sha256(f.read()).hexdigest()[:8]
+    key = "%s-%s-%s-%s-%s" % (kind, kernel.release, tools.key, harness, tree_digest(stage))
     images = os.path.join(CACHE, "initrd")
     out = os.path.join(images, key + ".img")
     if os.path.exists(out):
+        os.utime(out)
         log("%s image reused from the cache (%s)" % (kind, os.path.basename(out)))
         return out, 0.0
     os.makedirs(images, exist_ok=True)
@@ -409,10 +413,15 @@ def initramfs(kind, ctx, kernel, tools, workdir):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    # Old images of this kind only cost space.
+    # Images no run has booted for a day only cost space. (Not "all but this
+    # one": runs from other trees share the cache, each with its own image.)
     for name in os.listdir(images):
-        if name.startswith(kind + "-" + kernel.release) and name != os.path.basename(out):
-            os.unlink(os.path.join(images, name))
+        path = os.path.join(images, name)
+        try:
+            if time.time() - os.path.getmtime(path) > 86400:
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
     log("%s image built in %.1f s, %d KiB" % (kind, elapsed, os.path.getsize(out) // 1024))
     return out, elapsed
 
