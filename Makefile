@@ -124,8 +124,13 @@ size: $(BUILD)/metaboot
 fuzz:
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-bench: $(BUILD)/metaboot
-	python3 bench/run.py --binary $(BUILD)/metaboot
+$(BUILD)/peak-rss: bench/peak_rss.c | $(TOOLCHAIN_DEP)
+	$(CC) -Os -static $< -o $@
+
+bench:
+	bash scripts/install-test-packages.sh
+	$(MAKE) $(BUILD)/metaboot $(BUILD)/peak-rss
+	python3 bench/run.py --binary $(BUILD)/metaboot --peak-rss $(BUILD)/peak-rss
 
 install: $(BUILD)/metaboot
 	install -D -m 0755 $(BUILD)/metaboot $(DESTDIR)$(PREFIX)/sbin/metaboot

@@ -22,7 +22,7 @@ int version_command()
 #else
     std::printf(", musl");
 #endif
-    std::printf(", libnl %s\n", LIBNL_STRING);
+    std::printf(", %s\n", LIBNL_STRING);
     return 0;
 }
 

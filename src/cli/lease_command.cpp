@@ -78,7 +78,7 @@ int lease_command(const Args& args)
         log_error("no lease: " + acquired.error().message());
         std::lock_guard lock(SignalWatcher::critical());
         (void)netlink.undo_all_and_close();
-        closer.join();
+        closer.reap();
         return ExitNoLease;
     }
     auto dhcp_ms = ms_since(started);
@@ -126,9 +126,7 @@ int lease_command(const Args& args)
             keep ? " (kept)" : "");
     }
     std::fflush(stdout);
-    // The sockets have been closing on their own threads since the lease was
-    // bound, overlapping their RCU grace periods with the netlink work.
-    closer.join();
+    closer.reap();
     return exit_code;
 }
 

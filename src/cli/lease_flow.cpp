@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,17 +26,38 @@ using std::chrono::milliseconds;
 
 void DeferredCloser::close_later(int fd)
 {
-    if (fd < 0)
-        return;
-    m_threads.emplace_back([fd] { close(fd); });
+    if (fd >= 0)
+        m_fds.push_back(fd);
 }
 
-void DeferredCloser::join()
+void DeferredCloser::release()
 {
-    for (auto& t : m_threads)
-        if (t.joinable())
-            t.join();
-    m_threads.clear();
+    if (m_fds.empty())
+        return;
+    pid_t child = fork();
+    if (child == 0) {
+        // Standard streams first, so that a caller reading our output to EOF
+        // does not wait for this child either.
+        for (int fd = 0; fd <= 2; ++fd)
+            close(fd);
+        for (int fd : m_fds)
+            close(fd);
+        _exit(0);
+    }
+    if (child > 0)
+        m_children.push_back(child);
+    // Without a child (fork failed) this close pays the grace period here.
+    for (int fd : m_fds)
+        close(fd);
+    m_fds.clear();
+}
+
+void DeferredCloser::reap()
+{
+    release();
+    for (int child : m_children)
+        (void)waitpid(child, nullptr, WNOHANG);
+    m_children.clear();
 }
 
 namespace {
@@ -219,6 +241,7 @@ Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions&
         }
         closer.close_later(attempt.socket.release_fd());
     }
+    closer.release();
     if (!winner)
         return last_error;
     winner->elapsed = duration_cast<milliseconds>(Clock::now() - started);

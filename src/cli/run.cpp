@@ -195,7 +195,7 @@ int run_command(const Args& args)
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
         int code = teardown(ExitNoLease);
-        closer.join();
+        closer.reap();
         return code;
     }
     {
@@ -224,7 +224,7 @@ int run_command(const Args& args)
     if (fetched.is_error()) {
         log_error("no metadata: " + fetched.error().message());
         int code = teardown(ExitNoMetadata);
-        closer.join();
+        closer.reap();
         return code;
     }
     auto& instance = *fetched;
@@ -299,7 +299,7 @@ int run_command(const Args& args)
             log_warning("release: " + released.error().message());
     }
     exit_code = teardown(exit_code);
-    closer.join();
+    closer.reap();
     phases.mark("teardown");
 
     // 8. Summary.

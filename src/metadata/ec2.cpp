@@ -411,6 +411,9 @@ Result<std::string> Ec2Provider::get(const std::string& path)
                 return Error::refused("GET " + path + ": 401 Unauthorized and no IMDSv2 token available");
             continue;
         }
+        // AWS answers 403 to every request once the endpoint is turned off.
+        if (response->status == 403)
+            return Error::refused("GET " + path + ": 403 Forbidden (instance metadata service disabled?)");
         return status_error("GET " + path, *response);
     }
 }
@@ -497,12 +500,7 @@ Result<std::vector<std::string>> Ec2Provider::public_keys()
 
 Result<std::optional<std::string>> Ec2Provider::user_data()
 {
-    auto body = get("/" + m_version + "/user-data");
-    if (body.ok())
-        return std::optional<std::string>(body.release_value());
-    if (body.error().kind() == ErrorKind::NotFound)
-        return std::optional<std::string>();
-    return body.release_error();
+    return optional_body(get("/" + m_version + "/user-data"));
 }
 
 }

@@ -295,12 +295,7 @@ Result<std::vector<std::string>> OpenStackProvider::public_keys()
 
 Result<std::optional<std::string>> OpenStackProvider::user_data()
 {
-    auto body = get("/openstack/" + m_version + "/user_data");
-    if (body.ok())
-        return std::optional<std::string>(body.release_value());
-    if (body.error().kind() == ErrorKind::NotFound)
-        return std::optional<std::string>();
-    return body.release_error();
+    return optional_body(get("/openstack/" + m_version + "/user_data"));
 }
 
 }

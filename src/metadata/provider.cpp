@@ -94,4 +94,13 @@ Result<InstanceMetadata> fetch_metadata(const FetchOptions& options, http::Trans
     return result;
 }
 
+Result<std::optional<std::string>> optional_body(Result<std::string> body)
+{
+    if (body.ok())
+        return std::optional<std::string>(body.release_value());
+    if (body.error().kind() == ErrorKind::NotFound)
+        return std::optional<std::string>();
+    return body.release_error();
+}
+
 }

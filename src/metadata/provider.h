@@ -58,4 +58,7 @@ public:
 // "GET path: HTTP 500" style error for an unexpected status.
 Error status_error(std::string_view what, const http::Response& response);
 
+// A body that may be absent: 404 (Error::not_found) is "none", not a failure.
+Result<std::optional<std::string>> optional_body(Result<std::string> body);
+
 }

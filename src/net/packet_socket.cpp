@@ -47,6 +47,10 @@ Result<PacketSocket> PacketSocket::open(int ifindex)
     int one = 1;
     if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0)
         return Error::io("PACKET_AUXDATA", errno);
+    // Until linkwatch activates the device's queueing discipline (up to a
+    // second after the carrier comes up), frames queued to it are dropped:
+    // send straight to the driver. Old kernels without it just queue.
+    (void)setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
     sockaddr_ll address {};
     address.sll_family = AF_PACKET;
     address.sll_protocol = htons(ETH_P_IP);

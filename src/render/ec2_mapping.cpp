@@ -15,11 +15,6 @@ namespace mb::render {
 
 namespace {
 
-struct MatchedNic {
-    const NicMetadata* metadata;
-    const SystemNic* system;
-};
-
 // cloud-init's _build_nic_order: sort by (network-card, device-number, MAC),
 // a missing number sorting last. Instances with several network cards repeat
 // device numbers, hence the card first. Index 0 is the primary NIC.
@@ -102,21 +97,7 @@ Result<NetworkConfig> map_ec2_network(const InstanceMetadata& metadata, const st
         return fallback_network(system_nics, options);
 
     NetworkConfig config;
-    std::vector<MatchedNic> matched;
-    std::set<MacAddress> seen;
-    for (const auto& nic : metadata.nics) {
-        if (!seen.insert(nic.mac).second)
-            return Error::invalid("metadata lists MAC " + nic.mac.to_string() + " twice");
-        // A NIC in the metadata but not on the system (hot-plugged after boot,
-        // or its driver not in the initramfs) is skipped, as cloud-init skips
-        // it: there is no kernel name to set, and the caller logs it.
-        const SystemNic* system = find_system_nic(system_nics, nic.mac);
-        if (!system) {
-            config.skipped_macs.push_back(nic.mac);
-            continue;
-        }
-        matched.push_back(MatchedNic { &nic, system });
-    }
+    auto matched = TRY(match_system_nics(metadata, system_nics, config.skipped_macs));
     // Nothing to configure would leave the root without network; cloud-init
     // would then fall back too.
     if (matched.empty()) {

@@ -136,6 +136,24 @@ const SystemNic* find_system_nic(const std::vector<SystemNic>& system_nics, cons
     return nullptr;
 }
 
+Result<std::vector<MatchedNic>> match_system_nics(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics,
+    std::vector<MacAddress>& skipped)
+{
+    std::vector<MatchedNic> matched;
+    std::set<MacAddress> seen;
+    for (const auto& nic : metadata.nics) {
+        if (!seen.insert(nic.mac).second)
+            return Error::invalid("metadata lists MAC " + nic.mac.to_string() + " twice");
+        const SystemNic* system = find_system_nic(system_nics, nic.mac);
+        if (!system) {
+            skipped.push_back(nic.mac);
+            continue;
+        }
+        matched.push_back(MatchedNic { &nic, system });
+    }
+    return matched;
+}
+
 Result<NetworkConfig> fallback_network(const std::vector<SystemNic>& system_nics, const MappingOptions& options)
 {
     TRY(check_system_nics(system_nics));

@@ -88,17 +88,8 @@ Result<NetworkConfig> map_openstack_network(const InstanceMetadata& metadata, co
         return fallback_network(system_nics, options);
 
     NetworkConfig config;
-    std::set<MacAddress> seen;
-    for (const auto& nic : metadata.nics) {
-        if (!seen.insert(nic.mac).second)
-            return Error::invalid("metadata lists MAC " + nic.mac.to_string() + " twice");
-        const SystemNic* system = find_system_nic(system_nics, nic.mac);
-        if (!system) {
-            config.skipped_macs.push_back(nic.mac);
-            continue;
-        }
-        config.interfaces.push_back(map_link(nic, *system, metadata));
-    }
+    for (const auto& match : TRY(match_system_nics(metadata, system_nics, config.skipped_macs)))
+        config.interfaces.push_back(map_link(*match.metadata, *match.system, metadata));
     if (config.interfaces.empty()) {
         auto fallback = TRY(fallback_network(system_nics, options));
         fallback.skipped_macs = std::move(config.skipped_macs);

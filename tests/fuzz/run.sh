@@ -25,12 +25,29 @@ if [ ${#targets[@]} -eq 0 ]; then
     done
 fi
 
+# The shared sources are compiled once (two at a time) and linked into each
+# target; a header change rebuilds everything, which is rare enough.
+objdir=$out/obj
+mkdir -p "$objdir"
+newest_header=$(find src -name '*.h' -newer "$objdir/.stamp" 2>/dev/null | head -1 || true)
+[ -e "$objdir/.stamp" ] || newest_header=new
+if [ -n "$newest_header" ]; then rm -f "$objdir"/*.o; fi
+compile_one() {
+    local src=$1 obj=$2
+    [ "$obj" -nt "$src" ] && return 0
+    $cxx $flags -c "$src" -o "$obj"
+}
+export -f compile_one
+export cxx flags
+for f in $sources; do echo "$f $objdir/$(echo "$f" | tr / _).o"; done | xargs -P 2 -n 2 bash -c 'compile_one "$0" "$1"'
+touch "$objdir/.stamp"
+objects=$(for f in $sources; do echo "$objdir/$(echo "$f" | tr / _).o"; done)
+
 failed=0
 for name in "${targets[@]}"; do
     bin=$out/fuzz_$name
-    # Rebuild when a source is newer than the binary.
-    if [ ! -x "$bin" ] || [ -n "$(find tests/fuzz/fuzz_$name.cpp src -newer "$bin" -name '*.[ch]*' 2>/dev/null | head -1)" ]; then
-        $cxx $flags "tests/fuzz/fuzz_$name.cpp" $sources -o "$bin"
+    if [ ! -x "$bin" ] || [ -n "$(find tests/fuzz/fuzz_$name.cpp $objects -newer "$bin" 2>/dev/null | head -1)" ]; then
+        $cxx $flags "tests/fuzz/fuzz_$name.cpp" $objects -o "$bin"
     fi
     [ "$seconds" = 0 ] && continue
     work=$out/corpus_$name

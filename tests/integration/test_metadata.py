@@ -272,3 +272,25 @@ def test_usage_errors(ctx):
     for args in (["--provider", "azure"], ["--timeout", "x"], ["--metadata-url", "https://169.254.169.254"], ["--crawl", "some"], ["--bogus"]):
         proc = subprocess.run([binary, "metadata"] + args, capture_output=True, text=True, timeout=5)
         assert proc.returncode == 1, (args, proc.returncode)
+
+
+def test_unreachable_service_gives_up_by_the_deadline(ctx):
+    # The route to 169.254.169.254 points at a neighbour that never answers
+    # ARP: connect() can only time out, and must do so by the deadline.
+    with Harness(ctx) as h:
+        cli = h.topo.client
+        cli.run(["ip", "route", "replace", "169.254.169.254/32", "via", "198.18.0.99", "dev", "eth0"])
+        proc = h.run(["--timeout", "1.5"])
+        assert proc.returncode == 3, proc.returncode
+        assert proc.elapsed < 2.2, proc.elapsed
+        assert h.requests() == []
+
+
+def test_refused_connection_is_retried_then_reported(ctx):
+    with Harness(ctx) as h:
+        proc = h.run(["--metadata-url", "http://169.254.169.254:81", "--timeout", "5"])
+        assert proc.returncode == 3
+        assert proc.doc["error_kind"] == "i/o error", proc.doc
+        assert "refused" in proc.doc["error"].lower()
+        assert proc.doc["requests"] == 4 and proc.doc["connections"] == 4
+        assert proc.elapsed < 3

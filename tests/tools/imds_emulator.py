@@ -313,14 +313,16 @@ class Handler(BaseHTTPRequestHandler):
         if fail:
             self.reply(500, "Internal Server Error")
             return True
-        if path in cfg.stall:
-            self.record(0, 0, False)
-            time.sleep(float(cfg.stall[path]))
-            self.close_connection = True
-            return True
-        if path in cfg.big:
-            self.stream_big(int(cfg.big[path]))
-            return True
+        for key in (path, "*"):
+            if key in cfg.stall:
+                self.record(0, 0, False)
+                time.sleep(float(cfg.stall[key]))
+                self.close_connection = True
+                return True
+        for key in (path, "*"):
+            if key in cfg.big:
+                self.stream_big(int(cfg.big[key]))
+                return True
         return False
 
     def stream_big(self, size):
@@ -446,9 +448,9 @@ def build_parser():
     p.add_argument("--fail-500", type=key_value, action="append", metavar="PATH=COUNT",
                    help="answer the first COUNT requests for PATH ('*': any path) with 500")
     p.add_argument("--stall", type=key_value, action="append", metavar="PATH=SECONDS",
-                   help="say nothing for SECONDS when PATH is requested, then close")
+                   help="say nothing for SECONDS when PATH ('*': any path) is requested, then close")
     p.add_argument("--big", type=key_value, action="append", metavar="PATH=BYTES",
-                   help="answer PATH with a body of BYTES bytes (e.g. 209715200 for 200 MB)")
+                   help="answer PATH ('*': any path) with a body of BYTES bytes (e.g. 209715200 for 200 MB)")
     p.add_argument("--hostile", action="store_true", default=None,
                    help="values with newlines, quotes, shell and YAML metacharacters; non-MAC keys")
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,

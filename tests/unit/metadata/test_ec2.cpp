@@ -138,6 +138,16 @@ TEST_CASE("ec2: 403 on the PUT is a clear 'disabled' error")
     CHECK(run->stats.requests == 1);
 }
 
+TEST_CASE("ec2: 403 on a GET after a good token is refused, not retried")
+{
+    auto ec2 = FakeEc2::standard(1);
+    ec2.raw_replies["/"] = testing::http_reply(403, "");
+    auto run = run_fetch(ec2);
+    REQUIRE(run->result.is_error());
+    CHECK(run->result.error().kind() == ErrorKind::Refused);
+    CHECK(run->stats.requests == 2);
+}
+
 TEST_CASE("ec2: a token that expires mid-fetch is refreshed")
 {
     auto ec2 = FakeEc2::standard(2);

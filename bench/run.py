@@ -1,0 +1,397 @@
+#!/usr/bin/python3
+"""`make bench`: metaboot against the tools people use today, side by side.
+
+Runs as root in namespaces it creates and removes, against dnsmasq started
+with --no-ping and the project's metadata emulator. Contenders alternate run
+by run. Writes bench/results.json, bench/results.md and bench/results.svg.
+
+Every contender is started from a thread that has entered the client
+namespace (setns on that thread only), so the time measured is the
+contender's own, from fork to exit, with no `ip netns exec` in it.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+
+import netns  # noqa: E402
+import peers  # noqa: E402
+
+
+class ClientRunner:
+    """Runs commands from a thread that lives in the client namespace."""
+
+    def __init__(self, ns_name):
+        self.ns_name = ns_name
+
+    def run(self, args, env=None, timeout=60):
+        box = {}
+
+        def work():
+            netns.enter_on_this_thread(self.ns_name)
+            box.update(spawn(args, env))
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join(timeout)
+        return box
+
+
+def spawn(args, env=None):
+    """posix_spawn (no copy of this Python process's memory, so the child's
+    peak RSS is its own), wait4 for its rusage, output through temp files."""
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        actions = [(os.POSIX_SPAWN_DUP2, out_file.fileno(), 1), (os.POSIX_SPAWN_DUP2, err_file.fileno(), 2)]
+        started = time.perf_counter()
+        pid = os.posix_spawnp(args[0], args, env if env is not None else os.environ, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        elapsed = time.perf_counter() - started
+        out_file.seek(0)
+        err_file.seek(0)
+        return {"elapsed": elapsed, "code": os.waitstatus_to_exitcode(status), "out": out_file.read(),
+                "err": err_file.read(), "maxrss_kb": usage.ru_maxrss}
+
+
+def summarize(samples):
+    s = sorted(samples)
+    p90 = s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+    return {"n": len(s), "median_ms": round(statistics.median(s) * 1000, 2), "p90_ms": round(p90 * 1000, 2),
+            "min_ms": round(s[0] * 1000, 2), "stdev_ms": round(statistics.pstdev(s) * 1000, 2)}
+
+
+def pairwise_ratio(ours, theirs):
+    """Median of run-by-run ratios (runs are interleaved, so run i of each
+    contender saw the same machine state)."""
+    ratios = [a / b for a, b in zip(ours, theirs) if b > 0]
+    return round(statistics.median(ratios), 3) if ratios else None
+
+
+def reset_client(t, iface="eth0"):
+    t.client.run(["ip", "addr", "flush", "dev", iface], check=False)
+    t.client.run(["ip", "route", "flush", "dev", iface], check=False)
+    t.client.run(["ip", "link", "set", iface, "down"], check=False)
+
+
+def bench_lease(binary, runs, results):
+    with netns.Topology() as t:
+        peers.start_dnsmasq(t, options=["option:router,198.18.0.1"])
+        runner = ClientRunner(t.client.name)
+        work = tempfile.mkdtemp(prefix="mbt-bench-")
+        tuned_conf = os.path.join(work, "dhcpcd-tuned.conf")
+        with open(tuned_conf, "w") as f:
+            f.write("noarp\nnodelay\nipv4only\nnohook resolv.conf\n")
+        # dhcpcd keeps state in /var/lib/dhcpcd and /run/dhcpcd: give each run
+        # private tmpfs copies so nothing on this machine is written.
+        def dhcpcd(flags):
+            script = ("mount -t tmpfs tmpfs /var/lib/dhcpcd 2>/dev/null || mount -t tmpfs tmpfs /var/lib; "
+                      "mkdir -p /run/dhcpcd; mount -t tmpfs tmpfs /run/dhcpcd; exec dhcpcd %s eth0" % flags)
+            return ["unshare", "-m", "--propagation", "private", "sh", "-c", script]
+
+        contenders = {
+            "metaboot lease": [binary, "lease", "--interface", "eth0", "--timeout", "10"],
+            "dhclient (cloud-init sandbox)": ["dhclient", "-1", "-lf", os.path.join(work, "lease"), "-pf",
+                                              os.path.join(work, "pid"), "-sf", "/bin/true", "eth0"],
+            "dhcpcd (cloud-init flags)": dhcpcd("--ipv4only --waitip --persistent --noarp --script=/bin/true -1 -B --timeout 10"),
+            "dhcpcd (tuned)": dhcpcd("-f %s -1 -4 -B --noarp --script=/bin/true --timeout 10" % tuned_conf),
+            "udhcpc": ["busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-s", "/bin/true", "-T", "1"],
+        }
+        cold = []  # metaboot from a link that is down: link up + carrier + DHCP
+        samples = {name: [] for name in contenders}
+        failures = {name: 0 for name in contenders}
+        for i in range(runs):
+            for name, args in contenders.items():
+                reset_client(t)
+                # Every contender finds the link up and running (the peers'
+                # callers bring it up; metaboot would do it itself, measured
+                # separately below), so this compares the DHCP exchanges.
+                t.client.run(["ip", "link", "set", "eth0", "up"])
+                netns.wait_for(lambda: "LOWER_UP" in t.client.run(["ip", "link", "show", "eth0"]).stdout,
+                               what="carrier")
+                time.sleep(0.05)
+                r = runner.run(args)
+                if r.get("code") != 0:
+                    failures[name] += 1
+                    continue
+                samples[name].append(r["elapsed"])
+                if name.startswith("dhclient"):
+                    pid = os.path.join(work, "pid")
+                    if os.path.exists(pid):
+                        with open(pid) as f:
+                            try:
+                                os.kill(int(f.read().strip()), 15)
+                            except (ValueError, ProcessLookupError):
+                                pass
+                        os.unlink(pid)
+            reset_client(t)
+            r = runner.run(contenders["metaboot lease"])
+            if r.get("code") == 0:
+                cold.append(r["elapsed"])
+        reset_client(t)
+        shutil.rmtree(work, ignore_errors=True)
+    ours = samples["metaboot lease"]
+    if cold:
+        results["lease_from_link_down"] = summarize(cold)
+    results["lease"] = {name: dict(summarize(s), failures=failures[name],
+                                   ratio_metaboot_to_this=pairwise_ratio(ours, s) if name != "metaboot lease" else 1.0)
+                        for name, s in samples.items() if s}
+
+
+def key_list(nics, macs):
+    """The keys the cloud-init way fetches, one curl each (the same data as
+    metaboot's targeted fetch)."""
+    v = "latest/meta-data/"
+    keys = ["latest/meta-data/"] + [v + k for k in ("instance-id", "local-hostname", "hostname", "instance-type",
+                                                      "placement/availability-zone", "placement/region", "mac",
+                                                      "network/interfaces/macs/", "public-keys/")]
+    for mac in macs[:nics]:
+        for k in ("device-number", "network-card", "local-ipv4s", "subnet-ipv4-cidr-block", "ipv6s",
+                  "subnet-ipv6-cidr-blocks", "vpc-ipv4-cidr-blocks"):
+            keys.append(v + "network/interfaces/macs/%s/%s" % (mac, k))
+    keys += ["latest/dynamic/instance-identity/document", "latest/meta-data/public-keys/0/openssh-key",
+             "latest/user-data"]
+    return keys
+
+
+def make_root():
+    root = tempfile.mkdtemp(prefix="mbt-bench-root-")
+    os.makedirs(os.path.join(root, "etc/netplan"))
+    os.makedirs(os.path.join(root, "etc/network"))
+    with open(os.path.join(root, "etc/network/interfaces"), "w") as f:
+        f.write("auto lo\niface lo inet loopback\n")
+    return root
+
+
+def bench_full(binary, runs, results):
+    with netns.Topology(nics=2) as t:
+        for i in range(2):
+            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
+        peers.start_emulator(t, "--tokens", "required", "--nics", "2")
+        runner = ClientRunner(t.client.name)
+        work = tempfile.mkdtemp(prefix="mbt-bench-")
+        keys = os.path.join(work, "keys")
+        with open(keys, "w") as f:
+            f.write("\n".join(key_list(2, ["02:00:00:00:00:01", "02:00:00:00:00:02"])) + "\n")
+        root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
+        contenders = {
+            "metaboot (full run)": [binary, "--interface", "eth0", "--root", root, "--state-dir", state,
+                                    "--provider", "ec2", "--timeout", "10", "--json"],
+            "cloud-init way (dhclient + curl + ip)": ["bash", os.path.join(HERE, "cloud_init_way.sh"), "eth0", work, keys],
+        }
+        samples = {name: [] for name in contenders}
+        requests = {}
+        for i in range(runs):
+            for name, args in contenders.items():
+                reset_client(t)
+                r = runner.run(args)
+                if r.get("code") != 0:
+                    print("  %s failed: %s" % (name, r.get("err", "")[-300:]), file=sys.stderr)
+                    continue
+                samples[name].append(r["elapsed"])
+                if name.startswith("metaboot"):
+                    requests[name] = json.loads(r["out"])["requests"]
+                else:
+                    requests[name] = int(r["out"].split()[-1])
+        reset_client(t)
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+    ours = samples["metaboot (full run)"]
+    results["full"] = {name: dict(summarize(s), requests=requests.get(name),
+                                  ratio_metaboot_to_this=pairwise_ratio(ours, s) if not name.startswith("metaboot") else 1.0)
+                       for name, s in samples.items() if s}
+
+
+def bench_growth(binary, runs, results):
+    rows = []
+    for nics, keys, user_data in ((1, 1, 0), (2, 1, 0), (4, 1, 0), (8, 1, 0), (15, 1, 0),
+                                  (2, 10, 0), (2, 100, 0), (2, 1, 16384), (2, 100, 16384)):
+        with netns.Topology() as t:
+            peers.start_dnsmasq(t, options=["option:router,198.18.0.1"])
+            flags = ["--tokens", "required", "--nics", str(nics), "--public-keys", str(keys)]
+            if user_data:
+                flags += ["--user-data", "#cloud-config\n# " + "x" * (user_data - 17)]
+            # The leased NIC's MAC must be one of the metadata's.
+            peers.start_emulator(t, *flags)
+            runner = ClientRunner(t.client.name)
+            root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
+            times, reqs = [], None
+            for i in range(max(5, runs // 2)):
+                reset_client(t)
+                r = runner.run([binary, "--interface", "eth0", "--root", root, "--state-dir", state,
+                                "--provider", "ec2", "--timeout", "10", "--json"])
+                if r.get("code") == 0:
+                    data = json.loads(r["out"])
+                    times.append(data["timings_ms"]["metadata"] / 1000.0)
+                    reqs = data["requests"]
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(state, ignore_errors=True)
+        rows.append({"nics": nics, "public_keys": keys, "user_data_bytes": user_data, "requests": reqs,
+                     "metadata_phase": summarize(times) if times else None})
+    results["growth"] = rows
+
+
+def peak_rss(launcher, runner_or_none, args):
+    """Peak RSS in KiB of one run, measured by the static launcher."""
+    full = [launcher] + args
+    r = runner_or_none.run(full) if runner_or_none else spawn(full, dict(os.environ, METABOOT_LOG="stderr"))
+    for line in r.get("err", "").splitlines():
+        if line.startswith("peak-rss-kib "):
+            return int(line.split()[1])
+    return None
+
+
+def bench_footprint(binary, runs, results, launcher):
+    stripped = os.path.getsize(binary)
+    sysfs = tempfile.mkdtemp(prefix="mbt-bench-sysfs-")
+    os.makedirs(os.path.join(sysfs, "class/dmi/id"))
+    with open(os.path.join(sysfs, "class/dmi/id/sys_vendor"), "w") as f:
+        f.write("QEMU\n")
+    version, noncloud = [], []
+    env = dict(os.environ, METABOOT_LOG="stderr")
+    for i in range(max(runs, 20)):
+        for args, bucket in (([binary, "--version"], version),
+                             ([binary, "--root", "/nonexistent", "--sysfs", sysfs, "--cmdline", "/dev/null"], noncloud)):
+            r = spawn(args, env)
+            bucket.append(r["elapsed"])
+    rss_startup = peak_rss(launcher, None, [binary, "--version"])
+    shutil.rmtree(sysfs, ignore_errors=True)
+    results["footprint"] = {"stripped_bytes": stripped, "stripped_kib": round(stripped / 1024, 1),
+                            "version": summarize(version), "non_cloud_run": summarize(noncloud),
+                            "peak_rss_kib_startup": rss_startup}
+    # Peak RSS of a full run, from the lease benchmark's environment.
+    with netns.Topology(nics=2) as t:
+        for i in range(2):
+            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
+        peers.start_emulator(t, "--tokens", "required", "--nics", "2")
+        runner = ClientRunner(t.client.name)
+        root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
+        results["footprint"]["peak_rss_kib_full_run"] = peak_rss(
+            launcher, runner, [binary, "--root", root, "--state-dir", state, "--provider", "ec2", "--timeout", "10"])
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def machine_note():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "load_before": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def write_markdown(results, path):
+    m = results["machine"]
+    out = ["# metaboot benchmarks", "",
+           "Machine: %s, %d cores, kernel %s, %s; load average before: %s. Medians and p90 over interleaved runs; "
+           "ratio = median of run-by-run ratios (metaboot / peer; below 1 means metaboot is faster)."
+           % (m["cpu"], m["cores"], m["kernel"], m["date"], ", ".join("%.2f" % x for x in m["load_before"])), ""]
+    for section, title in (("lease", "Lease only"), ("full", "Lease + metadata + config + teardown")):
+        if section not in results:
+            continue
+        out += ["## " + title, "", "| contender | runs | median ms | p90 ms | ratio metaboot/this | requests |",
+                "|---|---|---|---|---|---|"]
+        for name, s in results[section].items():
+            out.append("| %s | %d | %.1f | %.1f | %s | %s |" % (name, s["n"], s["median_ms"], s["p90_ms"],
+                                                            s.get("ratio_metaboot_to_this"), s.get("requests", "")))
+        out.append("")
+    if "growth" in results:
+        out += ["## Cost growth (metadata phase of the full run)", "",
+                "| NICs | public keys | user-data bytes | requests | median ms | p90 ms |", "|---|---|---|---|---|---|"]
+        for row in results["growth"]:
+            mp = row["metadata_phase"] or {"median_ms": float("nan"), "p90_ms": float("nan")}
+            out.append("| %d | %d | %d | %s | %.1f | %.1f |" % (row["nics"], row["public_keys"], row["user_data_bytes"],
+                                                            row["requests"], mp["median_ms"], mp["p90_ms"]))
+        out.append("")
+    if "footprint" in results:
+        f = results["footprint"]
+        out += ["## Footprint", "",
+                "| measure | value |", "|---|---|",
+                "| stripped binary | %d bytes (%.1f KiB) |" % (f["stripped_bytes"], f["stripped_kib"]),
+                "| peak RSS, full run | %s KiB |" % f.get("peak_rss_kib_full_run"),
+                "| peak RSS, startup | %s KiB |" % f["peak_rss_kib_startup"],
+                "| `metaboot --version` median | %.2f ms |" % f["version"]["median_ms"],
+                "| non-cloud machine, whole run, median | %.2f ms |" % f["non_cloud_run"]["median_ms"], ""]
+    with open(path, "w") as fh:
+        fh.write("\n".join(out))
+
+
+def write_chart(results, path):
+    """A bar chart of the medians, drawn by gnuplot (Debian's gnuplot-nox)."""
+    if not shutil.which("gnuplot"):
+        return False
+    rows = []
+    for section in ("lease", "full"):
+        for name, s in results.get(section, {}).items():
+            rows.append((name, s["median_ms"], s["p90_ms"]))
+    data = tempfile.mktemp(suffix=".dat")
+    with open(data, "w") as f:
+        for i, (name, med, p90) in enumerate(rows):
+            f.write('%d "%s" %f %f\n' % (i, name.replace('"', "'"), med, p90))
+    script = """
+set terminal svg size 900,480 dynamic font 'sans,11'
+set output '%s'
+set title 'metaboot against its peers (median, with p90 bar; lower is better)'
+set ylabel 'milliseconds'
+set style fill solid 0.7
+set boxwidth 0.6
+set logscale y
+set xtics rotate by -25 left
+set grid ytics
+set key off
+plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with points pt 7 lc rgb '#d83b3b'
+""" % (path, data)
+    proc = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    os.unlink(data)
+    return proc.returncode == 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(ROOT, "build", "metaboot"))
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--peak-rss", default=os.path.join(ROOT, "build", "peak-rss"))
+    parser.add_argument("--only", default="lease,full,growth,footprint")
+    parser.add_argument("--out", default=HERE)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("make bench needs root (network namespaces)", file=sys.stderr)
+        return 1
+    binary = os.path.abspath(args.binary)
+    results = {"machine": machine_note(), "runs": args.runs}
+    for part in args.only.split(","):
+        print("bench: %s ..." % part, flush=True)
+        if part == "footprint":
+            bench_footprint(binary, args.runs, results, os.path.abspath(args.peak_rss))
+            continue
+        {"lease": bench_lease, "full": bench_full, "growth": bench_growth}[part](binary, args.runs, results)
+    results["machine"]["load_after"] = os.getloadavg()
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    write_markdown(results, os.path.join(args.out, "results.md"))
+    charted = write_chart(results, os.path.join(args.out, "results.svg"))
+    print(open(os.path.join(args.out, "results.md")).read())
+    if not charted:
+        print("(no chart: gnuplot missing)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

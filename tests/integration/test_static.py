@@ -1,0 +1,55 @@
+"""The shipped binary is fully static: it runs in an empty chroot and in a
+fresh network namespace, and carries no exception runtime."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import netns
+
+
+def test_binary_is_static(ctx):
+    if ctx["sanitize"]:
+        raise netns.Skip("the sanitizer build is a glibc build")
+    out = subprocess.run(["file", ctx["binary"]], capture_output=True, text=True).stdout
+    assert "statically linked" in out, out
+    ldd = subprocess.run(["ldd", ctx["binary"]], capture_output=True, text=True)
+    assert ldd.returncode != 0 or "not a dynamic executable" in ldd.stdout + ldd.stderr
+
+
+def test_no_exception_runtime_linked(ctx):
+    if ctx["sanitize"]:
+        raise netns.Skip("the sanitizer build is a glibc build")
+    unstripped = ctx["binary"] + ".unstripped"
+    nm = subprocess.run(["nm", unstripped], capture_output=True, text=True)
+    assert nm.returncode == 0, nm.stderr
+    for symbol in ("__cxa_throw", "_Unwind_RaiseException", "__gxx_personality_v0"):
+        assert symbol not in nm.stdout, symbol
+
+
+def test_runs_in_an_empty_chroot(ctx):
+    netns.require_root()
+    root = tempfile.mkdtemp(prefix="mbt-chroot-")
+    try:
+        shutil.copy(ctx["binary"], os.path.join(root, "metaboot"))
+        proc = subprocess.run(["chroot", root, "/metaboot", "--version"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("metaboot "), proc.stdout
+        # No /proc, no /sys, no /dev: a forced provider still fails cleanly.
+        proc = subprocess.run(["chroot", root, "/metaboot", "--output", "none", "--provider", "ec2", "--timeout", "1"],
+                              capture_output=True, text=True)
+        assert proc.returncode in (2, 3), (proc.returncode, proc.stderr)
+        assert "metaboot:" in proc.stderr
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_runs_in_a_fresh_network_namespace(ctx):
+    netns.require_root()
+    with netns.Topology(nics=0) as t:
+        proc = t.client.run([ctx["binary"], "--version"], check=False)
+        assert proc.returncode == 0
+        # Only loopback there: no candidate NIC, so no lease, at once.
+        proc = t.client.run([ctx["binary"], "lease", "--timeout", "2"], check=False)
+        assert proc.returncode == 2, (proc.returncode, proc.stderr)
+        assert "no Ethernet interface" in proc.stderr, proc.stderr
