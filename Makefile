@@ -3,6 +3,7 @@
 #   make deps            bootstrap the musl C++ toolchain into $(DEPS)
 #   make                 build/metaboot (static, stripped)
 #   make test            unit + integration (namespaces) + boot (QEMU) tests
+#   make boot            the QEMU boot tests alone
 #   make test SANITIZE=1 the same tests built with ASan+UBSan (glibc clang)
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each
 #   make bench           benchmarks against peers (root, namespaces)
@@ -108,6 +109,10 @@ test:
 	bash scripts/install-test-packages.sh
 	$(MAKE) $(BUILD)/metaboot $(BUILD)/unit-tests
 	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE)
+
+# Only the QEMU boot tests (real kernel, dracut and initramfs-tools images).
+boot: $(BUILD)/metaboot
+	python3 tests/run.py --build $(BUILD) --suite boot
 
 check-static: $(BUILD)/metaboot
 	@file $< | grep -q 'statically linked' || { file $<; echo "not static"; exit 1; }

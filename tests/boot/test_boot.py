@@ -1,0 +1,504 @@
+"""End-to-end boots: a real Debian kernel and initramfs (dracut with a shell
+/init or with systemd, initramfs-tools) with metaboot in it, under QEMU/TCG,
+against dnsmasq and the metadata emulator on tap devices inside a test
+namespace, or QEMU's user network. The disk is read back from the host.
+
+Each boot prints one `boot:` line with its timings (see README.md).
+The harness_* tests check the harness itself from inside the guest, without
+metaboot, so a failure there points at the harness, not at the binary.
+"""
+import json
+import os
+import re
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bootlib  # noqa: E402
+from bootlib import log  # noqa: E402
+
+NETPLAN = "etc/netplan/50-cloud-init.yaml"
+IFUPDOWN = "etc/network/interfaces.d/50-cloud-init"
+
+_assets = {}
+
+
+def assets(ctx, workdir):
+    """Kernel, tools and both images: prepared once per run, cached across runs."""
+    bootlib.require_host()
+    if not os.path.exists(ctx["binary"]):
+        raise AssertionError("no binary at %s (make first)" % ctx["binary"])
+    if "kernel" not in _assets:
+        if ctx.get("build") and os.path.isdir(ctx["build"]):
+            _assets["timings"] = os.path.join(ctx["build"], "boot-timings.jsonl")
+            open(_assets["timings"], "w").close()
+        _assets["kernel"] = bootlib.prepare_kernel()
+        _assets["tools"] = bootlib.prepare_tools()
+        _assets["busybox"] = bootlib.prepare_busybox()
+    return _assets["kernel"], _assets["tools"], _assets["busybox"]
+
+
+def image(kind, ctx, kernel, tools, workdir):
+    path, _ = bootlib.initramfs(kind, ctx, kernel, tools, workdir)
+    return path
+
+
+def report(kind, scenario, result):
+    """One `boot:` line per boot, and one JSON line in $BUILD/boot-timings.jsonl
+    (rewritten by each run) for whoever writes up the timings."""
+    summary = result.summary()
+    if _assets.get("timings"):
+        record = dict(image=kind, scenario=scenario, host_s=round(result.seconds, 2),
+                      first_output_s=round(result.first_output, 2) if result.first_output else None,
+                      summary=summary, **result.phases())
+        with open(_assets["timings"], "a") as f:
+            f.write(json.dumps(record) + "\n")
+    before = " (first console output after %.1f s)" % result.first_output if result.first_output else ""
+    log("%s %s: %.1f s host wall%s; guest clock: %s; summary: %s"
+        % (kind, scenario, result.seconds, before, result.timeline(), summary or "(none)"))
+
+
+def check_parsers(rootimg, workdir, nic):
+    """The real netplan and ifupdown read what the boot wrote."""
+    for tool in ("netplan", "ifquery"):
+        if not shutil.which(tool):
+            raise AssertionError("no %s (scripts/install-test-packages.sh installs it)" % tool)
+    tree = os.path.join(workdir, "parsed")
+    shutil.rmtree(tree, ignore_errors=True)
+    for path, mode in ((NETPLAN, 0o600), (IFUPDOWN, 0o644)):
+        target = os.path.join(tree, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(bootlib.read_image_file(rootimg, path))
+        os.chmod(target, mode)
+    proc = bootlib.run(["netplan", "generate", "--root-dir", tree], check=False)
+    assert proc.returncode == 0, "netplan generate refused the boot's file: %s" % proc.stderr
+    networkd = os.path.join(tree, "run", "systemd", "network")
+    generated = sorted(os.listdir(networkd)) if os.path.isdir(networkd) else []
+    assert any(nic in name for name in generated), "netplan generated nothing for %s: %s" % (nic, generated)
+    eni = os.path.join(tree, IFUPDOWN)
+    proc = bootlib.run(["ifquery", "-i", eni, "--list", "--allow", "auto"], check=False)
+    assert proc.returncode == 0 and nic in proc.stdout.split(), "ifquery: %s%s" % (proc.stdout, proc.stderr)
+
+
+def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = (bootlib.TapNetwork if network_kind == "tap" else bootlib.UserNetwork)(ctx, workdir)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, extra_cmdline),
+                                  network, workdir, smbios=smbios, name=kind)
+        finally:
+            network.close()
+        report(kind, network_kind, result)
+        if result.mark("timings"):
+            log("%s %s: /run/metaboot/timings.json %s" % (kind, network_kind, result.mark("timings")))
+        check_reached_init(result)
+        check_clean(rootimg)
+        # Everything below needs the full binary (lease, metadata, writes, teardown).
+        check_summary(result)
+        check_no_leftover_address(result)
+        check_written(rootimg, result, network.secondary)
+        check_parsers(rootimg, workdir, result.nic_name(bootlib.GUEST_MAC))
+        check_imdsv2(network)
+        return result
+
+
+def check_reached_init(result):
+    assert result.mark("done") is not None, "the real root's init never ran:\n" + result.tail()
+    assert result.ip_section() is not None, "no ip output from the real root:\n" + result.tail()
+    options = result.mark("root-options") or ""
+    assert options.split(",")[0] == "ro", "root not read-only at switch_root: %r" % options
+
+
+def check_clean(rootimg):
+    proc = bootlib.fsck(rootimg)
+    assert proc.returncode == 0, "e2fsck -fn: %d\n%s%s" % (proc.returncode, proc.stdout, proc.stderr)
+
+
+def check_summary(result):
+    assert not result.hook_warning(), "the hook saw a failure: %s\n%s" % (result.hook_warning(), result.tail())
+    assert result.summary(), "no `metaboot: ... ms` summary on the console:\n" + result.tail()
+
+
+def check_no_leftover_address(result):
+    nic = result.nic_name(bootlib.GUEST_MAC)
+    assert nic, "the NIC is missing: %s" % result.ip_section()
+    assert not result.nic_ipv4(), "IPv4 address left on the NIC at switch_root: %s" % result.nic_ipv4()
+    assert not result.nic_routes(nic), "routes left at switch_root: %s" % result.nic_routes(nic)
+    # Nothing in these initramfs images brings the NIC up, so neither may metaboot's teardown.
+    assert not result.nic_up(nic), "the NIC was left up: %s" % result.ip_section()
+    assert not result.extra_rules(), "policy rules left at switch_root: %s" % result.extra_rules()
+
+
+def check_written(rootimg, result, secondary):
+    netplan = bootlib.read_image_file(rootimg, NETPLAN)
+    assert netplan is not None, "%s not written" % NETPLAN
+    text = netplan.decode()
+    assert re.search(r"^network:", text, re.M) and re.search(r"^\s+version: 2\b", text, re.M), text
+    assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, text), "netplan does not match our MAC:\n" + text
+    assert re.search(r"dhcp4: true", text), text
+    assert "metaboot" in text.split("network:")[0], "no metaboot header comment:\n" + text
+    name = re.search(r"set-name: ['\"]?([\w.-]+)", text)
+    assert name, "netplan has no set-name:\n" + text
+    # set-name is the kernel's name for the NIC in this very boot.
+    assert name.group(1) == result.nic_name(bootlib.GUEST_MAC), (name.group(1), result.ip_section())
+    mode = bootlib.image_mode(rootimg, NETPLAN)
+    assert mode == 0o600, "%s has mode %o, not 0600" % (NETPLAN, mode)
+    eni = bootlib.read_image_file(rootimg, IFUPDOWN)
+    assert eni is not None, "%s not written" % IFUPDOWN
+    eni = eni.decode()
+    assert re.search(r"^auto %s$" % re.escape(name.group(1)), eni, re.M), eni
+    assert re.search(r"^iface %s inet dhcp$" % re.escape(name.group(1)), eni, re.M), eni
+    interfaces = bootlib.read_image_file(rootimg, "etc/network/interfaces").decode()
+    assert interfaces.startswith(bootlib.INTERFACES), "etc/network/interfaces lost its content:\n" + interfaces
+    assert re.search(r"^source(-directory)? /etc/network/interfaces\.d", interfaces, re.M), interfaces
+    # The emulator's NIC has IPv6 and a secondary address (cloud-init's EC2
+    # semantics: a static address with the subnet's prefix, dhcp6 for a NIC
+    # with ipv6s).
+    assert re.search(r"dhcp6: true", text), text
+    assert re.search(r"^\s+- ['\"]?%s/24['\"]?$" % re.escape(secondary), text, re.M), text
+    assert re.search(r"^iface %s inet6 dhcp$" % re.escape(name.group(1)), eni, re.M), eni
+    assert re.search(r"^iface %s inet static$" % re.escape(name.group(1)), eni, re.M), eni
+    assert re.search(r"^\s+address %s/" % re.escape(secondary), eni, re.M), eni
+    state = (result.mark("state") or "").split()
+    for name in ("metadata.json", "lease.json", "timings.json"):
+        assert name in state, "/run/metaboot lacks %s: %s" % (name, state)
+
+
+def check_imdsv2(network):
+    """A token was fetched, and every GET carried it."""
+    requests = bootlib.metadata_requests(network.requests_log)
+    assert any(r["method"] == "PUT" and r["status"] == 200 for r in requests), requests
+    gets = [r for r in requests if r["method"] == "GET"]
+    assert gets and all(r.get("token") for r in gets), "GETs without an IMDSv2 token: %s" % gets
+    log("metadata: %d requests" % len(requests))
+
+
+def boot_not_cloud(ctx, kind):
+    """Plain QEMU DMI, no forced provider: metaboot must do nothing, at once."""
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        # dnsmasq is there, so a metaboot that ignored the platform would get a lease.
+        network = bootlib.TapNetwork(ctx, workdir, metadata=False)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  name=kind + "-not-cloud")
+            leases = open(network.dnsmasq_log).read() if os.path.exists(network.dnsmasq_log) else ""
+        finally:
+            network.close()
+        report(kind, "not-cloud", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        for path in (NETPLAN, IFUPDOWN):
+            assert bootlib.read_image_file(rootimg, path) is None, "%s written on a non-cloud machine" % path
+        assert bootlib.read_image_file(rootimg, "etc/network/interfaces").decode() == bootlib.INTERFACES
+        assert not result.nic_ipv4(), result.ip_section()
+        assert "DHCPDISCOVER" not in leases, "metaboot ran DHCP on a non-cloud machine:\n" + leases
+        # Needs the full binary: exit 6 is silent in the hooks, any other status warns.
+        assert not result.hook_warning(), "metaboot failed on a non-cloud machine: %s" % result.hook_warning()
+        # ... and it said so, at once (DMI is a few sysfs reads; 2 s is TCG's slack).
+        summary = result.summary()
+        assert summary and "cloud" in summary, "no not-a-cloud line:\n" + result.tail()
+        took = re.search(r"(\d+) ms", summary)
+        assert took and int(took.group(1)) < 2000, summary
+
+
+def probe(ctx, kind, network_kind, smbios=(), mode="mbtest.probe"):
+    """A boot where the root's init checks the harness (mbtest.probe) or runs
+    `metaboot lease` itself (mbtest.lease)."""
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir, binary=ctx["binary"] if mode == "mbtest.lease" else None)
+        network = (bootlib.TapNetwork if network_kind == "tap" else bootlib.UserNetwork)(ctx, workdir)
+        try:
+            # rd.metaboot=0: the initramfs's metaboot stays out of the way.
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, ["rd.metaboot=0", mode]),
+                                  network, workdir, smbios=smbios, name="%s-%s" % (kind, mode))
+        finally:
+            network.close()
+        report(kind, "%s %s" % (network_kind, mode), result)
+        check_reached_init(result)
+        # The initramfs's metaboot saw rd.metaboot=0 and did nothing.
+        assert any("disabled" in l for l in result.metaboot_lines()), "rd.metaboot=0 not honoured:\n" + result.tail()
+        assert not result.hook_warning(), result.hook_warning()
+        return result
+
+
+def test_harness_tap_network_from_guest(ctx):
+    result = probe(ctx, "initramfs-tools", "tap", smbios=bootlib.EC2_SMBIOS)
+    lease = result.mark("probe-lease") or ""
+    assert "ip=%s " % bootlib.TAP_GUEST in lease, "no lease from dnsmasq: %r\n%s" % (lease, result.tail())
+    assert "mtu=9001" in lease, lease
+    assert "169.254.169.254/32 %s" % bootlib.TAP_SERVER in lease, "no option 121 route: " + lease
+    assert int(result.mark("probe-token-length") or 0) > 0, result.tail()
+    assert result.mark("probe-instance-id").startswith("i-"), result.tail()
+    # QEMU's -smbios override is what the guest's DMI shows.
+    assert result.mark("dmi") == "Amazon EC2|t3.micro", result.mark("dmi")
+
+
+def test_harness_user_network_from_guest(ctx):
+    result = probe(ctx, "dracut", "user")
+    lease = result.mark("probe-lease") or ""
+    assert "ip=%s " % bootlib.USERNET_GUEST in lease, "no lease from QEMU's DHCP: %r\n%s" % (lease, result.tail())
+    assert int(result.mark("probe-token-length") or 0) > 0, result.tail()
+    assert result.mark("probe-instance-id").startswith("i-"), result.tail()
+    assert "QEMU" in (result.mark("dmi") or ""), result.mark("dmi")
+
+
+def test_lease_subcommand_in_guest(ctx):
+    """`metaboot lease` on the guest's virtio NIC against dnsmasq, and its teardown."""
+    result = probe(ctx, "initramfs-tools", "tap", mode="mbtest.lease")
+    output = "\n".join(result.section("lease") or [])
+    assert result.mark("lease-rc") == "0", "metaboot lease failed (%s):\n%s" % (result.mark("lease-rc"), output)
+    assert bootlib.TAP_GUEST in output, "the lease is not dnsmasq's:\n" + output
+    assert "9001" in output, "no MTU 9001 in the lease:\n" + output
+    assert "169.254.169.254" in output, "no option 121 route in the lease:\n" + output
+    assert result.mark("after-lease") == "|", "lease left behind: %r" % result.mark("after-lease")
+    flags = re.search(r"<([^>]*)>", result.mark("after-lease-link") or "")
+    assert flags and "UP" not in flags.group(1).split(","), "NIC left up: %s" % result.mark("after-lease-link")
+
+
+def test_dracut_ec2_forced_provider(ctx):
+    boot_cloud(ctx, "dracut", "tap", extra_cmdline=["rd.metaboot.provider=ec2"])
+
+
+def test_initramfs_tools_ec2_dmi(ctx):
+    # No rd.metaboot.provider: the platform is found from EC2's DMI strings.
+    boot_cloud(ctx, "initramfs-tools", "tap", smbios=bootlib.EC2_SMBIOS)
+
+
+def test_dracut_systemd_ec2_dmi(ctx):
+    # systemd as the initramfs's init: the hook runs from dracut-pre-pivot.service.
+    boot_cloud(ctx, "dracut-systemd", "tap", smbios=bootlib.EC2_SMBIOS)
+
+
+def test_dracut_boot_survives_metaboot_failure(ctx):
+    """A cloud with no metadata service: metaboot gets a lease, fails to fetch,
+    must tear the lease down and exit non-zero, and the boot must go on."""
+    kind = "dracut"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir, metadata=False)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg,
+                                  bootlib.cmdline(kind, ["rd.metaboot.provider=ec2", "rd.metaboot.timeout=6"]),
+                                  network, workdir, name=kind + "-no-metadata")
+        finally:
+            network.close()
+        report(kind, "no metadata", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        assert result.hook_warning(), "the hook did not report metaboot's failure:\n" + result.tail()
+        for path in (NETPLAN, IFUPDOWN):
+            assert bootlib.read_image_file(rootimg, path) is None, "%s written without metadata" % path
+        assert bootlib.read_image_file(rootimg, "etc/network/interfaces").decode() == bootlib.INTERFACES
+        # Needs the full binary: exit 3 (no metadata), and the lease it took is gone.
+        assert any("status 3" in line for line in result.hook_warning()), result.hook_warning()
+        check_no_leftover_address(result)
+
+
+def test_initramfs_tools_ec2_two_nics(ctx):
+    """Two ENIs: DHCP on both at once, one lease kept for the fetch; cloud-init's
+    multi-NIC semantics in the files (route metrics, policy routing for the
+    secondary in table 101); both NICs left bare, no rule left behind."""
+    kind = "initramfs-tools"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir, nics=2)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  smbios=bootlib.EC2_SMBIOS, name=kind + "-two-nics")
+        finally:
+            network.close()
+        report(kind, "tap, 2 NICs", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        assert not result.nic_ipv4(), "IPv4 left at switch_root: %s" % result.nic_ipv4()
+        assert not result.extra_rules(), "policy rules left at switch_root: %s" % result.extra_rules()
+        names = [result.nic_name(mac) for mac in network.macs]
+        assert all(names), (names, result.ip_section())
+        for nic in names:
+            assert not result.nic_routes(nic) and not result.nic_up(nic), result.ip_section()
+        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        for mac, nic in zip(network.macs, names):
+            assert re.search(r"macaddress: ['\"]?%s" % mac, netplan), netplan
+            assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
+            assert re.search(r"^iface %s inet dhcp$" % nic, eni, re.M), eni
+        assert re.search(r"route-metric: 100$", netplan, re.M) and re.search(r"route-metric: 200$", netplan, re.M), netplan
+        assert re.search(r"table: 101$", netplan, re.M) and "routing-policy:" in netplan, netplan
+        assert re.search(r"to: ['\"]?198\.18\.1\.0/24", netplan), netplan
+        check_imdsv2(network)
+
+
+def test_dracut_openstack_dmi(ctx):
+    """Nova's DMI, the OpenStack metadata service: static IPv4 and routes from
+    network_data.json, matched by MAC; the lease is only the way there."""
+    kind = "dracut"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  smbios=bootlib.OPENSTACK_SMBIOS, name=kind + "-openstack")
+        finally:
+            network.close()
+        report(kind, "openstack", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        check_no_leftover_address(result)
+        assert result.mark("dmi").endswith("|OpenStack Nova"), result.mark("dmi")
+        nic = result.nic_name(bootlib.GUEST_MAC)
+        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
+        assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
+        assert re.search(r"- ['\"]?%s/24" % re.escape(bootlib.TAP_GUEST), netplan), netplan
+        assert re.search(r"to: ['\"]?192\.0\.2\.0/24['\"]?$", netplan, re.M), netplan
+        assert re.search(r"^iface %s inet static$" % nic, eni, re.M), eni
+        assert re.search(r"^\s+address %s/24$" % re.escape(bootlib.TAP_GUEST), eni, re.M), eni
+        check_parsers(rootimg, workdir, nic)
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert any(r["path"].endswith("/network_data.json") and r["status"] == 200 for r in requests), requests
+
+
+def test_dracut_not_cloud(ctx):
+    boot_not_cloud(ctx, "dracut")
+
+
+def test_initramfs_tools_not_cloud(ctx):
+    boot_not_cloud(ctx, "initramfs-tools")
+
+
+def test_initramfs_tools_qemu_user_network(ctx):
+    # QEMU's own DHCP server (slirp), metadata through guestfwd.
+    boot_cloud(ctx, "initramfs-tools", "user", extra_cmdline=["rd.metaboot.provider=ec2"])
+
+
+def test_integration_scripts_lint(ctx):
+    """The dracut module and the initramfs-tools scripts parse in the shells
+    that run them, and shellcheck finds nothing (dracut runs module-setup.sh
+    with bash; the hooks run under the initramfs's /bin/sh)."""
+    root = ctx["root"]
+    scripts = {"dracut-module/95metaboot/module-setup.sh": "bash",
+               "dracut-module/95metaboot/metaboot-pre-pivot.sh": "sh",
+               "initramfs-hooks/hooks/metaboot": "sh",
+               "initramfs-hooks/scripts/init-bottom/metaboot": "sh"}
+    if not shutil.which("shellcheck"):
+        raise AssertionError("no shellcheck (scripts/install-test-packages.sh installs it)")
+    for path, shell in scripts.items():
+        full = os.path.join(root, path)
+        assert os.access(full, os.X_OK), "%s is not executable" % path
+        parse = bootlib.run(["bash" if shell == "bash" else "dash", "-n", full], check=False)
+        assert parse.returncode == 0, "%s: %s" % (path, parse.stderr)
+        # SC1091: the sourced helpers (dracut-lib.sh, hook-functions,
+        # /scripts/functions) exist only at build or boot time.
+        lint = bootlib.run(["shellcheck", "-s", shell, "-e", "SC1091", full], check=False)
+        assert lint.returncode == 0, "%s:\n%s" % (path, lint.stdout)
+
+
+# The checks themselves, on a canned boot: what a full run should leave, and
+# what each kind of leftover looks like. No QEMU; catches a check that could
+# never pass (or never fail) before the full binary exists.
+CANNED_CONSOLE = """\
+[    9.100000] metaboot: ec2 ens2 198.18.0.10/24: dhcp 251 ms, metadata 120 ms, write 30 ms, teardown 9 ms, total 410 ms
+mbtest: uptime 10.20
+mbtest: root-options ro,relatime
+mbtest: dmi Amazon EC2|t3.micro
+mbtest: ip-begin
+1: lo: <LOOPBACK> mtu 65536 qdisc noop qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+2: ens2: <BROADCAST,MULTICAST> mtu 1500 qdisc noop qlen 1000\\    link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff
+0:\tfrom all lookup local
+32766:\tfrom all lookup main
+32767:\tfrom all lookup default
+mbtest: ip-end
+mbtest: state lease.json metadata.json timings.json user-data
+mbtest: done
+"""
+
+CANNED_NETPLAN = """# Written by metaboot in the initramfs, from this instance's cloud metadata.
+network:
+  version: 2
+  ethernets:
+    "ens2":
+      match:
+        macaddress: "52:54:00:12:34:56"
+      set-name: "ens2"
+      dhcp4: true
+      dhcp6: true
+      addresses:
+        - "198.18.0.11/24"
+"""
+
+CANNED_ENI = """auto ens2
+iface ens2 inet dhcp
+
+iface ens2 inet6 dhcp
+
+iface ens2 inet static
+    address 198.18.0.11/24
+"""
+
+
+def expect_failure(check, *args):
+    try:
+        check(*args)
+    except AssertionError:
+        return
+    raise AssertionError("%s passed on a bad boot" % check.__name__)
+
+
+def test_checks_on_canned_boot(ctx):
+    with bootlib.Workdir() as workdir:
+        tree = os.path.join(workdir, "tree")
+        files = {NETPLAN: (CANNED_NETPLAN, 0o600), IFUPDOWN: (CANNED_ENI, 0o644),
+                 "etc/network/interfaces": (bootlib.INTERFACES + "source /etc/network/interfaces.d/*\n", 0o644)}
+        for rel, (text, mode) in files.items():
+            os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
+            with open(os.path.join(tree, rel), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(tree, rel), mode)
+        image = os.path.join(workdir, "root.img")
+        bootlib.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", tree, image, "8M"])
+        good = bootlib.Boot(CANNED_CONSOLE, 1.0, 0)
+        check_reached_init(good)
+        check_clean(image)
+        check_summary(good)
+        check_no_leftover_address(good)
+        check_written(image, good, "198.18.0.11")
+        expect_failure(check_written, image, good, "198.18.0.12")
+        assert good.uptime == 10.2
+        assert good.printk_time("^metaboot: ") == 9.1
+
+        def bad(old, new):
+            assert old in CANNED_CONSOLE
+            return bootlib.Boot(CANNED_CONSOLE.replace(old, new), 1.0, 0)
+        expect_failure(check_reached_init, bad("ro,relatime", "rw,relatime"))
+        expect_failure(check_summary, bad("[    9.100000] metaboot: ec2", "[    9.1] dracut: ec2"))
+        expect_failure(check_summary, bad("mbtest: done", "Warning: metaboot exited with status 2; boot continues\nmbtest: done"))
+        expect_failure(check_no_leftover_address, bad("mbtest: ip-end", "2: ens2    inet 198.18.0.10/24 scope global ens2\nmbtest: ip-end"))
+        expect_failure(check_no_leftover_address, bad("mbtest: ip-end", "default via 198.18.0.1 dev ens2\nmbtest: ip-end"))
+        expect_failure(check_no_leftover_address, bad("mbtest: ip-end", "32765:\tfrom 198.18.0.10 lookup 100\nmbtest: ip-end"))
+        expect_failure(check_no_leftover_address, bad("<BROADCAST,MULTICAST>", "<BROADCAST,MULTICAST,UP,LOWER_UP>"))
+        expect_failure(check_written, image, bad("2: ens2:", "2: eth0:"), "198.18.0.11")
+        expect_failure(check_written, image, bad("timings.json ", ""), "198.18.0.11")
