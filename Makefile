@@ -107,7 +107,7 @@ unit: $(BUILD)/unit-tests
 # Sets up everything from nothing (packages, toolchain), then runs every suite.
 test:
 	bash scripts/install-test-packages.sh
-	$(MAKE) $(BUILD)/metaboot $(BUILD)/unit-tests
+	$(MAKE) -j2 $(BUILD)/metaboot $(BUILD)/unit-tests
 	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE)
 
 # Only the QEMU boot tests (real kernel, dracut and initramfs-tools images).
