@@ -164,6 +164,11 @@ class Topology:
                 self.stop(proc)
             except Exception:
                 pass
+        # Daemons our commands left behind inside our namespaces (dhclient
+        # forks into the background once bound): anything whose network
+        # namespace is one of ours was started by this test.
+        for ns in self.namespaces:
+            kill_processes_in(ns.name)
         for ns in reversed(self.namespaces):
             subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
         if self in _live:
@@ -212,6 +217,28 @@ def impair(ns, dev, loss_percent=0, delay_ms=0):
     ns.run(["nft", "add", "rule", "netdev", table, "in", "numgen", "random", "mod", "100", "<",
             str(loss_percent), "drop"])
     return "nftables"
+
+
+def kill_processes_in(name):
+    """SIGKILL every process whose network namespace is the test namespace
+    `name` (found by the namespace's inode, never by process name)."""
+    try:
+        inode = os.stat("/run/netns/" + name).st_ino
+    except OSError:
+        return
+    me = os.getpid()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == me:
+            continue
+        try:
+            link = os.readlink("/proc/%s/ns/net" % pid)
+        except OSError:
+            continue
+        if link == "net:[%d]" % inode:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def wait_for(predicate, timeout=5.0, interval=0.02, what="condition"):
