@@ -198,13 +198,16 @@ int run_command(const Args& args)
         closer.reap();
         return code;
     }
+    Status applied;
     {
         std::lock_guard lock(SignalWatcher::critical());
-        auto applied = apply_lease(netlink, *acquired);
-        if (applied.is_error()) {
-            log_error("no lease: configuring " + acquired->link.name + ": " + applied.error().message());
-            applied = Status();
-        }
+        applied = apply_lease(netlink, *acquired);
+    }
+    if (applied.is_error()) {
+        log_error("no lease: configuring " + acquired->link.name + ": " + applied.error().message());
+        int code = teardown(ExitNoLease);
+        closer.reap();
+        return code;
     }
     log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
     phases.mark("dhcp");
