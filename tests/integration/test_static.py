@@ -21,7 +21,8 @@ def test_no_exception_runtime_linked(ctx):
     if ctx["sanitize"]:
         raise netns.Skip("the sanitizer build is a glibc build")
     unstripped = ctx["binary"] + ".unstripped"
-    nm = subprocess.run(["nm", unstripped], capture_output=True, text=True)
+    tool = "/usr/lib/llvm-19/bin/llvm-nm" if os.path.exists("/usr/lib/llvm-19/bin/llvm-nm") else "nm"
+    nm = subprocess.run([tool, unstripped], capture_output=True, text=True)
     assert nm.returncode == 0, nm.stderr
     for symbol in ("__cxa_throw", "_Unwind_RaiseException", "__gxx_personality_v0"):
         assert symbol not in nm.stdout, symbol
