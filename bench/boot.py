@@ -139,6 +139,11 @@ def one_boot(ctx, assets, name, extra_cmdline, workdir, index):
         result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(KIND, extra_cmdline), network, folder,
                               smbios=bootlib.EC2_SMBIOS, name=name.replace(" ", "-"))
         log_path = network.requests_log
+    except AssertionError as e:
+        # A boot that timed out or whose QEMU failed counts as a failure;
+        # the other boots go on. The folder is kept for reading.
+        log("%s boot %d FAILED (kept %s): %s" % (name, index, folder, str(e)[-2000:]))
+        return {"failed": str(e).split("\n")[0], "switch_root_s": None, "kernel_s": None, "initramfs_s": None}
     finally:
         network.close()
     requests = bootlib.metadata_requests(log_path) if os.path.exists(log_path) else []
