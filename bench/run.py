@@ -3,7 +3,10 @@
 
 Runs as root in namespaces it creates and removes, against dnsmasq started
 with --no-ping and the project's metadata emulator. Contenders alternate run
-by run. Writes bench/results.json, bench/results.md and bench/results.svg.
+by run. Writes bench/results.json, bench/results.md and bench/results.png.
+The `boot` part (bench/boot.py) boots a real kernel and initramfs under QEMU.
+A run of only some parts updates those parts in an existing results.json and
+keeps the others.
 
 Every contender is started from a thread that has entered the client
 namespace (setns on that thread only), so the time measured is the
@@ -28,6 +31,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 
 import netns  # noqa: E402
 import peers  # noqa: E402
+import boot  # noqa: E402  (bench/boot.py: boot time under QEMU)
 
 
 class ClientRunner:
@@ -333,6 +337,8 @@ def write_markdown(results, path):
                 "| peak RSS, startup | %s KiB |" % f["peak_rss_kib_startup"],
                 "| `metaboot --version` median | %.2f ms |" % f["version"]["median_ms"],
                 "| non-cloud machine, whole run, median | %.2f ms |" % f["non_cloud_run"]["median_ms"], ""]
+    if "boot" in results:
+        out += boot.markdown(results["boot"])
     with open(path, "w") as fh:
         fh.write("\n".join(out))
 
@@ -367,12 +373,16 @@ plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with point
     return proc.returncode == 0
 
 
+PARTS = ("lease", "full", "growth", "footprint", "boot")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(ROOT, "build", "metaboot"))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--peak-rss", default=os.path.join(ROOT, "build", "peak-rss"))
-    parser.add_argument("--only", default="lease,full,growth,footprint")
+    parser.add_argument("--only", default=",".join(PARTS))
+    parser.add_argument("--boot-runs", type=int, default=5, help="boots per variant in the boot part")
     parser.add_argument("--out", default=HERE)
     parser.add_argument("--report-only", action="store_true", help="redraw the table and chart from results.json")
     args = parser.parse_args()
@@ -386,14 +396,34 @@ def main():
         print("make bench needs root (network namespaces)", file=sys.stderr)
         return 1
     binary = os.path.abspath(args.binary)
+    parts = args.only.split(",")
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        print("unknown part(s): %s (known: %s)" % (",".join(sorted(unknown)), ",".join(PARTS)), file=sys.stderr)
+        return 2
     results = {"machine": machine_note(), "runs": args.runs}
-    for part in args.only.split(","):
+    existing = os.path.join(args.out, "results.json")
+    if set(parts) != set(PARTS) and os.path.exists(existing):
+        # A partial run updates its parts in place; the machine note stays
+        # the one of the run that measured the others (the boot part keeps
+        # its own).
+        fresh = results["machine"]
+        with open(existing) as f:
+            results = json.load(f)
+        if set(parts) - {"boot"}:
+            results["machine"] = fresh
+        print("bench: updating %s in %s" % (",".join(parts), existing), flush=True)
+    for part in parts:
         print("bench: %s ..." % part, flush=True)
         if part == "footprint":
             bench_footprint(binary, args.runs, results, os.path.abspath(args.peak_rss))
-            continue
-        {"lease": bench_lease, "full": bench_full, "growth": bench_growth}[part](binary, args.runs, results)
-    results["machine"]["load_after"] = os.getloadavg()
+        elif part == "boot":
+            boot.bench_boot(binary, args.boot_runs, results, keys=key_list(1, [boot.bootlib.GUEST_MAC]),
+                            machine_note=machine_note)
+        else:
+            {"lease": bench_lease, "full": bench_full, "growth": bench_growth}[part](binary, args.runs, results)
+    if set(parts) - {"boot"}:
+        results["machine"]["load_after"] = os.getloadavg()
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     write_markdown(results, os.path.join(args.out, "results.md"))

@@ -380,15 +380,19 @@ BUILDERS = {"dracut": build_dracut, "dracut-systemd": build_dracut_systemd,
             "initramfs-tools": build_initramfs_tools}
 
 
-def initramfs(kind, ctx, kernel, tools, workdir):
+def initramfs(kind, ctx, kernel, tools, workdir, extra=None, needed=()):
     """Builds (or reuses from the cache) the image of `kind` holding what
     `make install` installs from the tree under test.
 
     Keyed by the installed files, the tools and the kernel, so an unchanged
-    tree boots the image the last run built.
+    tree boots the image the last run built. `extra(stage)`, when given, lays
+    more files (test-only hooks) over the installed tree before the image is
+    built; `needed` names more paths the image must then hold.
     """
     stage = os.path.join(workdir, "destdir-" + kind)
     stage_install(ctx, stage)
+    if extra:
+        extra(stage)
     # This file holds the build options (modules, drivers, configuration).
     with open(os.path.abspath(__file__), "rb") as f:
         harness = hashlib.sha256(f.read()).hexdigest()[:8]
@@ -406,9 +410,9 @@ def initramfs(kind, ctx, kernel, tools, workdir):
         BUILDERS[kind](tmp, kernel, tools, os.path.join(stage, "usr"), os.path.join(workdir, kind))
         elapsed = time.monotonic() - started
         contents = run(["sh", "-c", listing_command(tmp)]).stdout
-        for needed in ("usr/sbin/metaboot", "/virtio_net.ko", "/ena.ko"):
-            if needed not in contents:
-                raise AssertionError("%s image has no %s:\n%s" % (kind, needed, contents[-3000:]))
+        for path in ("usr/sbin/metaboot", "/virtio_net.ko", "/ena.ko") + tuple(needed):
+            if path not in contents:
+                raise AssertionError("%s image has no %s:\n%s" % (kind, path, contents[-3000:]))
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
