@@ -411,6 +411,8 @@ Result<std::string> Ec2Provider::get(const std::string& path)
                 return Error::refused("GET " + path + ": 401 Unauthorized and no IMDSv2 token available");
             continue;
         }
+        if (response->status == 401)
+            return Error::refused("GET " + path + ": 401 Unauthorized even with a fresh IMDSv2 token");
         // AWS answers 403 to every request once the endpoint is turned off.
         if (response->status == 403)
             return Error::refused("GET " + path + ": 403 Forbidden (instance metadata service disabled?)");

@@ -2,6 +2,7 @@
 
 #include "metadata/ec2.h"
 #include "metadata/openstack.h"
+#include "metadata/values.h"
 
 #include <memory>
 
@@ -30,7 +31,12 @@ Result<http::Response> Session::send(http::Method method, std::string_view path,
 
 Error status_error(std::string_view what, const http::Response& response)
 {
-    return Error::invalid(std::string(what) + ": unexpected HTTP " + std::to_string(response.status));
+    std::string message = std::string(what) + ": unexpected HTTP " + std::to_string(response.status);
+    // Redirects are never followed (the metadata service is one fixed
+    // address); the target is shown, made printable and cut short.
+    if (response.status >= 300 && response.status < 400)
+        message += " (redirect to '" + printable(response.header("Location").value_or("")) + "' not followed)";
+    return Error::invalid(std::move(message));
 }
 
 namespace {

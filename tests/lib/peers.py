@@ -178,3 +178,103 @@ class Injector:
     def stop(self):
         self._stop.set()
         self.thread.join(2)
+
+
+class Duplicator:
+    """Sends every DHCP frame twice more: at once and `later` seconds after.
+
+    One thread, watching the server veth: a server reply (UDP source port 67)
+    leaving it is re-sent on it, towards the client; a client request (UDP
+    destination port 67) arriving on it is re-sent out of the client's NIC
+    from inside the client namespace, so the server gets it again. (The client
+    side cannot be watched directly: metaboot's PACKET_QDISC_BYPASS sends skip
+    the kernel's taps.) Frames it sent itself are recognised and not copied
+    again.
+    """
+
+    def __init__(self, topo, server_iface="veth0", client_iface="eth0", later=0.05):
+        self.topo, self.server_iface, self.client_iface, self.later = topo, server_iface, client_iface, later
+        self.copied = {"reply": 0, "request": 0}
+        self.log = []  # (time, packet type, UDP ports) of every DHCP frame seen
+        self._ours = {}  # frame -> copies still expected back
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error = None
+        self._timers = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        if not self._ready.wait(5):
+            raise RuntimeError("duplicator did not start")
+        if self._error:
+            raise self._error
+
+    @staticmethod
+    def _udp_ports(frame):
+        if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+            return None
+        ihl = (frame[14] & 0xf) * 4
+        return struct.unpack("!HH", frame[14 + ihl:14 + ihl + 4])
+
+    def _send(self, sock, iface, frame, track):
+        # A copy sent from the client side comes back past the server veth's
+        # tap; one sent on the server veth itself does not (the sending
+        # socket never sees its own frames).
+        try:
+            if track:
+                with self._lock:
+                    self._ours[frame] = self._ours.get(frame, 0) + 1
+            sock.sendto(frame, (iface, 0))
+        except OSError:  # the client's NIC went down at the end of the run
+            pass
+
+    def _copy(self, sock, iface, frame, kind):
+        track = kind == "request"
+        self._send(sock, iface, frame, track)
+        timer = threading.Timer(self.later, self._send, (sock, iface, frame, track))
+        timer.daemon = True
+        timer.start()
+        self._timers.append(timer)
+        self.copied[kind] += 2
+
+    def _run(self):
+        try:
+            netns.enter_on_this_thread(self.topo.client.name)
+            client = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+            netns.enter_on_this_thread(self.topo.server.name)
+            # ETH_P_ALL: only such sockets see frames leaving the device.
+            server = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+            server.bind((self.server_iface, 0x0003))
+            server.settimeout(0.05)
+        except Exception as error:  # reported to the constructor
+            self._error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        with client, server:
+            while not self._stop.is_set():
+                try:
+                    frame, addr = server.recvfrom(4096)
+                except socket.timeout:
+                    continue
+                except OSError:  # ENETDOWN, reported once when the link drops
+                    continue
+                ports = self._udp_ports(frame)
+                if not ports:
+                    continue
+                with self._lock:
+                    if self._ours.get(frame):
+                        self._ours[frame] -= 1
+                        continue
+                if 67 in ports:
+                    self.log.append((round(time.monotonic(), 3), addr[2], ports))
+                if addr[2] == socket.PACKET_OUTGOING and ports[0] == 67:
+                    self._copy(server, self.server_iface, frame, "reply")
+                elif addr[2] != socket.PACKET_OUTGOING and ports[1] == 67:
+                    self._copy(client, self.client_iface, frame, "request")
+            for timer in self._timers:
+                timer.cancel()
+
+    def stop(self):
+        self._stop.set()
+        self.thread.join(2)

@@ -17,9 +17,21 @@ Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
     {"tokens": "required", "nics": 2, "fail_500": {"/": 1}, "stall": ["/latest/user-data"]}
 
+Fault flags for the fault-injection suite (tests/integration/test_faults.py);
+PATH is a request path as sent (e.g. /2021-03-23/meta-data/hostname) or '*':
+    --reset PATH[=COUNT]        half the body, then an RST (SO_LINGER 0)
+    --drip PATH=BYTES_PER_SEC   the body trickles out at that rate
+    --broken-chunked PATH[=COUNT]  chunked body with a non-hex chunk size
+    --always-401                every GET answers 401, even with a fresh token
+    --redirect PATH=LOCATION    302 Found with that Location
+    --invalid-json PATH         a JSON body cut in half and followed by junk
+    --overlong KEY=BYTES        a meta-data KEY (e.g. hostname) BYTES long
+Without =COUNT a fault hits every request for PATH.
+
 Every request is logged as one JSON line to --log FILE:
     {"method": "GET", "path": "/", "status": 200, "token": true, "bytes": 123, "t": 0.0012}
-so tests can count requests. Standard library only; meant to run inside a test
+so tests can count requests (status -1: a --reset answer, -2: a --broken-chunked
+one, 0: a --stall). Standard library only; meant to run inside a test
 network namespace (--bind 169.254.169.254 --port 80), never on a host's real
 169.254.169.254.
 """
@@ -29,6 +41,7 @@ import os
 import secrets
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -66,6 +79,13 @@ class Config:
         self.stall = dict(args.stall or {})
         self.big = dict(args.big or {})
         self.hostile = args.hostile
+        self.reset = dict(args.reset or {})
+        self.drip = {k: float(v) for k, v in dict(args.drip or {}).items()}
+        self.broken_chunked = dict(args.broken_chunked or {})
+        self.always_401 = args.always_401
+        self.redirect = dict(args.redirect or {})
+        self.invalid_json = set(args.invalid_json or ())
+        self.overlong = {k: int(v) for k, v in dict(args.overlong or {}).items()}
         self.no_identity_document = args.no_identity_document
         self.openstack_network = args.openstack_network
         self.lock = threading.Lock()
@@ -147,6 +167,10 @@ class Config:
                 t[base + "device-number"] = "0\n1"
             t["public-keys/0/openssh-key"] = 'command="reboot" ' + PUBLIC_KEY + "\n" + PUBLIC_KEY + "\n"
             t.setdefault("public-keys/0=key-0", None)
+        for key, size in self.overlong.items():
+            # Labels that are each valid: only the length is wrong.
+            label = "a" * 62 + "."
+            t[key] = (label * (size // len(label) + 1))[:size]
         return t
 
     def ec2_listing(self, tree, directory):
@@ -252,6 +276,17 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, status, body=b"", content_type="text/plain", token=False):
         if isinstance(body, str):
             body = body.encode()
+        cfg = self.server.config
+        if status == 200 and self.command == "GET":
+            if self.path in cfg.invalid_json or "*" in cfg.invalid_json:
+                body = body[:len(body) // 2] + b'\x00}]"\n{'
+            if self.take(cfg.reset):
+                return self.send_reset(body, token)
+            for key in (self.path, "*"):
+                if key in cfg.drip:
+                    return self.send_drip(body, cfg.drip[key], token)
+            if self.take(cfg.broken_chunked):
+                return self.send_broken_chunked(body, token)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -299,9 +334,33 @@ class Handler(BaseHTTPRequestHandler):
                 return False, True
         return True, True
 
+    def take(self, table):
+        """True when a fault keyed by this path (or '*') in `table` applies
+        now; a numeric value counts down, an empty one always applies."""
+        cfg = self.server.config
+        with cfg.lock:
+            for key in (self.path, "*"):
+                if key not in table:
+                    continue
+                left = table[key]
+                if left in ("", None):
+                    return True
+                if int(left) > 0:
+                    table[key] = int(left) - 1
+                    return True
+        return False
+
     def fault(self):
         cfg = self.server.config
         path = self.path
+        for key in (path, "*"):
+            if key in cfg.redirect:
+                self.send_response(302)
+                self.send_header("Location", cfg.redirect[key])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.record(302, 0, False)
+                return True
         with cfg.lock:
             for key in (path, "*"):
                 if cfg.fail_500.get(key, 0) > 0:
@@ -324,6 +383,60 @@ class Handler(BaseHTTPRequestHandler):
                 self.stream_big(int(cfg.big[key]))
                 return True
         return False
+
+    def send_reset(self, body, token):
+        """Headers and half the body, then an RST instead of a FIN."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        half = max(1, len(body) // 2)
+        try:
+            self.wfile.write(body[:half])
+            self.wfile.flush()
+            time.sleep(0.05)  # the half body reaches the client first
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+        self.close_connection = True
+        self.record(-1, half, token)
+
+    def send_drip(self, body, rate, token):
+        """The whole body, a byte at a time, `rate` bytes per second."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        sent = 0
+        try:
+            for i in range(len(body)):
+                time.sleep(1.0 / rate)
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                sent += 1
+        except OSError:
+            pass
+        self.close_connection = True
+        self.record(200, sent, token)
+
+    def send_broken_chunked(self, body, token):
+        """A good first chunk, then a chunk size that is not hex; the
+        connection then stays open (a parser that misses the error hangs)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        half = body[:max(1, len(body) // 2)]
+        try:
+            self.wfile.write(b"%x\r\n%s\r\nzz;not-hex\r\n%s\r\n" % (len(half), half, body[len(half):]))
+            self.wfile.flush()
+            self.record(-2, len(body), token)  # now: the wait below is long
+            time.sleep(30)
+        except OSError:
+            pass
+        self.close_connection = True
 
     def stream_big(self, size):
         self.send_response(200)
@@ -350,6 +463,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/openstack"):
             return self.openstack(path)
         allowed, token = self.token_state()
+        if cfg.always_401:
+            return self.reply(401, "", token=token)
         if not allowed:
             return self.reply(403 if cfg.tokens == "disabled" else 401, "", token=token)
         if path == "/":
@@ -414,6 +529,13 @@ def key_value(text):
     return key, value
 
 
+def path_count(text):
+    key, sep, value = text.rpartition("=")
+    if sep and value.isdigit():
+        return key, value
+    return text, ""
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="imds_emulator.py",
@@ -453,6 +575,22 @@ def build_parser():
                    help="answer PATH ('*': any path) with a body of BYTES bytes (e.g. 209715200 for 200 MB)")
     p.add_argument("--hostile", action="store_true", default=None,
                    help="values with newlines, quotes, shell and YAML metacharacters; non-MAC keys")
+    p.add_argument("--reset", type=path_count, action="append", metavar="PATH[=COUNT]",
+                   help="send the headers and half the body of PATH, then reset the connection (RST, "
+                        "SO_LINGER 0); the first COUNT requests only, or every one")
+    p.add_argument("--drip", type=key_value, action="append", metavar="PATH=BYTES_PER_SECOND",
+                   help="send PATH's body at BYTES_PER_SECOND (e.g. 1), one byte at a time")
+    p.add_argument("--broken-chunked", type=path_count, action="append", metavar="PATH[=COUNT]",
+                   help="send PATH's body chunked with a chunk size that is not hex, then hold the "
+                        "connection open; the first COUNT requests only, or every one")
+    p.add_argument("--always-401", action="store_true", default=None,
+                   help="every GET answers 401 Unauthorized, even with a freshly issued token")
+    p.add_argument("--redirect", type=key_value, action="append", metavar="PATH=LOCATION",
+                   help="answer PATH ('*': any path, the token PUT too) with 302 Found and this Location")
+    p.add_argument("--invalid-json", action="append", metavar="PATH",
+                   help="cut PATH's body (e.g. the identity document) in half and append junk")
+    p.add_argument("--overlong", type=key_value, action="append", metavar="KEY=BYTES",
+                   help="the meta-data KEY (e.g. hostname) is a BYTES-long run of valid labels")
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
     return p
@@ -462,7 +600,8 @@ DEFAULTS = {
     "tokens": "optional", "token_expire_after": 0, "versions": None, "nics": 1, "macs": None,
     "no_ipv6": False, "ipv4_host": 10, "public_keys": 1, "user_data": None, "no_user_data": False,
     "no_identity_document": False, "fail_500": None, "stall": None, "big": None, "hostile": False,
-    "openstack_network": "static-slaac",
+    "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
+    "always_401": False, "redirect": None, "invalid_json": None, "overlong": None,
 }
 
 
@@ -482,7 +621,9 @@ def main(argv=None):
                 value = ",".join(value)
             if isinstance(value, list) and key == "stall":
                 value = {path: 3600 for path in value}
-        elif key in ("fail_500", "stall", "big"):
+            if isinstance(value, list) and key in ("reset", "broken_chunked"):
+                value = {path: "" for path in value}
+        elif key in ("fail_500", "stall", "big", "reset", "drip", "broken_chunked", "redirect", "overlong"):
             merged = dict(scenario.get(key) or {}) if isinstance(scenario.get(key), dict) else {}
             merged.update(dict(value))
             value = merged

@@ -166,6 +166,17 @@ TEST_CASE("ec2: a 401 that survives the refresh is an error, not a loop")
     auto run = run_fetch(ec2);
     REQUIRE(run->result.is_error());
     CHECK(run->stats.requests < 20);
+    CHECK(run->result.error().kind() == ErrorKind::Refused);
+    CHECK(run->result.error().message().find("401 Unauthorized even with a fresh IMDSv2 token") != std::string::npos);
+}
+
+TEST_CASE("ec2: a redirect is not followed and the error names it")
+{
+    auto ec2 = FakeEc2::standard(1);
+    ec2.raw_replies["/2021-03-23/meta-data/mac"] = testing::http_reply(302, "", "Location: http://198.51.100.7/elsewhere\r\n");
+    auto run = run_fetch(ec2);
+    REQUIRE(run->result.is_error());
+    CHECK(run->result.error().message().find("GET /2021-03-23/meta-data/mac: unexpected HTTP 302 (redirect to 'http://198.51.100.7/elsewhere' not followed)") != std::string::npos);
 }
 
 TEST_CASE("ec2: no user-data is not an error")
