@@ -67,12 +67,13 @@ Result<InstanceMetadata> fetch_with(Provider& provider, Session& session)
     // at 16 KiB, so this is a broken or hostile service) is dropped rather
     // than failing the boot.
     auto user_data = provider.user_data();
+    // User-data is not what the network config is made from: when it cannot
+    // be had (too large, malformed, cut off), the run goes on without it and
+    // says so, rather than costing the instance its network config.
     if (user_data.ok())
         instance.user_data = user_data.release_value();
-    else if (user_data.error().kind() == ErrorKind::TooLarge)
-        session.warn("dropping user-data: " + user_data.error().message());
     else if (user_data.error().kind() != ErrorKind::Unsupported)
-        return user_data.release_error().context("user-data");
+        session.warn("dropping user-data: " + user_data.error().message());
 
     instance.raw = session.take_raw();
     return instance;

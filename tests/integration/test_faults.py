@@ -321,10 +321,11 @@ def test_metadata_broken_chunked_encoding(ctx):
     run, _ = faulty_metadata(ctx, ["--broken-chunked", "/"], 10, 3, r"no metadata: GET /: .*chunk")
     assert run.elapsed < 3.0, run.what()
     # Once only, on user-data: a malformed body is not retried (only I/O
-    # errors and 5xx are), and only an oversize user-data is dropped rather
-    # than failing the run (fetch_with), so this fails the run too.
-    run, log = faulty_metadata(ctx, ["--broken-chunked", "/%s/user-data=1" % V], 10, 3, r"no metadata: .*user-data.*chunk")
+    # errors and 5xx are); user-data is dropped with a warning and the
+    # network config is still written.
+    run, log = faulty_metadata(ctx, ["--broken-chunked", "/%s/user-data=1" % V], 10, 0, r"dropping user-data: .*chunk")
     assert [r["status"] for r in log if r["path"].endswith("/user-data")] == [-2], log
+    assert "user_data" not in run.state_meta or not run.state_meta.get("user_data"), run.state_meta
 
 
 def test_metadata_401_storm(ctx):
