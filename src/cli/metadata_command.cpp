@@ -3,6 +3,7 @@
 #include "common/text.h"
 #include "http/request.h"
 #include "metadata/fetch.h"
+#include "fs/dmi.h"
 #include "metadata/platform.h"
 #include "net/tcp_transport.h"
 
@@ -344,7 +345,7 @@ int metadata_command(int argc, char** argv)
     }
 
     if (!forced) {
-        auto platform = metadata::classify_platform(metadata::read_dmi(sysfs));
+        auto platform = metadata::classify_platform(fs::read_dmi(sysfs));
         forced = metadata::provider_for(platform);
         if (!forced) {
             std::fprintf(stderr, "metaboot metadata: platform not recognised from DMI under %s; force one with --provider\n", sysfs.c_str());

@@ -8,7 +8,9 @@
 #include "cli/log.h"
 #include "cli/signals.h"
 #include "common/text.h"
+#include "fs/dmi.h"
 #include "fs/outputs.h"
+#include "fs/small_file.h"
 #include "metadata/fetch.h"
 #include "metadata/platform.h"
 #include "net/tcp_transport.h"
@@ -28,21 +30,6 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
 namespace {
-
-std::string read_small_file(const std::string& path, size_t limit = 8192)
-{
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return {};
-    std::string out(limit, '\0');
-    ssize_t n;
-    do {
-        n = read(fd, out.data(), limit);
-    } while (n < 0 && errno == EINTR);
-    close(fd);
-    out.resize(n > 0 ? size_t(n) : 0);
-    return out;
-}
 
 class PhaseClock {
 public:
@@ -105,7 +92,7 @@ int run_command(const Args& args)
         config.cmdline_path = probe.cmdline_path;
     }
     std::vector<std::string> warnings;
-    apply_kernel_cmdline(config, read_small_file(config.cmdline_path), warnings);
+    apply_kernel_cmdline(config, fs::read_small_file(config.cmdline_path), warnings);
     (void)parse_run_flags(config, args);
     log_open(config.verbose);
     for (auto& w : warnings)
@@ -126,7 +113,7 @@ int run_command(const Args& args)
     ProviderKind provider = ProviderKind::Ec2;
     std::string platform_text;
     if (config.provider == ProviderChoice::Auto) {
-        auto dmi = metadata::read_dmi(config.sysfs_root);
+        auto dmi = fs::read_dmi(config.sysfs_root);
         auto platform = metadata::classify_platform(dmi);
         auto kind = metadata::provider_for(platform);
         if (!kind) {

@@ -2,9 +2,6 @@
 
 #include "common/text.h"
 
-#include <cerrno>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace mb::metadata {
 
@@ -65,40 +62,5 @@ Platform classify_platform(const DmiInfo& dmi)
     return Platform::Unknown;
 }
 
-namespace {
-
-std::string read_small_file(const std::string& path)
-{
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return {};
-    char buffer[256];
-    std::string out;
-    while (out.size() < 4096) {
-        ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        out.append(buffer, size_t(got));
-    }
-    ::close(fd);
-    return std::string(trim(out));
-}
-
-}
-
-DmiInfo read_dmi(const std::string& sysfs_root)
-{
-    auto dir = sysfs_root + "/class/dmi/id/";
-    DmiInfo dmi;
-    dmi.sys_vendor = read_small_file(dir + "sys_vendor");
-    dmi.product_name = read_small_file(dir + "product_name");
-    dmi.product_uuid = read_small_file(dir + "product_uuid");
-    dmi.board_asset_tag = read_small_file(dir + "board_asset_tag");
-    dmi.chassis_asset_tag = read_small_file(dir + "chassis_asset_tag");
-    dmi.product_version = read_small_file(dir + "product_version");
-    return dmi;
-}
 
 }

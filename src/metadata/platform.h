@@ -32,7 +32,5 @@ std::optional<ProviderKind> provider_for(Platform platform);
 // Pure: classifies the strings.
 Platform classify_platform(const DmiInfo& dmi);
 
-// Reads the DMI files under `sysfs_root` ("/sys" on a real system).
-DmiInfo read_dmi(const std::string& sysfs_root);
 
 }

@@ -1,6 +1,7 @@
 #include "metadata/fetch.h"
 #include "metadata/json.h"
 #include "metadata/openstack.h"
+#include "fs/dmi.h"
 #include "metadata/platform.h"
 
 #include "../fake_transport.h"
@@ -293,12 +294,12 @@ TEST_CASE("platform detection over fake sysfs trees with real DMI strings")
         TempSysfs sysfs;
         for (auto const& [name, value] : row.files)
             sysfs.write(name, value);
-        auto dmi = read_dmi(sysfs.root);
+        auto dmi = fs::read_dmi(sysfs.root);
         CHECK(classify_platform(dmi) == row.expected);
         if (row.files.count("sys_vendor"))
             CHECK(dmi.sys_vendor == row.files.at("sys_vendor"));
     }
-    CHECK(read_dmi("/nonexistent").sys_vendor.empty());
+    CHECK(fs::read_dmi("/nonexistent").sys_vendor.empty());
     CHECK(provider_for(Platform::Unknown) == std::nullopt);
     CHECK(provider_for(Platform::Ec2) == ProviderKind::Ec2);
     CHECK(std::string(platform_name(Platform::OpenStack)) == "openstack");
