@@ -1,11 +1,13 @@
 #include "cli/metadata_command.h"
 
+#include "cli/config.h"
 #include "common/text.h"
 #include "http/request.h"
 #include "metadata/fetch.h"
 #include "fs/dmi.h"
 #include "metadata/platform.h"
 #include "net/tcp_transport.h"
+#include "render/metadata_json.h"
 
 #include <cstdio>
 #include <cstring>
@@ -23,204 +25,34 @@ const char* usage_text =
     "usage: metaboot metadata [--metadata-url URL] [--provider ec2|openstack] [--sysfs DIR]\n"
     "                         [--crawl full] [--timeout SECONDS] [--json]\n";
 
-// "10", "2.5", "0.25": seconds with at most three decimals.
-std::optional<std::chrono::milliseconds> parse_seconds(std::string_view text)
-{
-    auto dot = text.find('.');
-    auto whole = parse_decimal(text.substr(0, dot), 3600);
-    if (!whole)
-        return std::nullopt;
-    uint64_t millis = *whole * 1000;
-    if (dot != std::string_view::npos) {
-        auto fraction = text.substr(dot + 1);
-        if (fraction.empty() || fraction.size() > 3 || !parse_decimal(fraction))
-            return std::nullopt;
-        std::string padded(fraction);
-        padded.resize(3, '0');
-        millis += *parse_decimal(padded);
-    }
-    if (millis == 0)
-        return std::nullopt;
-    return std::chrono::milliseconds(millis);
-}
-
-// Streams JSON to stdout as it goes: no document built in memory, and one
-// small function per value type (this command is for debugging; its code
-// should cost little in a 400 KiB binary).
-class JsonOut {
-public:
-    void open(const char* name, char bracket)
-    {
-        key(name);
-        std::putchar(bracket);
-        m_first = true;
-    }
-    void close(char bracket)
-    {
-        std::putchar(bracket);
-        m_first = false;
-    }
-    void string(const char* name, std::string_view value)
-    {
-        key(name);
-        quoted(value);
-    }
-    void optional_string(const char* name, bool present, const std::string& value)
-    {
-        if (present)
-            string(name, value);
-        else
-            raw(name, "null");
-    }
-    void number(const char* name, uint64_t value)
-    {
-        key(name);
-        std::printf("%llu", static_cast<unsigned long long>(value));
-    }
-    void optional_number(const char* name, const std::optional<uint32_t>& value)
-    {
-        if (value)
-            number(name, *value);
-        else
-            raw(name, "null");
-    }
-    void key_value_ms(const char* name, std::chrono::microseconds value)
-    {
-        key(name);
-        std::printf("%lld.%03lld", static_cast<long long>(value.count() / 1000), static_cast<long long>(value.count() % 1000));
-    }
-    void boolean(const char* name, bool value) { raw(name, value ? "true" : "false"); }
-    void raw(const char* name, const char* text)
-    {
-        key(name);
-        std::fputs(text, stdout);
-    }
-    template<typename T>
-    void list(const char* name, const std::vector<T>& items)
-    {
-        open(name, '[');
-        for (auto const& item : items)
-            string(nullptr, item.to_string());
-        close(']');
-    }
-    void strings(const char* name, const std::vector<std::string>& items)
-    {
-        open(name, '[');
-        for (auto const& item : items)
-            string(nullptr, item);
-        close(']');
-    }
-
-private:
-    // `name` is null inside arrays.
-    void key(const char* name)
-    {
-        if (!m_first)
-            std::fputs(", ", stdout);
-        m_first = false;
-        if (name) {
-            quoted(name);
-            std::fputs(": ", stdout);
-        }
-    }
-    static void quoted(std::string_view text)
-    {
-        std::putchar('"');
-        std::fputs(json_escape(text).c_str(), stdout);
-        std::putchar('"');
-    }
-
-    bool m_first { true };
-};
-
-void route_json(JsonOut& out, const std::string& destination, const std::string& gateway)
-{
-    out.open(nullptr, '{');
-    out.string("destination", destination);
-    out.string("gateway", gateway);
-    out.close('}');
-}
-
-void nic_json(JsonOut& out, const NicMetadata& nic)
-{
-    out.open(nullptr, '{');
-    out.string("mac", nic.mac.to_string());
-    out.optional_number("device_number", nic.device_number);
-    out.optional_number("network_card", nic.network_card);
-    out.optional_number("mtu", nic.mtu);
-    out.boolean("ipv4_dhcp", nic.ipv4_dhcp);
-    out.list("ipv4_addresses", nic.ipv4_addresses);
-    out.optional_string("ipv4_subnet", nic.ipv4_subnet.has_value(), nic.ipv4_subnet ? nic.ipv4_subnet->to_string() : "");
-    out.list("ipv4_vpc_blocks", nic.ipv4_vpc_blocks);
-    out.optional_string("ipv4_gateway", nic.ipv4_gateway.has_value(), nic.ipv4_gateway ? nic.ipv4_gateway->to_string() : "");
-    out.boolean("ipv6_dhcp", nic.ipv6_dhcp);
-    out.boolean("ipv6_slaac", nic.ipv6_slaac);
-    out.list("ipv6_addresses", nic.ipv6_addresses);
-    out.list("ipv6_subnets", nic.ipv6_subnets);
-    out.optional_string("ipv6_gateway", nic.ipv6_gateway.has_value(), nic.ipv6_gateway ? nic.ipv6_gateway->to_string() : "");
-    out.open("routes", '[');
-    for (auto const& route : nic.ipv4_routes)
-        route_json(out, route.destination.to_string(), route.gateway.to_string());
-    for (auto const& route : nic.ipv6_routes)
-        route_json(out, route.destination.to_string(), route.gateway.to_string());
-    out.close(']');
-    out.list("dns", nic.dns_ipv4);
-    out.list("dns6", nic.dns_ipv6);
-    out.close('}');
-}
-
+// The model in the same JSON as the state directory's metadata.json, with
+// this command's request statistics added at the top level.
 void print_json(const Result<InstanceMetadata>& result, const metadata::FetchStats& stats, std::chrono::microseconds elapsed)
 {
-    JsonOut out;
-    out.open(nullptr, '{');
+    std::string out;
     if (result.ok()) {
-        auto const& m = *result;
-        out.string("provider", provider_name(m.provider));
-        out.string("api_version", m.api_version);
-        out.string("instance_id", m.instance_id);
-        out.string("instance_type", m.instance_type);
-        out.string("local_hostname", m.local_hostname);
-        out.string("hostname", m.hostname);
-        out.string("region", m.region);
-        out.string("availability_zone", m.availability_zone);
-        out.optional_string("primary_mac", m.primary_mac.has_value(), m.primary_mac ? m.primary_mac->to_string() : "");
-        out.boolean("has_network_data", m.has_network_data);
-        out.open("nics", '[');
-        for (auto const& nic : m.nics) {
-            std::fputs("\n   ", stdout);
-            nic_json(out, nic);
-        }
-        out.close(']');
-        out.list("dns", m.dns_ipv4);
-        out.list("dns6", m.dns_ipv6);
-        out.strings("public_keys", m.public_keys);
-        if (m.user_data)
-            out.number("user_data_bytes", m.user_data->size());
-        else
-            out.raw("user_data_bytes", "null");
+        out = render::metadata_to_json(*result);
+        while (!out.empty() && out.back() != '}')
+            out.pop_back();
+        out.pop_back(); // the closing '}': the statistics follow
+        out += ",";
     } else {
-        out.string("error", result.error().message());
-        out.string("error_kind", error_kind_name(result.error().kind()));
+        out = "{\"error\":" + render::json_string(result.error().message()) + ",\"error_kind\":\""
+            + error_kind_name(result.error().kind()) + "\",";
     }
-    std::fputs("\n ", stdout);
-    out.number("requests", stats.requests);
-    out.number("connections", stats.connections);
-    out.key_value_ms("elapsed_ms", elapsed);
-    out.open("timings", '[');
-    for (auto const& t : stats.timings) {
-        std::fputs("\n   ", stdout);
-        out.open(nullptr, '{');
-        out.string("method", t.method);
-        out.string("path", t.path);
-        out.number("status", unsigned(t.status));
-        out.number("ms", t.milliseconds);
-        out.close('}');
+    out += "\"requests\":" + std::to_string(stats.requests) + ",\"connections\":" + std::to_string(stats.connections);
+    out += ",\"elapsed_ms\":" + std::to_string(elapsed.count() / 1000) + "." + std::to_string(elapsed.count() % 1000 / 100);
+    out += ",\"timings\":[";
+    for (size_t i = 0; i < stats.timings.size(); ++i) {
+        auto const& t = stats.timings[i];
+        out += std::string(i ? "," : "") + "{\"method\":" + render::json_string(t.method) + ",\"path\":" + render::json_string(t.path)
+            + ",\"status\":" + std::to_string(t.status) + ",\"ms\":" + std::to_string(t.milliseconds) + "}";
     }
-    out.close(']');
-    std::fputs("\n ", stdout);
-    out.strings("warnings", stats.warnings);
-    out.close('}');
-    std::putchar('\n');
+    out += "],\"warnings\":[";
+    for (size_t i = 0; i < stats.warnings.size(); ++i)
+        out += (i ? "," : "") + render::json_string(stats.warnings[i]);
+    out += "]}\n";
+    std::fputs(out.c_str(), stdout);
 }
 
 template<typename T>
@@ -331,12 +163,12 @@ int metadata_command(int argc, char** argv)
             }
             options.crawl_full = true;
         } else {
-            auto parsed = parse_seconds(value);
-            if (!parsed) {
+            auto parsed = parse_timeout(value);
+            if (parsed.is_error()) {
                 std::fprintf(stderr, "metaboot metadata: --timeout takes seconds (up to 3600, e.g. 2.5)\n%s", usage_text);
                 return exit_usage;
             }
-            total = *parsed;
+            total = std::chrono::milliseconds(static_cast<long long>(*parsed * 1000 + 0.5));
         }
     }
     if (auto url = http::Url::parse(options.base_url); url.is_error()) {
