@@ -104,10 +104,11 @@ int lease_command(const Args& args)
         } else {
             auto undone = netlink.undo_all_and_close();
             auto after = netlink.snapshot(indexes);
-            if (undone.is_error() || !before || !after || *before != *after) {
+            auto differences = net::teardown_differences(before, after);
+            if (undone.is_error() || !differences.empty()) {
                 log_error("teardown left the interfaces changed");
-                if (before && after)
-                    log_debug("before:\n" + *before + "after:\n" + *after);
+                for (auto& difference : differences)
+                    log_warning("teardown: " + difference);
                 exit_code = ExitTeardownFailed;
             }
         }

@@ -165,10 +165,10 @@ int run_command(const Args& args)
             log_error("teardown: " + undone.error().message());
             return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
         }
-        if (!before || !after || *before != *after) {
+        if (auto differences = net::teardown_differences(before, after); !differences.empty()) {
             log_error("teardown: the interfaces differ from before the run");
-            if (before && after)
-                log_debug("before:\n" + *before + "after:\n" + *after);
+            for (auto& difference : differences)
+                log_warning("teardown: " + difference);
             return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
         }
         return exit_code;

@@ -20,6 +20,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 struct nl_sock;
@@ -36,6 +38,66 @@ struct LinkInfo {
     std::string kind;         // IFLA_INFO_KIND ("veth", "bridge", ...); empty for hardware
 };
 
+// What the teardown check compares: the links a run may touch, with their
+// per-interface sysctls, their addresses, the routes through them (every
+// table) and all policy rules, decoded from netlink. Counters and timers are
+// not kept. State the kernel changes on its own (carrier, DAD) is kept, so a
+// test can show it is ignored; teardown_differences() decides what counts.
+using IpPrefix = std::variant<std::monostate, Ipv4Prefix, Ipv6Prefix>;
+std::string to_string(const IpPrefix& prefix); // "-" when absent
+
+struct InterfaceSnapshot {
+    struct Link {
+        int ifindex { 0 };
+        std::string name;
+        unsigned flags { 0 };     // IFF_*, as RTM_NEWLINK's ifi_flags
+        uint32_t mtu { 0 };
+        MacAddress mac;
+        uint8_t operstate { 0 };  // IF_OPER_* (RFC 2863 ifOperStatus)
+        // net.ipv4.conf.<name>.* by IPV4_DEVCONF_* id (linux/ip.h) and
+        // net.ipv6.conf.<name>.* by DEVCONF_* id (linux/ipv6.h), from
+        // IFLA_AF_SPEC.
+        std::vector<std::pair<int, int32_t>> ipv4_conf;
+        std::vector<std::pair<int, int32_t>> ipv6_conf;
+    };
+    struct Address {
+        int ifindex { 0 };
+        IpPrefix local;
+        IpPrefix broadcast;
+        uint8_t scope { 0 };
+        uint32_t flags { 0 };     // IFA_F_*
+    };
+    struct Hop {
+        int ifindex { 0 };
+        IpPrefix gateway;
+        unsigned flags { 0 };     // RTNH_F_*
+    };
+    struct Route {
+        int family { 0 };
+        uint32_t table { 0 };
+        IpPrefix destination;     // 0.0.0.0/0 or ::/0 for a default route
+        IpPrefix source;          // the preferred source, if any
+        uint8_t protocol { 0 };   // RTPROT_*
+        uint8_t scope { 0 };
+        uint8_t type { 0 };       // RTN_*
+        uint32_t metric { 0 };
+        std::vector<Hop> hops;
+    };
+
+    std::vector<Link> links;
+    std::vector<Address> addresses;
+    std::vector<Route> routes;
+    std::vector<std::string> rules; // canonical text, compared whole
+};
+
+// What differs between the snapshot taken before a run and the one after its
+// teardown, leaving out what the kernel changes on its own; one sorted line
+// per difference ("before: ..." or "after: ..."), none when the run left
+// nothing behind. Pure: no netlink, no clock.
+std::vector<std::string> teardown_differences(const InterfaceSnapshot& before, const InterfaceSnapshot& after);
+// The same when either snapshot may have failed: a failed one is a difference.
+std::vector<std::string> teardown_differences(const Result<InterfaceSnapshot>& before, const Result<InterfaceSnapshot>& after);
+
 // A candidate for DHCP when no interface is named: an Ethernet link that is not
 // loopback and not a software device (bridge, bond, vlan, tun...). veth is
 // accepted: it is how test and container harnesses hand a NIC to a namespace.
@@ -51,10 +113,9 @@ public:
     Result<std::vector<LinkInfo>> links();
     Result<LinkInfo> link_by_name(const std::string& name);
 
-    // A canonical text of the links with these indexes, their addresses and
-    // routes (every table), and all policy rules. Two snapshots compare equal
-    // when the configuration is the same; counters and timers are left out.
-    Result<std::string> snapshot(const std::vector<int>& ifindexes);
+    // The links with these indexes and what hangs off them (see
+    // InterfaceSnapshot), for teardown_differences().
+    Result<InterfaceSnapshot> snapshot(const std::vector<int>& ifindexes);
 
     Status link_up(int ifindex);
     // Waits for IFF_LOWER_UP from RTNLGRP_LINK events (no polling sleeps).
