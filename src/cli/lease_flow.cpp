@@ -1,6 +1,7 @@
 #include "cli/lease_flow.h"
 
 #include "cli/log.h"
+#include "common/json_writer.h"
 #include "common/text.h"
 #include "net/packet_socket.h"
 
@@ -318,61 +319,52 @@ Status send_release(const AcquiredLease& acquired)
     return {};
 }
 
-namespace {
-
-template<typename T>
-std::string json_list(const std::vector<T>& items)
+void write_lease(JsonWriter& json, const AcquiredLease& acquired)
 {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (i)
-            out += ",";
-        out += "\"" + items[i].to_string() + "\"";
-    }
-    return out + "]";
+    json.open_object();
+    write_lease_fields(json, acquired);
+    json.close_object();
 }
 
-std::string json_strings(const std::vector<std::string>& items)
+void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired)
 {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (i)
-            out += ",";
-        out += "\"" + json_escape(items[i]) + "\"";
+    const auto& lease = acquired.lease;
+    json.field("interface", acquired.link.name);
+    json.field("mac", acquired.link.mac.to_string());
+    json.field("address", lease.address.address().to_string());
+    json.field("prefix", uint64_t(lease.address.length()));
+    json.key("routers");
+    json.text_list(lease.routers);
+    json.key("routes");
+    json.open_array();
+    for (auto& r : lease.classless_routes) {
+        json.open_object();
+        json.field("destination", Ipv4Prefix(r.destination.network(), r.destination.length()).to_string());
+        json.field("router", r.router.to_string());
+        json.close_object();
     }
-    return out + "]";
-}
-
+    json.close_array();
+    json.key("mtu");
+    json.optional_number(lease.mtu);
+    json.key("dns");
+    json.text_list(lease.dns_servers);
+    json.key("domain");
+    if (lease.domain_name)
+        json.string(*lease.domain_name);
+    else
+        json.null();
+    json.key("search");
+    json.string_list(lease.search_domains);
+    json.field("lease_time", uint64_t(lease.lease_time.count()));
+    json.field("server", lease.server_id.to_string());
+    json.field("elapsed_ms", uint64_t(acquired.elapsed.count()));
 }
 
 std::string lease_to_json(const AcquiredLease& acquired)
 {
-    const auto& lease = acquired.lease;
-    std::string routes = "[";
-    for (size_t i = 0; i < lease.classless_routes.size(); ++i) {
-        auto& r = lease.classless_routes[i];
-        if (i)
-            routes += ",";
-        routes += "{\"destination\":\"" + Ipv4Prefix(r.destination.network(), r.destination.length()).to_string() + "\",\"router\":\""
-            + r.router.to_string() + "\"}";
-    }
-    routes += "]";
-    std::string out = "{";
-    out += "\"interface\":\"" + json_escape(acquired.link.name) + "\"";
-    out += ",\"mac\":\"" + acquired.link.mac.to_string() + "\"";
-    out += ",\"address\":\"" + lease.address.address().to_string() + "\"";
-    out += ",\"prefix\":" + std::to_string(lease.address.length());
-    out += ",\"routers\":" + json_list(lease.routers);
-    out += ",\"routes\":" + routes;
-    out += ",\"mtu\":" + (lease.mtu ? std::to_string(*lease.mtu) : std::string("null"));
-    out += ",\"dns\":" + json_list(lease.dns_servers);
-    out += ",\"domain\":" + (lease.domain_name ? "\"" + json_escape(*lease.domain_name) + "\"" : std::string("null"));
-    out += ",\"search\":" + json_strings(lease.search_domains);
-    out += ",\"lease_time\":" + std::to_string(lease.lease_time.count());
-    out += ",\"server\":\"" + lease.server_id.to_string() + "\"";
-    out += ",\"elapsed_ms\":" + std::to_string(acquired.elapsed.count());
-    out += "}";
-    return out;
+    JsonWriter json;
+    write_lease(json, acquired);
+    return json.release();
 }
 
 }

@@ -3,6 +3,7 @@
 // thread so their RCU-delayed close stays off the critical path.
 #pragma once
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "dhcp/client.h"
 #include "net/netlink.h"
@@ -59,6 +60,11 @@ Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired);
 // Sends DHCPRELEASE (RFC 2131 §4.4.6) for --release. Best effort.
 Status send_release(const AcquiredLease& acquired);
 
+// The lease as JSON: lease.json in the state dir, and the `lease` member of
+// the --json outputs.
+void write_lease(JsonWriter& json, const AcquiredLease& acquired);
+// Its members alone, for a document that adds its own beside them.
+void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired);
 std::string lease_to_json(const AcquiredLease& acquired);
 
 }

@@ -1,6 +1,6 @@
 // The picojson island. Whatever it accepts is written back out as JSON and
 // must parse to the same tree.
-#include "metadata/json.h"
+#include "common/json.h"
 
 #include "common/text.h"
 
@@ -11,7 +11,7 @@
 #include <string>
 
 using namespace mb;
-using namespace mb::metadata;
+using namespace mb::clouds;
 
 static void write(const JsonValue& value, std::string& out)
 {

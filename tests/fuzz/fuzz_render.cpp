@@ -10,9 +10,9 @@
 //   /tmp/fzr -max_total_time=30 tests/fuzz/corpus/render
 #include "common/bytes.h"
 #include "render/ifupdown.h"
-#include "render/metadata_json.h"
+#include "model/instance_json.h"
 #include "render/netplan.h"
-#include "render/network_config.h"
+#include "model/network_config.h"
 
 #include <cstddef>
 #include <cstdint>
