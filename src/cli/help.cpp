@@ -55,7 +55,7 @@ int help_command(FILE* out, int exit_code)
         "  --provider P         auto (from DMI; a non-cloud machine exits at once) or a cloud above\n"
         "  --timeout SECONDS    the global deadline for the whole run (default 30)\n"
         "  --output LIST        output formats, comma-separated, or none (default: what the root uses)\n"
-        "  --runtime            write files that can live in /run (netplan's) there instead of the root\n"
+        "  --runtime            formats with a runtime directory write there (/run) instead of the root\n"
         "  --no-policy-routing  no per-NIC routing tables for secondary NICs\n"
         "  --keep-lease         leave the lease configured (no teardown)\n"
         "  --release            send DHCPRELEASE before the teardown\n"

@@ -333,8 +333,7 @@ void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired)
     json.field("mac", acquired.link.mac.to_string());
     json.field("address", lease.address.address().to_string());
     json.field("prefix", uint64_t(lease.address.length()));
-    json.key("routers");
-    json.text_list(lease.routers);
+    json.text_list_field("routers", lease.routers);
     json.key("routes");
     json.open_array();
     for (auto& r : lease.classless_routes) {
@@ -344,17 +343,14 @@ void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired)
         json.close_object();
     }
     json.close_array();
-    json.key("mtu");
-    json.optional_number(lease.mtu);
-    json.key("dns");
-    json.text_list(lease.dns_servers);
+    json.optional_number_field("mtu", lease.mtu);
+    json.text_list_field("dns", lease.dns_servers);
     json.key("domain");
     if (lease.domain_name)
         json.string(*lease.domain_name);
     else
         json.null();
-    json.key("search");
-    json.string_list(lease.search_domains);
+    json.string_list_field("search", lease.search_domains);
     json.field("lease_time", uint64_t(lease.lease_time.count()));
     json.field("server", lease.server_id.to_string());
     json.field("elapsed_ms", uint64_t(acquired.elapsed.count()));

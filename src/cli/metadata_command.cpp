@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/exit_code.h"
+#include "cli/report.h"
 #include "clouds/fetch.h"
 #include "clouds/registry.h"
 #include "common/json_writer.h"
@@ -40,16 +41,7 @@ void print_json(const Result<InstanceMetadata>& result, const clouds::FetchStats
     json.key("elapsed_ms");
     json.raw(std::to_string(elapsed.count() / 1000) + "." + std::to_string(elapsed.count() % 1000 / 100));
     json.key("timings");
-    json.open_array();
-    for (auto const& t : stats.timings) {
-        json.open_object();
-        json.field("method", t.method);
-        json.field("path", t.path);
-        json.field("status", uint64_t(t.status));
-        json.field("ms", uint64_t(t.milliseconds));
-        json.close_object();
-    }
-    json.close_array();
+    write_request_timings(json, stats);
     json.key("warnings");
     json.string_list(stats.warnings);
     json.close_object();

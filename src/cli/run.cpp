@@ -7,6 +7,7 @@
 #include "cli/exit_code.h"
 #include "cli/lease_flow.h"
 #include "cli/log.h"
+#include "cli/report.h"
 #include "cli/signals.h"
 #include "clouds/fetch.h"
 #include "clouds/registry.h"
@@ -24,54 +25,12 @@
 namespace mb::cli {
 
 using std::chrono::duration_cast;
-using std::chrono::milliseconds;
 
 namespace {
 
 // The initramfs's own root, whose /run survives switch_root: --runtime
 // files go under it.
 constexpr const char* runtime_root = "/";
-
-class PhaseClock {
-public:
-    explicit PhaseClock(Clock::time_point start)
-        : m_start(start)
-        , m_last(start)
-    {
-    }
-    void mark(const char* name)
-    {
-        auto now = Clock::now();
-        m_phases.emplace_back(name, duration_cast<milliseconds>(now - m_last).count());
-        m_last = now;
-    }
-    long long total() const { return duration_cast<milliseconds>(Clock::now() - m_start).count(); }
-    std::string text() const
-    {
-        std::string out;
-        for (auto& [name, ms] : m_phases)
-            out += std::string(name) + " " + std::to_string(ms) + " ms, ";
-        return out + "total " + std::to_string(total()) + " ms";
-    }
-    void write(JsonWriter& json) const
-    {
-        json.open_object();
-        for (auto& [name, ms] : m_phases)
-            json.field(name, uint64_t(ms));
-        json.field("total", uint64_t(total()));
-        json.close_object();
-    }
-    std::string json() const
-    {
-        JsonWriter json;
-        write(json);
-        return json.release();
-    }
-
-private:
-    Clock::time_point m_start, m_last;
-    std::vector<std::pair<const char*, long long>> m_phases;
-};
 
 // 2. Platform: the forced cloud, or the one DMI names. A machine that is not
 // a cloud costs a few file reads.
@@ -255,16 +214,7 @@ void print_summary(const Config& config, const RunSummary& run, const PhaseClock
     json.key("warnings");
     json.string_list(run.stats->warnings);
     json.key("request_timings");
-    json.open_array();
-    for (auto& t : run.stats->timings) {
-        json.open_object();
-        json.field("method", t.method);
-        json.field("path", t.path);
-        json.field("status", uint64_t(t.status));
-        json.field("ms", uint64_t(t.milliseconds));
-        json.close_object();
-    }
-    json.close_array();
+    write_request_timings(json, *run.stats);
     json.key("timings_ms");
     phases.write(json);
     json.close_object();

@@ -34,6 +34,17 @@ Error status_error(std::string_view what, const http::Response& response)
     return Error::invalid(std::move(message));
 }
 
+Result<std::string> body_of(Result<http::Response> response, const std::string& what)
+{
+    if (response.is_error())
+        return response.release_error().context(what);
+    if (response->status == 200)
+        return std::move(response->body);
+    if (response->status == 404)
+        return Error::not_found(what + ": 404");
+    return status_error(what, *response);
+}
+
 Result<std::optional<std::string>> optional_body(Result<std::string> body)
 {
     if (body.ok())

@@ -58,6 +58,11 @@ public:
 // "GET path: HTTP 500" style error for an unexpected status.
 Error status_error(std::string_view what, const http::Response& response);
 
+// A GET's outcome as a body: 200 is the body, 404 is Error::not_found
+// ("absent", which callers keep apart from "failed"), a failed exchange or
+// any other status is an error naming `what`.
+Result<std::string> body_of(Result<http::Response> response, const std::string& what);
+
 // A body that may be absent: 404 (Error::not_found) is "none", not a failure.
 Result<std::optional<std::string>> optional_body(Result<std::string> body);
 

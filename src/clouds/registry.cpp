@@ -2,6 +2,7 @@
 
 #include "clouds/ec2/ec2.h"
 #include "clouds/openstack/openstack.h"
+#include "common/named.h"
 
 namespace mb::clouds {
 
@@ -23,11 +24,7 @@ std::span<const Cloud* const> all_clouds()
 
 const Cloud* find_cloud(std::string_view name)
 {
-    for (const Cloud* cloud : registry) {
-        if (cloud->name == name)
-            return cloud;
-    }
-    return nullptr;
+    return find_named<Cloud>(registry, name);
 }
 
 const Cloud* detect_cloud(const PlatformFacts& facts)
@@ -41,13 +38,7 @@ const Cloud* detect_cloud(const PlatformFacts& facts)
 
 std::string cloud_names()
 {
-    std::string out;
-    for (const Cloud* cloud : registry) {
-        if (!out.empty())
-            out += ", ";
-        out += cloud->name;
-    }
-    return out;
+    return join_names<Cloud>(registry);
 }
 
 }

@@ -50,6 +50,19 @@ bool is_openssh_public_key(std::string_view text)
     return blob.size() >= 16 && std::all_of(blob.begin(), blob.end(), is_base64);
 }
 
+void append_public_keys(std::string_view text, std::string_view where, std::vector<std::string>& keys, std::vector<std::string>& warnings)
+{
+    for (auto line : split_lines(text)) {
+        line = trim(line);
+        if (line.empty())
+            continue;
+        if (is_openssh_public_key(line))
+            keys.emplace_back(line);
+        else
+            warnings.push_back(concat({ "dropping a malformed key in ", where }));
+    }
+}
+
 std::vector<std::string_view> parse_listing(std::string_view body)
 {
     std::vector<std::string_view> entries;

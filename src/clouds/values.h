@@ -25,6 +25,10 @@ bool is_safe_identifier(std::string_view text, size_t max = 128);
 // never become two lines.
 bool is_openssh_public_key(std::string_view text);
 
+// Each non-empty line of `text` that is an OpenSSH public key is appended to
+// `keys`; any other line is dropped with a warning naming `where`.
+void append_public_keys(std::string_view text, std::string_view where, std::vector<std::string>& keys, std::vector<std::string>& warnings);
+
 // The lines of an EC2 listing, trimmed, empties dropped.
 std::vector<std::string_view> parse_listing(std::string_view body);
 

@@ -89,6 +89,31 @@ public:
     }
     void string_list(const std::vector<std::string>& values);
 
+    // key + value for the optional and list shapes above.
+    template<typename T>
+    void optional_number_field(std::string_view name, const std::optional<T>& value)
+    {
+        key(name);
+        optional_number(value);
+    }
+    template<typename T>
+    void optional_text_field(std::string_view name, const std::optional<T>& value)
+    {
+        key(name);
+        optional_text(value);
+    }
+    template<typename T>
+    void text_list_field(std::string_view name, const std::vector<T>& values)
+    {
+        key(name);
+        text_list(values);
+    }
+    void string_list_field(std::string_view name, const std::vector<std::string>& values)
+    {
+        key(name);
+        string_list(values);
+    }
+
     // The document; the writer is empty afterwards.
     std::string release();
 

@@ -30,9 +30,13 @@ std::string_view trim(std::string_view text)
     return text;
 }
 
-static char lower(char c)
+namespace {
+
+char lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
+
 }
 
 bool iequals(std::string_view a, std::string_view b)

@@ -21,12 +21,9 @@ void write_routes(JsonWriter& json, const std::vector<Route>& routes)
     json.open_array();
     for (const auto& route : routes) {
         json.open_object();
-        json.key("destination");
-        json.string(route.destination.to_string());
-        json.key("gateway");
-        json.string(route.gateway.to_string());
-        json.key("metric");
-        json.optional_number(route.metric);
+        json.field("destination", route.destination.to_string());
+        json.field("gateway", route.gateway.to_string());
+        json.optional_number_field("metric", route.metric);
         json.close_object();
     }
     json.close_array();
@@ -35,42 +32,26 @@ void write_routes(JsonWriter& json, const std::vector<Route>& routes)
 void write_nic(JsonWriter& json, const NicMetadata& nic)
 {
     json.open_object();
-    json.key("mac");
-    json.string(nic.mac.to_string());
-    json.key("device_number");
-    json.optional_number(nic.device_number);
-    json.key("network_card");
-    json.optional_number(nic.network_card);
-    json.key("mtu");
-    json.optional_number(nic.mtu);
-    json.key("ipv4_dhcp");
-    json.boolean(nic.ipv4_dhcp);
-    json.key("ipv4_addresses");
-    json.text_list(nic.ipv4_addresses);
-    json.key("ipv4_subnet");
-    json.optional_text(nic.ipv4_subnet);
-    json.key("ipv4_vpc_blocks");
-    json.text_list(nic.ipv4_vpc_blocks);
+    json.field("mac", nic.mac.to_string());
+    json.optional_number_field("device_number", nic.device_number);
+    json.optional_number_field("network_card", nic.network_card);
+    json.optional_number_field("mtu", nic.mtu);
+    json.field("ipv4_dhcp", nic.ipv4_dhcp);
+    json.text_list_field("ipv4_addresses", nic.ipv4_addresses);
+    json.optional_text_field("ipv4_subnet", nic.ipv4_subnet);
+    json.text_list_field("ipv4_vpc_blocks", nic.ipv4_vpc_blocks);
     json.key("ipv4_routes");
     write_routes(json, nic.ipv4_routes);
-    json.key("ipv4_gateway");
-    json.optional_text(nic.ipv4_gateway);
-    json.key("ipv6_dhcp");
-    json.boolean(nic.ipv6_dhcp);
-    json.key("ipv6_slaac");
-    json.boolean(nic.ipv6_slaac);
-    json.key("ipv6_addresses");
-    json.text_list(nic.ipv6_addresses);
-    json.key("ipv6_subnets");
-    json.text_list(nic.ipv6_subnets);
+    json.optional_text_field("ipv4_gateway", nic.ipv4_gateway);
+    json.field("ipv6_dhcp", nic.ipv6_dhcp);
+    json.field("ipv6_slaac", nic.ipv6_slaac);
+    json.text_list_field("ipv6_addresses", nic.ipv6_addresses);
+    json.text_list_field("ipv6_subnets", nic.ipv6_subnets);
     json.key("ipv6_routes");
     write_routes(json, nic.ipv6_routes);
-    json.key("ipv6_gateway");
-    json.optional_text(nic.ipv6_gateway);
-    json.key("dns_ipv4");
-    json.text_list(nic.dns_ipv4);
-    json.key("dns_ipv6");
-    json.text_list(nic.dns_ipv6);
+    json.optional_text_field("ipv6_gateway", nic.ipv6_gateway);
+    json.text_list_field("dns_ipv4", nic.dns_ipv4);
+    json.text_list_field("dns_ipv6", nic.dns_ipv6);
     json.close_object();
 }
 
@@ -92,52 +73,33 @@ void write_metadata(JsonWriter& json, const InstanceMetadata& metadata)
 
 void write_metadata_fields(JsonWriter& json, const InstanceMetadata& metadata)
 {
-    json.key("provider");
-    json.string(metadata.cloud);
-    json.key("api_version");
-    json.string(metadata.api_version);
-    json.key("instance_id");
-    json.string(metadata.instance_id);
-    json.key("local_hostname");
-    json.string(metadata.local_hostname);
-    json.key("hostname");
-    json.string(metadata.hostname);
-    json.key("instance_type");
-    json.string(metadata.instance_type);
-    json.key("region");
-    json.string(metadata.region);
-    json.key("availability_zone");
-    json.string(metadata.availability_zone);
-    json.key("primary_mac");
-    json.optional_text(metadata.primary_mac);
-    json.key("has_network_data");
-    json.boolean(metadata.has_network_data);
+    json.field("provider", metadata.cloud);
+    json.field("api_version", metadata.api_version);
+    json.field("instance_id", metadata.instance_id);
+    json.field("local_hostname", metadata.local_hostname);
+    json.field("hostname", metadata.hostname);
+    json.field("instance_type", metadata.instance_type);
+    json.field("region", metadata.region);
+    json.field("availability_zone", metadata.availability_zone);
+    json.optional_text_field("primary_mac", metadata.primary_mac);
+    json.field("has_network_data", metadata.has_network_data);
     json.key("nics");
     json.open_array();
     for (const auto& nic : metadata.nics)
         write_nic(json, nic);
     json.close_array();
-    json.key("dns_ipv4");
-    json.text_list(metadata.dns_ipv4);
-    json.key("dns_ipv6");
-    json.text_list(metadata.dns_ipv6);
-    json.key("public_keys");
-    json.open_array();
-    for (const auto& key : metadata.public_keys)
-        json.string(key);
-    json.close_array();
-    json.key("user_data_present");
-    json.boolean(metadata.user_data.has_value());
+    json.text_list_field("dns_ipv4", metadata.dns_ipv4);
+    json.text_list_field("dns_ipv6", metadata.dns_ipv6);
+    json.string_list_field("public_keys", metadata.public_keys);
+    json.field("user_data_present", metadata.user_data.has_value());
     json.key("raw");
     json.open_array();
     for (const auto& [path, body] : metadata.raw) {
         if (is_secret_path(path))
             continue;
         json.open_object();
-        json.key("path");
-        json.string(path);
-        json.key("body");
-        json.string(body);
+        json.field("path", path);
+        json.field("body", body);
         json.close_object();
     }
     json.close_array();

@@ -36,15 +36,19 @@ bool is_renderable_name(std::string_view name)
     return is_valid_interface_name(name) && name.front() != '-' && name != "lo";
 }
 
+namespace {
+
 // RFC 791 minimum datagram size is 68; 65535 is the largest IPv4 datagram.
-static constexpr uint32_t minimum_mtu = 68;
-static constexpr uint32_t maximum_mtu = 65535;
+constexpr uint32_t minimum_mtu = 68;
+constexpr uint32_t maximum_mtu = 65535;
 
 // Tables 253 (default), 254 (main) and 255 (local) are the kernel's own; 0 is
 // "unspecified". A policy rule must never point at those.
-static bool is_usable_table(uint32_t table)
+bool is_usable_table(uint32_t table)
 {
     return table != 0 && table != 253 && table != 254 && table != 255;
+}
+
 }
 
 

@@ -1,5 +1,6 @@
 #include "render/registry.h"
 
+#include "common/named.h"
 #include "common/text.h"
 #include "render/ifupdown.h"
 #include "render/netplan.h"
@@ -31,22 +32,12 @@ std::span<const Format* const> all_formats()
 
 const Format* find_format(std::string_view name)
 {
-    for (const Format* format : registry) {
-        if (format->name == name)
-            return format;
-    }
-    return nullptr;
+    return find_named<Format>(registry, name);
 }
 
 std::string format_names()
 {
-    std::string out;
-    for (const Format* format : registry) {
-        if (!out.empty())
-            out += ", ";
-        out += format->name;
-    }
-    return out;
+    return join_names<Format>(registry);
 }
 
 Result<std::vector<const Format*>> parse_format_list(std::string_view text)

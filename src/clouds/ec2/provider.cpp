@@ -322,15 +322,7 @@ Result<std::vector<std::string>> collect_ec2_public_keys(const MetaDataLookup& l
             warnings.push_back(concat({ path, " is missing" }));
             continue;
         }
-        for (auto line : split_lines(*body)) {
-            line = trim(line);
-            if (line.empty())
-                continue;
-            if (is_openssh_public_key(line))
-                keys.emplace_back(line);
-            else
-                warnings.push_back(concat({ "dropping a malformed key in ", path }));
-        }
+        append_public_keys(*body, path, keys, warnings);
     }
     return keys;
 }
@@ -387,12 +379,8 @@ Result<std::string> Ec2Provider::get(const std::string& path)
         if (m_token_mode == TokenMode::Token)
             headers.push_back({ "X-aws-ec2-metadata-token", m_token });
         auto response = m_session.send(http::Method::Get, path, std::move(headers), m_session.options().request_timeout);
-        if (response.is_error())
-            return response.release_error().context("GET " + path);
-        if (response->status == 200)
-            return std::move(response->body);
-        if (response->status == 404)
-            return Error::not_found("GET " + path + ": 404");
+        if (response.is_error() || (response->status != 401 && response->status != 403))
+            return body_of(std::move(response), "GET " + path);
         // 401: the token expired (or was never accepted). Refresh it once.
         if (response->status == 401 && attempt == 0) {
             TRY(acquire_token());
@@ -403,9 +391,7 @@ Result<std::string> Ec2Provider::get(const std::string& path)
         if (response->status == 401)
             return Error::refused("GET " + path + ": 401 Unauthorized even with a fresh IMDSv2 token");
         // AWS answers 403 to every request once the endpoint is turned off.
-        if (response->status == 403)
-            return Error::refused("GET " + path + ": 403 Forbidden (instance metadata service disabled?)");
-        return status_error("GET " + path, *response);
+        return Error::refused("GET " + path + ": 403 Forbidden (instance metadata service disabled?)");
     }
 }
 

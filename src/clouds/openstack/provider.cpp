@@ -133,15 +133,7 @@ Status apply_openstack_meta_data(std::string_view json, InstanceMetadata& instan
                 warnings.push_back("dropping a public key that is not a string");
                 continue;
             }
-            for (auto line : split_lines(*text)) {
-                line = trim(line);
-                if (line.empty())
-                    continue;
-                if (is_openssh_public_key(line))
-                    instance.public_keys.emplace_back(line);
-                else
-                    warnings.push_back("dropping a malformed public key");
-            }
+            append_public_keys(*text, "meta_data.json public_keys", instance.public_keys, warnings);
         }
     }
     return {};
@@ -254,14 +246,7 @@ OpenStackProvider::OpenStackProvider(Session& session)
 
 Result<std::string> OpenStackProvider::get(const std::string& path)
 {
-    auto response = m_session.send(http::Method::Get, path, {}, m_session.options().request_timeout);
-    if (response.is_error())
-        return response.release_error().context("GET " + path);
-    if (response->status == 200)
-        return std::move(response->body);
-    if (response->status == 404)
-        return Error::not_found("GET " + path + ": 404");
-    return status_error("GET " + path, *response);
+    return body_of(m_session.send(http::Method::Get, path, {}, m_session.options().request_timeout), "GET " + path);
 }
 
 Result<InstanceMetadata> OpenStackProvider::instance()
