@@ -1,8 +1,10 @@
 #include "cli/lease_flow.h"
 
 #include "cli/log.h"
+#include "cli/nic_selection.h"
 #include "common/json_writer.h"
 #include "common/text.h"
+#include "fs/small_file.h"
 #include "net/packet_socket.h"
 
 #include <arpa/inet.h>
@@ -97,8 +99,11 @@ Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions&
     auto links = TRY(netlink.links());
     if (options.interfaces.empty()) {
         for (auto& link : links)
-            if (net::is_dhcp_candidate(link))
-                candidates.push_back(link);
+            link.driver = fs::read_net_driver(options.sysfs_root, link.name);
+        auto selection = select_nics(links);
+        for (auto& skipped : selection.skipped)
+            log_debug(skipped.name + ": no DHCP: " + skipped.reason);
+        candidates = std::move(selection.candidates);
         if (candidates.empty())
             return Error::not_found("no Ethernet interface to run DHCP on");
     } else {

@@ -17,7 +17,8 @@ namespace mb::cli {
 using Clock = std::chrono::steady_clock;
 
 struct AcquireOptions {
-    std::vector<std::string> interfaces; // empty: every candidate NIC
+    std::vector<std::string> interfaces; // empty: every candidate NIC (select_nics)
+    std::string sysfs_root { "/sys" };   // where the NICs' drivers are read
     Clock::time_point deadline;
     std::chrono::milliseconds first_retransmit { 1000 };
 };

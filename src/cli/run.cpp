@@ -7,6 +7,7 @@
 #include "cli/exit_code.h"
 #include "cli/lease_flow.h"
 #include "cli/log.h"
+#include "cli/nic_selection.h"
 #include "cli/report.h"
 #include "cli/signals.h"
 #include "clouds/fetch.h"
@@ -50,13 +51,17 @@ const clouds::Cloud* choose_cloud(const Config& config, std::string& platform_te
     return cloud;
 }
 
-// The NICs the real root will see, by MAC and kernel name.
-std::vector<SystemNic> system_nics_of(net::Netlink& netlink)
+// The NICs the real root's config may name, by MAC and kernel name: the same
+// selection as DHCP's, so an enslaved link or a VF sharing its twin's MAC is
+// never matched.
+std::vector<SystemNic> system_nics_of(net::Netlink& netlink, const std::string& sysfs_root)
 {
     std::vector<SystemNic> nics;
     if (auto links = netlink.links()) {
-        for (auto& link : *links) {
-            if (link.ethernet && is_valid_interface_name(link.name))
+        for (auto& link : *links)
+            link.driver = fs::read_net_driver(sysfs_root, link.name);
+        for (auto& link : select_nics(*links).candidates) {
+            if (is_valid_interface_name(link.name))
                 nics.push_back(SystemNic { link.mac, link.name });
         }
     }
@@ -292,7 +297,7 @@ int run_command(const Args& args)
         for (auto& link : *links)
             indexes.push_back(link.ifindex);
     }
-    auto system_nics = system_nics_of(netlink);
+    auto system_nics = system_nics_of(netlink, config.sysfs_root);
     auto before = netlink.snapshot(indexes);
     SignalWatcher::start([&netlink] { (void)netlink.undo_all_and_close(); });
     DeferredCloser closer;
@@ -323,6 +328,7 @@ int run_command(const Args& args)
 
     AcquireOptions acquire_options;
     acquire_options.interfaces = config.interfaces;
+    acquire_options.sysfs_root = config.sysfs_root;
     acquire_options.deadline = deadline;
     auto acquired = acquire_lease(netlink, acquire_options, closer);
     if (acquired.is_error()) {

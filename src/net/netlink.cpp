@@ -86,6 +86,7 @@ LinkInfo to_link_info(rtnl_link* link)
     info.mtu = rtnl_link_get_mtu(link);
     if (auto* kind = rtnl_link_get_type(link))
         info.kind = kind;
+    info.master = rtnl_link_get_master(link);
     nl_addr* lladdr = rtnl_link_get_addr(link);
     if (rtnl_link_get_arptype(link) == ARPHRD_ETHER && lladdr && nl_addr_get_len(lladdr) == 6) {
         info.ethernet = true;
@@ -96,13 +97,6 @@ LinkInfo to_link_info(rtnl_link* link)
     return info;
 }
 
-}
-
-bool is_dhcp_candidate(const LinkInfo& link)
-{
-    if (!link.ethernet || (link.flags & IFF_LOOPBACK) || link.mac.is_zero())
-        return false;
-    return link.kind.empty() || link.kind == "veth";
 }
 
 // One journalled change and how to revert it.

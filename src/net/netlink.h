@@ -34,12 +34,9 @@ struct LinkInfo {
     uint32_t mtu { 0 };
     bool ethernet { false };  // ARPHRD_ETHER with a 6-byte address
     std::string kind;         // IFLA_INFO_KIND ("veth", "bridge", ...); empty for hardware
+    int master { 0 };         // IFLA_MASTER: the bond, team, bridge or failover device it is enslaved to
+    std::string driver;       // the device's driver (sysfs), filled by the caller; empty for virtual links
 };
-
-// A candidate for DHCP when no interface is named: an Ethernet link that is not
-// loopback and not a software device (bridge, bond, vlan, tun...). veth is
-// accepted: it is how test and container harnesses hand a NIC to a namespace.
-bool is_dhcp_candidate(const LinkInfo& link);
 
 class Netlink {
 public:
