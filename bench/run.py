@@ -5,8 +5,9 @@ Runs as root in namespaces it creates and removes, against dnsmasq started
 with --no-ping and the project's metadata emulator. Contenders alternate run
 by run. Writes bench/results.json, bench/results.md and bench/results.png.
 The `boot` part (bench/boot.py) boots a real kernel and initramfs under QEMU.
-A run of only some parts updates those parts in an existing results.json and
-keeps the others.
+A run of only some parts (--only keepalive,growth) updates those parts in an
+existing results.json and keeps the others. The `keepalive` part compares the
+metadata phase against a plain metadata server and a TCP_NODELAY one.
 
 Every contender is started from a thread that has entered the client
 namespace (setns on that thread only), so the time measured is the
@@ -246,6 +247,92 @@ def bench_growth(binary, runs, results):
     results["growth"] = rows
 
 
+KEEPALIVE_BAR = 1.5  # plain server's metadata phase at most this many times the NODELAY server's
+
+
+def bench_keepalive(binary, runs, results):
+    """The metadata phase against a plain server (Nagle on, headers and body
+    in two sends: the emulator's default, like Python's http.server) and a
+    friendly one (--nodelay: TCP_NODELAY, one send a response), interleaved
+    run by run in one topology. A client that leaves its ACKs to the
+    delayed-ACK timer pays 40 ms a request against the plain one (issue 12).
+
+    Two measures: the full run's own metadata phase (whole milliseconds, as
+    the run reports it), and `metaboot metadata` from exec to exit (the same
+    requests, at the clock's resolution, for phases too short for whole ms).
+    """
+    servers = {"plain": ("80", ()), "nodelay": ("81", ("--nodelay",))}
+    with netns.Topology(nics=2) as t:
+        for i in range(2):
+            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
+        for port, flags in servers.values():
+            peers.start_emulator(t, "--tokens", "required", "--nics", "2", *flags, port=int(port))
+        runner = ClientRunner(t.client.name)
+        root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
+        phase = {name: [] for name in servers}
+        fetch = {name: [] for name in servers}
+        requests = {}
+        failures = {name: 0 for name in servers}
+        for i in range(runs):
+            for name, (port, _) in servers.items():
+                url = "http://169.254.169.254:" + port
+                reset_client(t)
+                r = runner.run([binary, "--interface", "eth0", "--root", root, "--state-dir", state, "--provider", "ec2",
+                                "--metadata-url", url, "--timeout", "10", "--json"])
+                if r.get("code") != 0:
+                    failures[name] += 1
+                    print("  %s full run failed: %s" % (name, r.get("err", "")[-300:]), file=sys.stderr)
+                    continue
+                data = json.loads(r["out"])
+                phase[name].append(data["timings_ms"]["metadata"] / 1000.0)
+                requests[name] = data["requests"]
+            # The fetch alone needs an address and a route to the service.
+            reset_client(t)
+            t.client.run(["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"])
+            t.client.run(["ip", "link", "set", "eth0", "up"])
+            t.client.run(["ip", "route", "add", "169.254.169.254/32", "dev", "eth0", "src", "198.18.0.2"])
+            for name, (port, _) in servers.items():
+                r = runner.run([binary, "metadata", "--provider", "ec2", "--metadata-url", "http://169.254.169.254:" + port])
+                if r.get("code") == 0:
+                    fetch[name].append(r["elapsed"])
+                else:
+                    failures[name] += 1
+        reset_client(t)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+    out = {"nics": 2, "bar": KEEPALIVE_BAR, "failures": failures, "requests": requests}
+    for name in servers:
+        out[name] = {"metadata_phase": summarize(phase[name]) if phase[name] else None,
+                     "fetch": summarize(fetch[name]) if fetch[name] else None}
+    if phase["plain"] and phase["nodelay"]:
+        # Whole milliseconds: a run-by-run ratio of 4 to 3 says little, the
+        # ratio of the medians is the figure.
+        nodelay = statistics.median(phase["nodelay"])
+        out["phase_ratio_plain_to_nodelay"] = round(statistics.median(phase["plain"]) / nodelay, 3) if nodelay else None
+    out["fetch_ratio_plain_to_nodelay"] = pairwise_ratio(fetch["plain"], fetch["nodelay"])
+    ratio = out.get("phase_ratio_plain_to_nodelay")
+    out["within_bar"] = ratio is not None and ratio <= KEEPALIVE_BAR
+    results["keepalive"] = out
+
+
+def keepalive_markdown(k):
+    out = ["## Keep-alive against a server without TCP_NODELAY (%d NICs)" % k["nics"], "",
+           "The emulator's default is a plain server (Nagle on, headers and body in two sends, like Python's "
+           "http.server); `--nodelay` is the friendly one. Full run's metadata phase (whole ms, as the run reports "
+           "it) and `metaboot metadata` from exec to exit (same requests).", "",
+           "| server | requests | metadata phase median ms | p90 ms | fetch median ms | fetch p90 ms |",
+           "|---|---|---|---|---|---|"]
+    for name, title in (("plain", "plain (Nagle, two sends)"), ("nodelay", "`--nodelay` (one send)")):
+        p = k[name]["metadata_phase"] or {"median_ms": float("nan"), "p90_ms": float("nan")}
+        f = k[name]["fetch"] or {"median_ms": float("nan"), "p90_ms": float("nan")}
+        out.append("| %s | %s | %.1f | %.1f | %.2f | %.2f |" % (title, k["requests"].get(name, ""), p["median_ms"],
+                                                          p["p90_ms"], f["median_ms"], f["p90_ms"]))
+    out += ["", "plain / nodelay: metadata phase %s (bar: %s, %s), fetch %s (median of run-by-run ratios)."
+            % (k.get("phase_ratio_plain_to_nodelay"), k["bar"], "met" if k["within_bar"] else "NOT MET",
+               k.get("fetch_ratio_plain_to_nodelay")), ""]
+    return out
+
+
 def peak_rss(launcher, runner_or_none, args):
     """Peak RSS in KiB of one run, measured by the static launcher."""
     full = [launcher] + args
@@ -328,6 +415,8 @@ def write_markdown(results, path):
             out.append("| %d | %d | %d | %s | %.1f | %.1f |" % (row["nics"], row["public_keys"], row["user_data_bytes"],
                                                             row["requests"], mp["median_ms"], mp["p90_ms"]))
         out.append("")
+    if "keepalive" in results:
+        out += keepalive_markdown(results["keepalive"])
     if "footprint" in results:
         f = results["footprint"]
         out += ["## Footprint", "",
@@ -373,7 +462,7 @@ plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with point
     return proc.returncode == 0
 
 
-PARTS = ("lease", "full", "growth", "footprint", "boot")
+PARTS = ("lease", "full", "keepalive", "growth", "footprint", "boot")
 
 
 def main():
@@ -421,7 +510,8 @@ def main():
             boot.bench_boot(binary, args.boot_runs, results, keys=key_list(1, [boot.bootlib.GUEST_MAC]),
                             machine_note=machine_note)
         else:
-            {"lease": bench_lease, "full": bench_full, "growth": bench_growth}[part](binary, args.runs, results)
+            {"lease": bench_lease, "full": bench_full, "keepalive": bench_keepalive,
+             "growth": bench_growth}[part](binary, args.runs, results)
     if set(parts) - {"boot"}:
         results["machine"]["load_after"] = os.getloadavg()
     with open(os.path.join(args.out, "results.json"), "w") as f:

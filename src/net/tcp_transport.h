@@ -23,6 +23,8 @@ private:
     // Waits for `events` on the socket until the deadline.
     Status wait(short events, http::TimePoint deadline, const char* what);
 
+    void acknowledge_now();
+
     int m_fd { -1 };
 };
 

@@ -17,6 +17,11 @@ Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
     {"tokens": "required", "nics": 2, "fail_500": {"/": 1}, "stall": ["/latest/user-data"]}
 
+On the wire it is a plain server by default, like Python's http.server and
+the small services it stands for: Nagle on, each response's headers and body
+in two send()s. --nodelay turns on TCP_NODELAY and sends each response in one
+write, the friendly case.
+
 Fault flags for the fault-injection suite (tests/integration/test_faults.py);
 PATH is a request path as sent (e.g. /2021-03-23/meta-data/hostname) or '*':
     --reset PATH[=COUNT]        half the body, then an RST (SO_LINGER 0)
@@ -88,6 +93,7 @@ class Config:
         self.overlong = {k: int(v) for k, v in dict(args.overlong or {}).items()}
         self.no_identity_document = args.no_identity_document
         self.openstack_network = args.openstack_network
+        self.nodelay = args.nodelay
         self.lock = threading.Lock()
         self.tokens_issued = {}  # token -> uses
         self.started = time.monotonic()
@@ -257,11 +263,19 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def setup(self):
+        # By default this is what Python's http.server does, and many small
+        # servers with it: Nagle on, the status line and headers in one
+        # send() (end_headers) and the body in a second. Against a client
+        # that delays its ACKs, Nagle holds the body back until the ACK of
+        # the headers, 40 ms or more on Linux; the client must cope
+        # (src/net/tcp_transport.cpp). --nodelay is the friendly server:
+        # TCP_NODELAY, and the whole response leaves in one send() (the
+        # writer is buffered and flushed once per request by
+        # BaseHTTPRequestHandler.handle_one_request).
+        if self.server.config.nodelay:
+            self.wbufsize = -1
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().setup()
-        # Headers and body go out in two writes; without NODELAY, Nagle plus
-        # the client's delayed ACK adds 40 ms to every keep-alive response,
-        # which no real metadata service does.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def record(self, status, size, token):
         log = self.server.log
@@ -591,6 +605,9 @@ def build_parser():
                    help="cut PATH's body (e.g. the identity document) in half and append junk")
     p.add_argument("--overlong", type=key_value, action="append", metavar="KEY=BYTES",
                    help="the meta-data KEY (e.g. hostname) is a BYTES-long run of valid labels")
+    p.add_argument("--nodelay", action="store_true", default=None,
+                   help="TCP_NODELAY and each response in one send(); by default Nagle is on and the "
+                        "headers and the body go out in two sends, as Python's http.server does")
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
     return p
@@ -601,7 +618,7 @@ DEFAULTS = {
     "no_ipv6": False, "ipv4_host": 10, "public_keys": 1, "user_data": None, "no_user_data": False,
     "no_identity_document": False, "fail_500": None, "stall": None, "big": None, "hostile": False,
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
-    "always_401": False, "redirect": None, "invalid_json": None, "overlong": None,
+    "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False,
 }
 
 
