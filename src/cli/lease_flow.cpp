@@ -7,6 +7,8 @@
 #include "fs/small_file.h"
 #include "net/packet_socket.h"
 
+#include <linux/if.h>
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <fcntl.h>
@@ -82,19 +84,32 @@ uint32_t random_u32()
     return value;
 }
 
-struct Attempt {
-    net::LinkInfo link;
-    net::PacketSocket socket;
-    std::unique_ptr<dhcp::Client> client;
-    milliseconds timer { milliseconds::max() };
-    bool failed { false };
-};
-
 }
 
-Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer)
+struct LeaseRace::Attempt {
+    net::LinkInfo link;
+    net::PacketSocket socket;
+    std::unique_ptr<dhcp::Client> client; // made when the carrier is up
+    milliseconds timer { milliseconds::max() };
+    bool failed { false };
+    std::optional<AcquiredLease> bound; // bound, not handed out yet
+    bool handed_out { false };
+};
+
+LeaseRace::LeaseRace(net::Netlink& netlink, const AcquireOptions& options)
+    : m_netlink(netlink)
+    , m_options(options)
+    , m_started(Clock::now())
+    , m_last_error(Error::timeout("no DHCP offer before the deadline"))
 {
-    auto started = Clock::now();
+}
+
+LeaseRace::~LeaseRace() = default;
+
+namespace {
+
+Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, const AcquireOptions& options)
+{
     std::vector<net::LinkInfo> candidates;
     auto links = TRY(netlink.links());
     if (options.interfaces.empty()) {
@@ -106,116 +121,169 @@ Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions&
         candidates = std::move(selection.candidates);
         if (candidates.empty())
             return Error::not_found("no Ethernet interface to run DHCP on");
-    } else {
-        for (auto& name : options.interfaces) {
-            auto it = std::find_if(links.begin(), links.end(), [&](auto& l) { return l.name == name; });
-            if (it == links.end())
-                return Error::not_found("no interface named " + name);
-            if (!it->ethernet)
-                return Error::invalid(name + " is not an Ethernet interface");
-            candidates.push_back(*it);
-        }
+        return candidates;
     }
+    for (auto& name : options.interfaces) {
+        auto it = std::find_if(links.begin(), links.end(), [&](auto& l) { return l.name == name; });
+        if (it == links.end())
+            return Error::not_found("no interface named " + name);
+        if (!it->ethernet)
+            return Error::invalid(name + " is not an Ethernet interface");
+        candidates.push_back(*it);
+    }
+    return candidates;
+}
 
-    std::vector<Attempt> attempts;
-    Error last_error = Error::timeout("no DHCP offer before the deadline");
-    for (auto& link : candidates) {
+}
+
+Result<std::unique_ptr<LeaseRace>> LeaseRace::start(net::Netlink& netlink, const AcquireOptions& options)
+{
+    std::unique_ptr<LeaseRace> race(new LeaseRace(netlink, options));
+    race->m_candidates = TRY(choose_candidates(netlink, options));
+    // Subscribe to carrier events before the links come up, so no carrier
+    // is missed between bringing a link up and looking at it.
+    race->m_carrier = TRY(net::CarrierWatch::open());
+    for (auto& link : race->m_candidates) {
         auto up = netlink.link_up(link.ifindex);
         if (up.is_error()) {
             log_warning(link.name + ": " + up.error().message());
-            last_error = up.release_error();
+            race->m_last_error = up.release_error();
             continue;
         }
         auto socket = net::PacketSocket::open(link.ifindex);
         if (socket.is_error()) {
             log_warning(link.name + ": " + socket.error().message());
-            last_error = socket.release_error();
+            race->m_last_error = socket.release_error();
             (void)netlink.undo_link(link.ifindex);
             continue;
         }
-        attempts.push_back(Attempt { link, socket.release_value(), nullptr });
+        race->m_attempts.push_back(std::unique_ptr<Attempt>(new Attempt { link, socket.release_value() }));
     }
-    if (attempts.empty())
-        return last_error;
+    if (race->m_attempts.empty())
+        return race->m_last_error;
+    TRY(race->check_carrier());
+    return race;
+}
 
-    // Carrier: the DISCOVER would be lost on a link without one.
-    for (auto& attempt : attempts) {
-        auto carrier = netlink.wait_for_carrier(attempt.link.ifindex, options.deadline);
-        if (carrier.is_error()) {
-            log_warning(attempt.link.name + ": " + carrier.error().message());
-            attempt.failed = true;
-            last_error = carrier.release_error();
-        }
+Status LeaseRace::check_carrier()
+{
+    for (auto& link : TRY(m_netlink.links())) {
+        if (link.flags & IFF_LOWER_UP)
+            start_client(link.ifindex);
     }
+    return {};
+}
 
-    auto now = since_epoch(Clock::now());
-    dhcp::ClientConfig base;
-    base.first_retransmit = options.first_retransmit;
-    base.deadline = since_epoch(options.deadline);
-
-    auto dispatch = [&](Attempt& attempt, std::vector<dhcp::Action> actions) -> std::optional<AcquiredLease> {
-        for (auto& action : actions) {
-            if (auto* send = std::get_if<dhcp::SendPacket>(&action)) {
-                auto sent = attempt.socket.send_broadcast(send->ipv4_udp_packet);
-                if (sent.is_error())
-                    log_debug(attempt.link.name + ": " + sent.error().message());
-            } else if (auto* timer = std::get_if<dhcp::ArmTimer>(&action)) {
-                attempt.timer = timer->at;
-            } else if (auto* note = std::get_if<dhcp::Note>(&action)) {
-                log_debug(attempt.link.name + ": " + note->text);
-            } else if (auto* failed = std::get_if<dhcp::Failed>(&action)) {
-                log_debug(attempt.link.name + ": " + failed->error.message());
-                attempt.failed = true;
-                last_error = failed->error;
-            } else if (auto* bound = std::get_if<dhcp::Bound>(&action)) {
-                AcquiredLease acquired;
-                acquired.link = attempt.link;
-                acquired.lease = bound->lease;
-                acquired.xid = attempt.client->xid();
-                return acquired;
-            }
-        }
-        return std::nullopt;
-    };
-
-    std::optional<AcquiredLease> winner;
-    for (auto& attempt : attempts) {
-        if (attempt.failed)
+void LeaseRace::start_client(int ifindex)
+{
+    for (auto& attempt : m_attempts) {
+        if (attempt->link.ifindex != ifindex || attempt->client || attempt->failed)
             continue;
-        auto config = base;
-        config.mac = attempt.link.mac;
-        attempt.client = std::make_unique<dhcp::Client>(config, random_u32);
-        winner = dispatch(attempt, attempt.client->start(now));
-        if (winner)
-            break;
+        dhcp::ClientConfig config;
+        config.first_retransmit = m_options.first_retransmit;
+        config.deadline = since_epoch(m_options.deadline);
+        config.mac = attempt->link.mac;
+        attempt->client = std::make_unique<dhcp::Client>(config, random_u32);
+        log_debug(attempt->link.name + ": carrier up, DHCP starts");
+        dispatch(*attempt, attempt->client->start(since_epoch(Clock::now())));
     }
+}
 
-    std::vector<uint8_t> buffer(4096);
-    while (!winner) {
-        std::vector<pollfd> fds;
-        std::vector<Attempt*> polled;
-        milliseconds next = since_epoch(options.deadline);
-        for (auto& attempt : attempts) {
-            if (attempt.failed || !attempt.client)
-                continue;
-            fds.push_back(pollfd { attempt.socket.fd(), POLLIN, 0 });
-            polled.push_back(&attempt);
-            next = std::min(next, attempt.timer);
+void LeaseRace::dispatch(Attempt& attempt, std::vector<dhcp::Action> actions)
+{
+    for (auto& action : actions) {
+        if (auto* send = std::get_if<dhcp::SendPacket>(&action)) {
+            auto sent = attempt.socket.send_broadcast(send->ipv4_udp_packet);
+            if (sent.is_error())
+                log_debug(attempt.link.name + ": " + sent.error().message());
+        } else if (auto* timer = std::get_if<dhcp::ArmTimer>(&action)) {
+            attempt.timer = timer->at;
+        } else if (auto* note = std::get_if<dhcp::Note>(&action)) {
+            log_debug(attempt.link.name + ": " + note->text);
+        } else if (auto* failed = std::get_if<dhcp::Failed>(&action)) {
+            log_debug(attempt.link.name + ": " + failed->error.message());
+            attempt.failed = true;
+            m_last_error = failed->error;
+        } else if (auto* bound = std::get_if<dhcp::Bound>(&action)) {
+            AcquiredLease acquired;
+            acquired.link = attempt.link;
+            acquired.lease = bound->lease;
+            acquired.xid = attempt.client->xid();
+            acquired.elapsed = duration_cast<milliseconds>(Clock::now() - m_started);
+            acquired.candidates = m_candidates;
+            attempt.bound = std::move(acquired);
+            attempt.timer = milliseconds::max();
         }
-        if (fds.empty())
-            break;
-        now = since_epoch(Clock::now());
+    }
+}
+
+LeaseRace::Attempt* LeaseRace::ready_lease()
+{
+    for (auto& attempt : m_attempts) {
+        if (attempt->bound && !attempt->handed_out)
+            return attempt.get();
+    }
+    return nullptr;
+}
+
+bool LeaseRace::has_more() const
+{
+    for (auto& attempt : m_attempts) {
+        if (!attempt->failed && !attempt->handed_out)
+            return true;
+    }
+    return false;
+}
+
+Result<AcquiredLease> LeaseRace::next()
+{
+    std::vector<uint8_t> buffer(4096);
+    // Without carrier on any NIC there is nothing to wait for: give up after
+    // carrier_timeout rather than at the deadline.
+    auto carrier_deadline = since_epoch(std::min(m_options.deadline, m_started + m_options.carrier_timeout));
+    while (!ready_lease()) {
+        std::vector<pollfd> fds { pollfd { m_carrier->fd(), POLLIN, 0 } };
+        std::vector<Attempt*> polled { nullptr };
+        milliseconds next = since_epoch(m_options.deadline);
+        bool any_client = false, any_waiting = false;
+        for (auto& attempt : m_attempts) {
+            if (attempt->failed || attempt->bound)
+                continue;
+            if (!attempt->client) {
+                any_waiting = true;
+                continue;
+            }
+            any_client = true;
+            fds.push_back(pollfd { attempt->socket.fd(), POLLIN, 0 });
+            polled.push_back(attempt.get());
+            next = std::min(next, attempt->timer);
+        }
+        if (!any_client && !any_waiting)
+            return m_last_error;
+        auto now = since_epoch(Clock::now());
+        if (!any_client) {
+            if (now >= carrier_deadline)
+                return Error::timeout("no carrier on any interface within " + std::to_string(m_options.carrier_timeout.count()) + " ms");
+            next = std::min(next, carrier_deadline);
+        }
         auto wait = std::max<long long>(0, (next - now).count());
         int ready = poll(fds.data(), fds.size(), int(std::min<long long>(wait, 60000)));
         if (ready < 0 && errno != EINTR)
             return Error::io("poll", errno);
         now = since_epoch(Clock::now());
-        for (size_t i = 0; i < fds.size() && !winner; ++i) {
+        if (fds[0].revents & POLLIN) {
+            auto events = TRY(m_carrier->drain());
+            for (int ifindex : events.with_carrier)
+                start_client(ifindex);
+            if (events.overflowed)
+                TRY(check_carrier());
+        }
+        for (size_t i = 1; i < fds.size(); ++i) {
             Attempt& attempt = *polled[i];
             if (fds[i].revents & POLLIN) {
                 // Drain everything queued: a burst of replies (two servers,
                 // duplicates) must not cost one poll round each.
-                while (!winner) {
+                while (!attempt.bound && !attempt.failed) {
                     auto received = attempt.socket.receive(buffer);
                     if (received.is_error()) {
                         log_debug(attempt.link.name + ": " + received.error().message());
@@ -226,33 +294,42 @@ Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions&
                     auto packet = **received;
                     if (packet.length == 0)
                         continue;
-                    winner = dispatch(attempt, attempt.client->on_packet(ByteSpan(buffer.data(), packet.length), packet.checksum_offloaded ? dhcp::UdpChecksum::Offloaded : dhcp::UdpChecksum::Verify, now));
+                    dispatch(attempt, attempt.client->on_packet(ByteSpan(buffer.data(), packet.length), packet.checksum_offloaded ? dhcp::UdpChecksum::Offloaded : dhcp::UdpChecksum::Verify, now));
                 }
             }
-            if (!winner && !attempt.failed && now >= attempt.timer) {
+            if (!attempt.bound && !attempt.failed && now >= attempt.timer) {
                 attempt.timer = milliseconds::max();
-                winner = dispatch(attempt, attempt.client->on_timeout(now));
+                dispatch(attempt, attempt.client->on_timeout(now));
             }
         }
-        if (!winner && Clock::now() >= options.deadline)
-            break;
+        if (!ready_lease() && Clock::now() >= m_options.deadline)
+            return m_last_error;
     }
+    Attempt* attempt = ready_lease();
+    attempt->handed_out = true;
+    return *attempt->bound;
+}
 
-    // Losers are reverted now; every socket is closed off the critical path.
-    for (auto& attempt : attempts) {
-        if (!winner || attempt.link.ifindex != winner->link.ifindex) {
-            auto undone = netlink.undo_link(attempt.link.ifindex);
+void LeaseRace::finish(std::optional<int> kept_ifindex, DeferredCloser& closer)
+{
+    for (auto& attempt : m_attempts) {
+        if (!kept_ifindex || attempt->link.ifindex != *kept_ifindex) {
+            auto undone = m_netlink.undo_link(attempt->link.ifindex);
             if (undone.is_error())
-                log_warning(attempt.link.name + ": reverting: " + undone.error().message());
+                log_warning(attempt->link.name + ": reverting: " + undone.error().message());
         }
-        closer.close_later(attempt.socket.release_fd());
+        closer.close_later(attempt->socket.release_fd());
     }
+    m_attempts.clear();
     closer.release();
-    if (!winner)
-        return last_error;
-    winner->elapsed = duration_cast<milliseconds>(Clock::now() - started);
-    winner->candidates = candidates;
-    return *winner;
+}
+
+Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer)
+{
+    auto race = TRY(LeaseRace::start(netlink, options));
+    auto acquired = race->next();
+    race->finish(acquired.ok() ? std::optional<int>(acquired->link.ifindex) : std::nullopt, closer);
+    return acquired;
 }
 
 Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired)

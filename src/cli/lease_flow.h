@@ -6,9 +6,12 @@
 #include "common/json_writer.h"
 #include "common/result.h"
 #include "dhcp/client.h"
+#include "net/carrier_watch.h"
 #include "net/netlink.h"
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,10 @@ struct AcquireOptions {
     std::string sysfs_root { "/sys" };   // where the NICs' drivers are read
     Clock::time_point deadline;
     std::chrono::milliseconds first_retransmit { 1000 };
+    // With no carrier on any candidate this long after the links came up,
+    // the race ends (exit 2) without waiting for the deadline. Cloud NICs
+    // have carrier within milliseconds; copper autonegotiation takes 2-3 s.
+    std::chrono::milliseconds carrier_timeout { 5000 };
 };
 
 struct AcquiredLease {
@@ -50,8 +57,45 @@ private:
     std::vector<int> m_children;
 };
 
-// Brings candidate links up (journalled), waits for carrier, races DHCP on all
-// of them; the first to bind wins and the others are reverted.
+// DHCP on every candidate link at once. Each link is brought up
+// (journalled) and its client starts as soon as its own carrier is up, so a
+// NIC without carrier holds back none of the others. Leases are handed out
+// in the order they bind; the others keep going meanwhile, so a caller whose
+// lease cannot reach what it needs takes the next one.
+class LeaseRace {
+public:
+    static Result<std::unique_ptr<LeaseRace>> start(net::Netlink& netlink, const AcquireOptions& options);
+    ~LeaseRace();
+    LeaseRace(const LeaseRace&) = delete;
+    LeaseRace& operator=(const LeaseRace&) = delete;
+
+    // The next lease to bind; an error when none binds before the deadline
+    // (or no link gets carrier within carrier_timeout).
+    Result<AcquiredLease> next();
+    // Is any link still racing, or bound and not handed out?
+    bool has_more() const;
+    // Reverts every link but `kept_ifindex` and hands the sockets to the
+    // closer. The race is over.
+    void finish(std::optional<int> kept_ifindex, DeferredCloser& closer);
+
+private:
+    struct Attempt;
+    LeaseRace(net::Netlink& netlink, const AcquireOptions& options);
+    Status check_carrier();
+    void start_client(int ifindex);
+    void dispatch(Attempt& attempt, std::vector<dhcp::Action> actions);
+    Attempt* ready_lease();
+
+    net::Netlink& m_netlink;
+    AcquireOptions m_options;
+    Clock::time_point m_started;
+    Error m_last_error;
+    std::vector<net::LinkInfo> m_candidates;
+    std::unique_ptr<net::CarrierWatch> m_carrier;
+    std::vector<std::unique_ptr<Attempt>> m_attempts;
+};
+
+// The race's first lease, the other links reverted (metaboot lease).
 Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer);
 
 // Address, MTU and routes from the lease (option 121 wins over option 3; an

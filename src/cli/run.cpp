@@ -18,6 +18,7 @@
 #include "fs/writer.h"
 #include "model/instance_json.h"
 #include "model/network_config.h"
+#include "http/request.h"
 #include "net/tcp_transport.h"
 #include "render/registry.h"
 
@@ -66,6 +67,55 @@ std::vector<SystemNic> system_nics_of(net::Netlink& netlink, const std::string& 
         }
     }
     return nics;
+}
+
+// How long the metadata service may take to accept a TCP connection before
+// the lease in use is judged not to reach it, when another NIC's lease can be
+// tried. A healthy link-local service answers in well under a millisecond;
+// this leaves room for one lost SYN (Linux retransmits it after 1 s).
+constexpr auto reach_probe_timeout = std::chrono::milliseconds(1500);
+
+Result<AcquiredLease> finish_race(LeaseRace& race, AcquiredLease acquired, DeferredCloser& closer)
+{
+    race.finish(acquired.link.ifindex, closer);
+    return acquired;
+}
+
+// 3. Reach: the first lease that can reach the metadata service. DHCP goes on
+// on every candidate; a lease whose link cannot connect to the service
+// (refused, unreachable, no answer) is undone and the next one taken, all
+// inside the one deadline. With a single candidate there is nothing to choose
+// and no probe: the fetch itself retries.
+Result<AcquiredLease> reach_phase(net::Netlink& netlink, const AcquireOptions& options, const Config& config, DeferredCloser& closer)
+{
+    auto race = TRY(LeaseRace::start(netlink, options));
+    auto endpoint = http::Url::parse(config.metadata_url);
+    for (;;) {
+        auto acquired = race->next();
+        if (acquired.is_error()) {
+            race->finish(std::nullopt, closer);
+            return acquired.release_error();
+        }
+        Status applied;
+        {
+            std::lock_guard lock(SignalWatcher::critical());
+            applied = apply_lease(netlink, *acquired);
+        }
+        if (applied.is_error()) {
+            race->finish(std::nullopt, closer);
+            return applied.release_error().context("configuring " + acquired->link.name);
+        }
+        if (!race->has_more() || endpoint.is_error())
+            return finish_race(*race, std::move(*acquired), closer);
+        auto probe_deadline = std::min(Clock::now() + reach_probe_timeout, options.deadline);
+        auto probe = net::probe_connect(endpoint->endpoint, probe_deadline);
+        if (probe.ok())
+            return finish_race(*race, std::move(*acquired), closer);
+        log_info(acquired->link.name + ": the metadata service is not reachable through this lease (" + probe.error().message() + "); trying the next");
+        std::lock_guard lock(SignalWatcher::critical());
+        if (auto undone = netlink.undo_link(acquired->link.ifindex); undone.is_error())
+            log_warning(acquired->link.name + ": reverting: " + undone.error().message());
+    }
 }
 
 // 4. Metadata, through one keep-alive connection, before the deadline.
@@ -330,18 +380,9 @@ int run_command(const Args& args)
     acquire_options.interfaces = config.interfaces;
     acquire_options.sysfs_root = config.sysfs_root;
     acquire_options.deadline = deadline;
-    auto acquired = acquire_lease(netlink, acquire_options, closer);
+    auto acquired = reach_phase(netlink, acquire_options, config, closer);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
-        return teardown(ExitNoLease);
-    }
-    Status applied;
-    {
-        std::lock_guard lock(SignalWatcher::critical());
-        applied = apply_lease(netlink, *acquired);
-    }
-    if (applied.is_error()) {
-        log_error("no lease: configuring " + acquired->link.name + ": " + applied.error().message());
         return teardown(ExitNoLease);
     }
     log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());

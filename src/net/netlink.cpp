@@ -266,69 +266,6 @@ Status Netlink::link_up(int ifindex)
 
 namespace {
 
-struct CarrierWatch {
-    int ifindex;
-    bool carrier { false };
-};
-
-void on_link_event(nl_object* obj, void* arg)
-{
-    auto* watch = static_cast<CarrierWatch*>(arg);
-    auto* link = reinterpret_cast<rtnl_link*>(obj);
-    if (rtnl_link_get_ifindex(link) == watch->ifindex && (rtnl_link_get_flags(link) & IFF_LOWER_UP))
-        watch->carrier = true;
-}
-
-int on_valid_message(nl_msg* msg, void* arg)
-{
-    nl_msg_parse(msg, on_link_event, arg);
-    return NL_OK;
-}
-
-}
-
-Status Netlink::wait_for_carrier(int ifindex, std::chrono::steady_clock::time_point deadline)
-{
-    // Subscribe first, then look: a carrier that comes up between the two is
-    // still seen as an event.
-    Socket events(nl_socket_alloc());
-    if (!events.get())
-        return Error::io("netlink: out of memory");
-    nl_socket_disable_seq_check(events.get());
-    CarrierWatch watch { ifindex };
-    nl_socket_modify_cb(events.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid_message, &watch);
-    if (int err = nl_connect(events.get(), NETLINK_ROUTE); err < 0)
-        return nl_error("netlink connect", err);
-    if (int err = nl_socket_add_membership(events.get(), RTNLGRP_LINK); err < 0)
-        return nl_error("netlink subscribe", err);
-    nl_socket_set_nonblocking(events.get());
-
-    for (auto& link : TRY(links()))
-        if (link.ifindex == ifindex && (link.flags & IFF_LOWER_UP))
-            return {};
-
-    while (!watch.carrier) {
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline)
-            return Error::timeout("no carrier on link " + std::to_string(ifindex));
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-        pollfd pfd { nl_socket_get_fd(events.get()), POLLIN, 0 };
-        int ready = poll(&pfd, 1, int(std::min<long long>(left, 60000)));
-        if (ready < 0 && errno != EINTR)
-            return Error::io("poll", errno);
-        if (ready > 0) {
-            int err = nl_recvmsgs_default(events.get());
-            if (err < 0 && err != -NLE_AGAIN && err != -NLE_NOMEM)
-                return nl_error("netlink events", err);
-            if (err == -NLE_NOMEM) {
-                // The event queue overflowed: look at the state directly.
-                for (auto& link : TRY(links()))
-                    if (link.ifindex == ifindex && (link.flags & IFF_LOWER_UP))
-                        return {};
-            }
-        }
-    }
-    return {};
 }
 
 Status Netlink::set_mtu(int ifindex, uint32_t mtu)
@@ -514,10 +451,5 @@ Status Netlink::undo_all_and_close()
     return undo_all();
 }
 
-size_t Netlink::journal_size() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_journal.size();
-}
 
 }

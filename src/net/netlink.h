@@ -8,7 +8,7 @@
 //
 // Thread safety: every public method takes an internal lock, so the signal
 // thread can run undo_all() while the main thread is between operations.
-// After close_journal() every further change is refused.
+// After undo_all_and_close() every further change is refused.
 #pragma once
 
 #include "common/address.h"
@@ -54,13 +54,6 @@ public:
     Result<std::string> snapshot(const std::vector<int>& ifindexes);
 
     Status link_up(int ifindex);
-    // Waits for IFF_LOWER_UP from RTNLGRP_LINK events (no polling sleeps).
-    // Not IFF_RUNNING: the kernel sets that (and attaches the queueing
-    // discipline) in linkwatch, which batches events up to a second apart;
-    // measured on veth, waiting for it cost a steady 1 s. The packet socket
-    // bypasses the queueing discipline instead (PACKET_QDISC_BYPASS), so a
-    // frame sent as soon as the carrier is up is not dropped.
-    Status wait_for_carrier(int ifindex, std::chrono::steady_clock::time_point deadline);
     Status set_mtu(int ifindex, uint32_t mtu);
     Status add_address(int ifindex, Ipv4Prefix address, Ipv4Address broadcast);
     // gateway unset: an on-link route (scope link).
@@ -73,7 +66,6 @@ public:
     Status undo_link(int ifindex);
     // --keep-lease: leave the configuration in place and forget it.
     void forget_journal();
-    size_t journal_size() const;
     // Undo everything and refuse further changes (the signal path).
     Status undo_all_and_close();
 
