@@ -264,10 +264,6 @@ Status Netlink::link_up(int ifindex)
     return Error::not_found("no link with index " + std::to_string(ifindex));
 }
 
-namespace {
-
-}
-
 Status Netlink::set_mtu(int ifindex, uint32_t mtu)
 {
     std::lock_guard lock(m_mutex);
