@@ -4,6 +4,7 @@
 #include "cli/config.h"
 #include "cli/exit_code.h"
 #include "cli/lease_flow.h"
+#include "cli/lease_scope.h"
 #include "cli/log.h"
 #include "cli/signals.h"
 
@@ -14,9 +15,13 @@ namespace mb::cli {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-static long long ms_since(Clock::time_point t)
+namespace {
+
+long long ms_since(Clock::time_point t)
 {
     return duration_cast<milliseconds>(Clock::now() - t).count();
+}
+
 }
 
 int lease_command(const Args& args)
@@ -36,29 +41,19 @@ int lease_command(const Args& args)
     options.deadline = started + duration_cast<Clock::duration>(std::chrono::duration<double>(timeout));
     log_open(verbose);
 
-    SignalWatcher::block_signals();
-    auto netlink_result = net::Netlink::open();
-    if (netlink_result.is_error()) {
-        log_error(netlink_result.error().message());
+    auto scope = LeaseScope::open();
+    if (scope.is_error()) {
+        log_error(scope.error().message());
         return ExitNoLease;
     }
-    auto& netlink = *netlink_result.value();
-    auto links = netlink.links();
-    std::vector<int> indexes;
-    if (links)
-        for (auto& l : *links)
-            indexes.push_back(l.ifindex);
-    auto before = netlink.snapshot(indexes);
-    SignalWatcher::start([&netlink] { (void)netlink.undo_all_and_close(); });
+    auto& netlink = (*scope)->netlink();
+    auto& closer = (*scope)->closer();
+    auto keep_lease = keep ? KeepLease::Yes : KeepLease::No;
 
-    DeferredCloser closer;
     auto acquired = acquire_lease(netlink, options, closer);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
-        std::lock_guard lock(SignalWatcher::critical());
-        (void)netlink.undo_all_and_close();
-        closer.reap();
-        return ExitNoLease;
+        return (*scope)->finish(ExitNoLease, KeepLease::No);
     }
     auto dhcp_ms = ms_since(started);
     Status applied;
@@ -76,21 +71,7 @@ int lease_command(const Args& args)
         if (released.is_error())
             log_warning(released.error().message());
     }
-    {
-        std::lock_guard lock(SignalWatcher::critical());
-        if (keep && applied.ok()) {
-            netlink.forget_journal();
-        } else {
-            auto undone = netlink.undo_all_and_close();
-            auto after = netlink.snapshot(indexes);
-            if (undone.is_error() || !before || !after || *before != *after) {
-                log_error("teardown left the interfaces changed");
-                if (before && after)
-                    log_debug("before:\n" + *before + "after:\n" + *after);
-                exit_code = ExitTeardownFailed;
-            }
-        }
-    }
+    exit_code = (*scope)->finish(exit_code, keep_lease);
     auto total_ms = ms_since(started);
     if (json) {
         JsonWriter out;
@@ -112,7 +93,6 @@ int lease_command(const Args& args)
             keep ? " (kept)" : "");
     }
     std::fflush(stdout);
-    closer.reap();
     return exit_code;
 }
 

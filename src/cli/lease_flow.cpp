@@ -5,6 +5,8 @@
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "fs/small_file.h"
+#include "dhcp/link_plan.h"
+#include "net/dhcp_release.h"
 #include "net/packet_socket.h"
 
 #include <linux/if.h>
@@ -28,42 +30,6 @@ namespace mb::cli {
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
-
-void DeferredCloser::close_later(int fd)
-{
-    if (fd >= 0)
-        m_fds.push_back(fd);
-}
-
-void DeferredCloser::release()
-{
-    if (m_fds.empty())
-        return;
-    pid_t child = fork();
-    if (child == 0) {
-        // Standard streams first, so that a caller reading our output to EOF
-        // does not wait for this child either.
-        for (int fd = 0; fd <= 2; ++fd)
-            close(fd);
-        for (int fd : m_fds)
-            close(fd);
-        _exit(0);
-    }
-    if (child > 0)
-        m_children.push_back(child);
-    // Without a child (fork failed) this close pays the grace period here.
-    for (int fd : m_fds)
-        close(fd);
-    m_fds.clear();
-}
-
-void DeferredCloser::reap()
-{
-    release();
-    for (int child : m_children)
-        (void)waitpid(child, nullptr, WNOHANG);
-    m_children.clear();
-}
 
 namespace {
 
@@ -334,40 +300,7 @@ Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions&
 
 Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired)
 {
-    const auto& lease = acquired.lease;
-    int ifindex = acquired.link.ifindex;
-    if (lease.mtu)
-        TRY(netlink.set_mtu(ifindex, *lease.mtu));
-    Ipv4Prefix address = lease.address;
-    Ipv4Address broadcast = lease.broadcast.value_or(address.broadcast());
-    if (address.length() >= 31)
-        broadcast = lease.broadcast.value_or(Ipv4Address());
-    TRY(netlink.add_address(ifindex, address, broadcast));
-
-    // RFC 3442 §1: when option 121 is present, option 3 is ignored.
-    std::vector<std::pair<Ipv4Prefix, Ipv4Address>> routes;
-    if (!lease.classless_routes.empty()) {
-        for (auto& r : lease.classless_routes)
-            routes.emplace_back(r.destination, r.router);
-    } else if (!lease.routers.empty()) {
-        routes.emplace_back(Ipv4Prefix(Ipv4Address(), 0), lease.routers.front());
-    }
-    std::vector<Ipv4Address> host_routes_done;
-    for (auto& [destination, router] : routes) {
-        if (router.is_unspecified()) {
-            TRY(netlink.add_route(ifindex, destination, std::nullopt, address.address()));
-            continue;
-        }
-        // A router outside the leased subnet (a /32 lease, say) is reachable
-        // only after an on-link host route to it.
-        if (!address.contains(router)
-            && std::find(host_routes_done.begin(), host_routes_done.end(), router) == host_routes_done.end()) {
-            TRY(netlink.add_route(ifindex, Ipv4Prefix(router, 32), std::nullopt, address.address()));
-            host_routes_done.push_back(router);
-        }
-        TRY(netlink.add_route(ifindex, destination, router, address.address()));
-    }
-    return {};
+    return netlink.apply(acquired.link.ifindex, dhcp::plan_link(acquired.lease));
 }
 
 Status send_release(const AcquiredLease& acquired)
@@ -376,29 +309,7 @@ Status send_release(const AcquiredLease& acquired)
     if (lease.server_id.is_unspecified())
         return Error::invalid("lease has no server identifier");
     auto payload = dhcp::build_release(lease, acquired.link.mac, acquired.xid);
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return Error::io("release socket", errno);
-    struct Closer {
-        int fd;
-        ~Closer() { close(fd); }
-    } guard { fd };
-    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, acquired.link.name.c_str(), socklen_t(acquired.link.name.size()));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in from {};
-    from.sin_family = AF_INET;
-    from.sin_port = htons(68);
-    from.sin_addr.s_addr = htonl(lease.address.address().value());
-    if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) < 0)
-        return Error::io("binding release socket", errno);
-    sockaddr_in to {};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(67);
-    to.sin_addr.s_addr = htonl(lease.server_id.value());
-    if (sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
-        return Error::io("sending DHCPRELEASE", errno);
-    return {};
+    return net::send_dhcp_release(acquired.link.name, lease.address.address(), lease.server_id, payload);
 }
 
 void write_lease(JsonWriter& json, const AcquiredLease& acquired)

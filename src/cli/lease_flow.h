@@ -7,6 +7,7 @@
 #include "common/result.h"
 #include "dhcp/client.h"
 #include "net/carrier_watch.h"
+#include "net/deferred_closer.h"
 #include "net/netlink.h"
 
 #include <chrono>
@@ -38,24 +39,7 @@ struct AcquiredLease {
     std::vector<net::LinkInfo> candidates; // every NIC that took part
 };
 
-// Closing a packet socket waits for an RCU grace period (packet_release()
-// calls synchronize_net(); 16-28 ms measured), and so would this process's
-// exit while it holds the last reference. A short-lived child takes the last
-// references and pays that; the run goes on at once, and nothing that waits
-// for this process waits for the grace period.
-class DeferredCloser {
-public:
-    void close_later(int fd);
-    // Hands every collected descriptor to a child that closes them.
-    void release();
-    // Reaps the child if it is done (else init will, after we exit).
-    void reap();
-    ~DeferredCloser() { reap(); }
-
-private:
-    std::vector<int> m_fds;
-    std::vector<int> m_children;
-};
+using net::DeferredCloser;
 
 // DHCP on every candidate link at once. Each link is brought up
 // (journalled) and its client starts as soon as its own carrier is up, so a
@@ -98,8 +82,7 @@ private:
 // The race's first lease, the other links reverted (metaboot lease).
 Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer);
 
-// Address, MTU and routes from the lease (option 121 wins over option 3; an
-// on-link host route to a router outside the leased subnet first).
+// The lease's link plan (dhcp::plan_link), applied to the leased link.
 Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired);
 
 // Sends DHCPRELEASE (RFC 2131 §4.4.6) for --release. Best effort.

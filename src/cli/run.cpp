@@ -6,6 +6,7 @@
 #include "cli/config.h"
 #include "cli/exit_code.h"
 #include "cli/lease_flow.h"
+#include "cli/lease_scope.h"
 #include "cli/log.h"
 #include "cli/nic_selection.h"
 #include "cli/report.h"
@@ -334,47 +335,17 @@ int run_command(const Args& args)
     }
     phases.mark("platform");
 
-    // 3. Reach: a DHCPv4 lease, torn down on every path out.
-    SignalWatcher::block_signals();
-    auto opened = net::Netlink::open();
-    if (opened.is_error()) {
-        log_error("no lease: " + opened.error().message());
+    // 3. Reach: a DHCPv4 lease, torn down on every path out (the scope).
+    auto scope = LeaseScope::open();
+    if (scope.is_error()) {
+        log_error("no lease: " + scope.error().message());
         return ExitNoLease;
     }
-    auto& netlink = *opened.value();
-    std::vector<int> indexes;
-    if (auto links = netlink.links()) {
-        for (auto& link : *links)
-            indexes.push_back(link.ifindex);
-    }
+    auto& netlink = (*scope)->netlink();
+    auto& closer = (*scope)->closer();
     auto system_nics = system_nics_of(netlink, config.sysfs_root);
-    auto before = netlink.snapshot(indexes);
-    SignalWatcher::start([&netlink] { (void)netlink.undo_all_and_close(); });
-    DeferredCloser closer;
-
-    // Every path out goes through here: undo the journal, check the result.
-    auto teardown = [&](int exit_code) {
-        std::lock_guard lock(SignalWatcher::critical());
-        if (config.keep_lease && exit_code == ExitOk) {
-            netlink.forget_journal();
-            closer.reap();
-            return exit_code;
-        }
-        auto undone = netlink.undo_all_and_close();
-        auto after = netlink.snapshot(indexes);
-        closer.reap();
-        if (undone.is_error()) {
-            log_error("teardown: " + undone.error().message());
-            return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
-        }
-        if (!before || !after || *before != *after) {
-            log_error("teardown: the interfaces differ from before the run");
-            if (before && after)
-                log_debug("before:\n" + *before + "after:\n" + *after);
-            return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
-        }
-        return exit_code;
-    };
+    auto keep = config.keep_lease ? KeepLease::Yes : KeepLease::No;
+    auto teardown = [&](int exit_code) { return (*scope)->finish(exit_code, keep); };
 
     AcquireOptions acquire_options;
     acquire_options.interfaces = config.interfaces;

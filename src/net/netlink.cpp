@@ -1,5 +1,7 @@
 #include "net/netlink.h"
 
+#include "dhcp/link_plan.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -376,6 +378,16 @@ Status Netlink::add_route(int ifindex, Ipv4Prefix destination, std::optional<Ipv
     change->gateway = gateway;
     change->source = source;
     m_journal.push_back(std::move(change));
+    return {};
+}
+
+Status Netlink::apply(int ifindex, const dhcp::LinkPlan& plan)
+{
+    if (plan.mtu)
+        TRY(set_mtu(ifindex, *plan.mtu));
+    TRY(add_address(ifindex, plan.address, plan.broadcast));
+    for (auto& route : plan.routes)
+        TRY(add_route(ifindex, route.destination, route.gateway, route.source));
     return {};
 }
 

@@ -24,6 +24,10 @@
 
 struct nl_sock;
 
+namespace mb::dhcp {
+struct LinkPlan;
+}
+
 namespace mb::net {
 
 struct LinkInfo {
@@ -58,6 +62,10 @@ public:
     Status add_address(int ifindex, Ipv4Prefix address, Ipv4Address broadcast);
     // gateway unset: an on-link route (scope link).
     Status add_route(int ifindex, Ipv4Prefix destination, std::optional<Ipv4Address> gateway, Ipv4Address source);
+    // A lease's plan: its MTU, its address, then its routes in the plan's
+    // order, each change journalled as above. Stops at the first failure;
+    // what was done stays in the journal for the teardown to revert.
+    Status apply(int ifindex, const dhcp::LinkPlan& plan);
 
     // Reverts every journalled change, newest first. Keeps going past a
     // failure and returns the first error.
