@@ -84,7 +84,12 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
         auto selection = select_nics(links);
         for (auto& skipped : selection.skipped)
             log_debug(skipped.name + ": no DHCP: " + skipped.reason);
-        candidates = std::move(selection.candidates);
+        for (auto& link : selection.candidates) {
+            if (std::find(options.excluded.begin(), options.excluded.end(), link.ifindex) == options.excluded.end())
+                candidates.push_back(link);
+            else
+                log_debug(link.name + ": no DHCP: configured before the run");
+        }
         if (candidates.empty())
             return Error::not_found("no Ethernet interface to run DHCP on");
         return candidates;
@@ -95,6 +100,8 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
             return Error::not_found("no interface named " + name);
         if (!it->ethernet)
             return Error::invalid(name + " is not an Ethernet interface");
+        if (std::find(options.excluded.begin(), options.excluded.end(), it->ifindex) != options.excluded.end())
+            continue;
         candidates.push_back(*it);
     }
     return candidates;
@@ -306,6 +313,8 @@ Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired)
 Status send_release(const AcquiredLease& acquired)
 {
     const auto& lease = acquired.lease;
+    if (acquired.preconfigured)
+        return Error::invalid(acquired.link.name + " was configured before the run: no lease of ours to release");
     if (lease.server_id.is_unspecified())
         return Error::invalid("lease has no server identifier");
     auto payload = dhcp::build_release(lease, acquired.link.mac, acquired.xid);
@@ -347,6 +356,7 @@ void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired)
     json.field("lease_time", uint64_t(lease.lease_time.count()));
     json.field("server", lease.server_id.to_string());
     json.field("elapsed_ms", uint64_t(acquired.elapsed.count()));
+    json.field("preconfigured", acquired.preconfigured);
 }
 
 std::string lease_to_json(const AcquiredLease& acquired)

@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct AcquireOptions {
     std::vector<std::string> interfaces; // empty: every candidate NIC (select_nics)
     std::string sysfs_root { "/sys" };   // where the NICs' drivers are read
+    std::vector<int> excluded;           // links never to touch (configured before the run)
     Clock::time_point deadline;
     std::chrono::milliseconds first_retransmit { 1000 };
     // With no carrier on any candidate this long after the links came up,
@@ -37,6 +38,10 @@ struct AcquiredLease {
     uint32_t xid { 0 };
     std::chrono::milliseconds elapsed { 0 };
     std::vector<net::LinkInfo> candidates; // every NIC that took part
+    // No lease was taken: the link was configured before the run (dracut's
+    // ip=, an NFS or iSCSI root) and reaches the service as it is; `lease`
+    // holds only its address. Nothing of it is changed or released.
+    bool preconfigured { false };
 };
 
 using net::DeferredCloser;

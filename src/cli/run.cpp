@@ -21,6 +21,8 @@
 #include "model/network_config.h"
 #include "http/request.h"
 #include "net/tcp_transport.h"
+
+#include <linux/if.h>
 #include "render/registry.h"
 
 #include <cstdio>
@@ -87,10 +89,54 @@ Result<AcquiredLease> finish_race(LeaseRace& race, AcquiredLease acquired, Defer
 // (refused, unreachable, no answer) is undone and the next one taken, all
 // inside the one deadline. With a single candidate there is nothing to choose
 // and no probe: the fetch itself retries.
-Result<AcquiredLease> reach_phase(net::Netlink& netlink, const AcquireOptions& options, const Config& config, DeferredCloser& closer)
+// A candidate link that the initramfs configured before the run (dracut's
+// ip=, an NFS or iSCSI root, klibc's ipconfig) is never raced, changed or
+// torn down. When the service answers through the routes already in place,
+// no lease is taken at all.
+std::optional<AcquiredLease> reach_preconfigured(net::Netlink& netlink, AcquireOptions& options, const Result<http::Url>& endpoint, const std::string& sysfs_root)
 {
-    auto race = TRY(LeaseRace::start(netlink, options));
+    auto addresses = netlink.ipv4_addresses();
+    auto links = netlink.links();
+    if (addresses.is_error() || links.is_error())
+        return std::nullopt;
+    for (auto& link : *links)
+        link.driver = fs::read_net_driver(sysfs_root, link.name);
+    std::vector<std::pair<net::LinkInfo, Ipv4Prefix>> configured;
+    for (auto& link : select_nics(*links).candidates) {
+        if (!(link.flags & IFF_UP))
+            continue;
+        for (auto& [ifindex, address] : *addresses) {
+            if (ifindex == link.ifindex) {
+                configured.emplace_back(link, address);
+                options.excluded.push_back(link.ifindex);
+                break;
+            }
+        }
+    }
+    if (configured.empty() || endpoint.is_error())
+        return std::nullopt;
+    for (auto& [link, address] : configured)
+        log_info(link.name + ": configured before the run (" + address.to_string() + "): left as it is");
+    auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, options.deadline));
+    if (probe.is_error()) {
+        log_info("the metadata service is not reachable through the configuration in place (" + probe.error().message() + ")");
+        return std::nullopt;
+    }
+    // The link the kernel would use for the service is not asked for: the
+    // first configured one names the reach in the state and the summary.
+    AcquiredLease reached;
+    reached.link = configured.front().first;
+    reached.lease.address = configured.front().second;
+    reached.preconfigured = true;
+    return reached;
+}
+
+Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const Config& config, DeferredCloser& closer)
+{
     auto endpoint = http::Url::parse(config.metadata_url);
+    if (auto reached = reach_preconfigured(netlink, options, endpoint, config.sysfs_root))
+        return *reached;
+    auto race = TRY(LeaseRace::start(netlink, options));
     for (;;) {
         auto acquired = race->next();
         if (acquired.is_error()) {
@@ -356,7 +402,10 @@ int run_command(const Args& args)
         log_error("no lease: " + acquired.error().message());
         return teardown(ExitNoLease);
     }
-    log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
+    if (acquired->preconfigured)
+        log_info(acquired->link.name + ": the metadata service answers through the configuration in place; no lease taken");
+    else
+        log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
     phases.mark("dhcp");
 
     // 4. Metadata.
@@ -382,7 +431,7 @@ int run_command(const Args& args)
     phases.mark("state");
 
     // 7. Teardown.
-    if (config.release) {
+    if (config.release && !acquired->preconfigured) {
         auto released = send_release(*acquired);
         if (released.is_error())
             log_warning("release: " + released.error().message());

@@ -152,6 +152,26 @@ Result<LinkInfo> Netlink::link_by_name(const std::string& name)
     return Error::not_found("no interface named " + name);
 }
 
+Result<std::vector<std::pair<int, Ipv4Prefix>>> Netlink::ipv4_addresses()
+{
+    std::lock_guard lock(m_mutex);
+    nl_cache* raw = nullptr;
+    if (int err = rtnl_addr_alloc_cache(m_socket, &raw); err < 0)
+        return nl_error("listing addresses", err);
+    Cache cache(raw);
+    std::vector<std::pair<int, Ipv4Prefix>> out;
+    for (nl_object* obj = nl_cache_get_first(raw); obj; obj = nl_cache_get_next(obj)) {
+        auto* a = reinterpret_cast<rtnl_addr*>(obj);
+        nl_addr* local = rtnl_addr_get_local(a);
+        if (rtnl_addr_get_family(a) != AF_INET || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE || !local || nl_addr_get_len(local) != 4)
+            continue;
+        uint32_t value = 0;
+        std::memcpy(&value, nl_addr_get_binary_addr(local), 4);
+        out.emplace_back(rtnl_addr_get_ifindex(a), Ipv4Prefix(Ipv4Address(ntohl(value)), uint8_t(rtnl_addr_get_prefixlen(a))));
+    }
+    return out;
+}
+
 Result<std::string> Netlink::snapshot(const std::vector<int>& ifindexes)
 {
     std::lock_guard lock(m_mutex);

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 struct nl_sock;
@@ -51,6 +52,9 @@ public:
 
     Result<std::vector<LinkInfo>> links();
     Result<LinkInfo> link_by_name(const std::string& name);
+    // The IPv4 addresses of global scope on each link, as (ifindex, prefix):
+    // what the initramfs or an earlier tool configured before the run.
+    Result<std::vector<std::pair<int, Ipv4Prefix>>> ipv4_addresses();
 
     // A canonical text of the links with these indexes, their addresses and
     // routes (every table), and all policy rules. Two snapshots compare equal
