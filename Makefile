@@ -58,10 +58,10 @@ CXXFLAGS := -std=c++20 $(OPT) $(WARN) -ffile-prefix-map=$(CURDIR)=.
 LDFLAGS := $(OPT) $(LINK_STATIC)
 LIBS := -lnl-route-3 -lnl-3 -lpthread
 
-LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp))
+LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp src/*/*/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
 MAIN_SRC := src/main.cpp
-UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp)
+UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
 .PHONY: all deps test test-packages unit integration boot fuzz bench size install demo clean check-static

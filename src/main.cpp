@@ -1,8 +1,8 @@
 // metaboot: one run from lease to teardown, in the initramfs before switch_root.
 //
-// main owns the policy: the order of the phases, the global deadline, the
-// fallbacks, the exit codes and where logs go. The pieces it wires are pure
-// cores (dhcp/, http/, metadata/, render/) and the I/O edge (net/, fs/).
+// main only picks the command; cli/ owns the policy (the phases, the
+// deadline, the exit codes), wiring the pure cores (dhcp/, http/, model/,
+// clouds/, render/) to the I/O edge (net/, fs/).
 #include "cli/commands.h"
 
 #include <cstdio>
@@ -21,7 +21,7 @@ int main(int argc, char** argv)
         if (args[0] == "lease")
             return mb::cli::lease_command({ args.begin() + 1, args.end() });
         if (args[0] == "metadata")
-            return mb::cli::metadata_command(argc - 1, argv + 1);
+            return mb::cli::metadata_command({ args.begin() + 1, args.end() });
     }
     return mb::cli::run_command(args);
 }

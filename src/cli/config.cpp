@@ -1,38 +1,130 @@
 #include "cli/config.h"
 
+#include "clouds/registry.h"
 #include "common/address.h"
 #include "common/text.h"
+#include "http/request.h"
+#include "render/registry.h"
 
 namespace mb::cli {
 
-Result<ProviderChoice> parse_provider(std::string_view text)
+namespace {
+
+// Which commands take a flag.
+enum CommandMask : unsigned {
+    RunOnly = 1u << unsigned(Command::Run),
+    LeaseOnly = 1u << unsigned(Command::Lease),
+    MetadataOnly = 1u << unsigned(Command::Metadata),
+};
+
+struct ParseState {
+    Config& config;
+    bool interfaces_seen { false }; // the first --interface replaces the kernel command line's list
+};
+
+struct Flag {
+    std::string_view name;
+    std::string_view alias;
+    unsigned commands;
+    bool takes_value;
+    Status (*apply)(ParseState& state, std::string_view value);
+};
+
+Status set_interface(ParseState& state, std::string_view name)
 {
-    if (text == "auto")
-        return ProviderChoice::Auto;
-    if (text == "ec2")
-        return ProviderChoice::Ec2;
-    if (text == "openstack")
-        return ProviderChoice::OpenStack;
-    return Error::invalid("unknown provider '" + std::string(text) + "' (auto, ec2, openstack)");
+    if (!is_valid_interface_name(name))
+        return Error::invalid("not an interface name: " + printable(name));
+    if (!state.interfaces_seen)
+        state.config.interfaces.clear();
+    state.interfaces_seen = true;
+    state.config.interfaces.emplace_back(name);
+    return {};
 }
 
-Status parse_output(Config& config, std::string_view text)
+Status set_metadata_url(ParseState& state, std::string_view url)
 {
-    bool netplan = false, ifupdown = false;
-    if (text != "none") {
-        for (auto part : split(text, ',')) {
-            if (part == "netplan")
-                netplan = true;
-            else if (part == "ifupdown")
-                ifupdown = true;
-            else
-                return Error::invalid("unknown output '" + std::string(part) + "' (netplan, ifupdown, none)");
-        }
-    }
-    config.output_netplan = netplan;
-    config.output_ifupdown = ifupdown;
-    config.output_explicit = true;
+    // Checked here, so a bad URL is a usage error before any DHCP.
+    auto parsed = http::Url::parse(url);
+    if (parsed.is_error())
+        return Error::invalid("--metadata-url: " + parsed.error().message());
+    state.config.metadata_url = std::string(url);
     return {};
+}
+
+Status set_provider(ParseState& state, std::string_view name)
+{
+    if (name == "auto") {
+        state.config.cloud = nullptr;
+        return {};
+    }
+    const clouds::Cloud* cloud = clouds::find_cloud(name);
+    if (!cloud)
+        return Error::invalid("unknown provider '" + printable(name) + "' (auto, " + clouds::cloud_names() + ")");
+    state.config.cloud = cloud;
+    return {};
+}
+
+Status set_output(ParseState& state, std::string_view list)
+{
+    state.config.outputs = TRY(render::parse_format_list(list));
+    return {};
+}
+
+Status set_timeout(ParseState& state, std::string_view text)
+{
+    state.config.timeout_seconds = TRY(parse_timeout(text));
+    return {};
+}
+
+Status set_crawl(ParseState& state, std::string_view mode)
+{
+    if (mode != "full" && mode != "minimal")
+        return Error::invalid("--crawl takes full or minimal");
+    state.config.crawl_full = mode == "full";
+    return {};
+}
+
+constexpr unsigned every_command = RunOnly | LeaseOnly | MetadataOnly;
+
+// The one flag table of every command.
+constexpr Flag flags[] = {
+    { "--interface", "-i", RunOnly | LeaseOnly, true, set_interface },
+    { "--root", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.root = std::string(v); return {}; } },
+    { "--state-dir", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.state_dir = std::string(v); return {}; } },
+    { "--metadata-url", "", RunOnly | MetadataOnly, true, set_metadata_url },
+    { "--provider", "", RunOnly | MetadataOnly, true, set_provider },
+    { "--timeout", "", every_command, true, set_timeout },
+    { "--output", "", RunOnly, true, set_output },
+    { "--crawl", "", RunOnly | MetadataOnly, true, set_crawl },
+    { "--sysfs", "", RunOnly | MetadataOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.sysfs_root = std::string(v); return {}; } },
+    { "--cmdline", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.cmdline_path = std::string(v); return {}; } },
+    { "--runtime", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.runtime = true; return {}; } },
+    { "--no-policy-routing", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.policy_routing = false; return {}; } },
+    { "--keep-lease", "", RunOnly | LeaseOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.keep_lease = true; return {}; } },
+    { "--release", "", RunOnly | LeaseOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.release = true; return {}; } },
+    { "--json", "", every_command, false, [](ParseState& s, std::string_view) -> Status { s.config.json = true; return {}; } },
+    { "--verbose", "-v", every_command, false, [](ParseState& s, std::string_view) -> Status { s.config.verbose = true; return {}; } },
+    { "--help", "-h", every_command, false, [](ParseState& s, std::string_view) -> Status { s.config.help = true; return {}; } },
+};
+
+bool is_off(std::string_view value)
+{
+    return value == "0" || value == "no" || value == "off";
+}
+
+bool is_on(std::string_view value)
+{
+    return value == "1" || value == "yes" || value == "on";
+}
+
+}
+
+Config default_config(Command command)
+{
+    Config config;
+    if (command == Command::Metadata)
+        config.timeout_seconds = 10.0;
+    return config;
 }
 
 Result<double> parse_timeout(std::string_view text)
@@ -41,30 +133,20 @@ Result<double> parse_timeout(std::string_view text)
     auto dot = text.find('.');
     auto whole = parse_decimal(text.substr(0, dot), 3600);
     if (!whole)
-        return Error::invalid("bad timeout '" + std::string(text) + "'");
+        return Error::invalid("bad timeout '" + printable(text) + "'");
     double value = double(*whole);
     if (dot != std::string_view::npos) {
         auto fraction = text.substr(dot + 1);
         if (fraction.empty() || fraction.size() > 3 || !parse_decimal(fraction))
-            return Error::invalid("bad timeout '" + std::string(text) + "'");
+            return Error::invalid("bad timeout '" + printable(text) + "'");
         double scale = 1;
         for (size_t i = 0; i < fraction.size(); ++i)
             scale *= 10;
         value += double(*parse_decimal(fraction)) / scale;
     }
     if (value < 0.001 || value > 3600)
-        return Error::invalid("timeout out of range: " + std::string(text));
+        return Error::invalid("timeout out of range: " + printable(text));
     return value;
-}
-
-static bool valid_url(std::string_view url)
-{
-    if (!url.starts_with("http://") || url.size() > 256)
-        return false;
-    for (char c : url)
-        if (c <= ' ' || c >= 127)
-            return false;
-    return true;
 }
 
 void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<std::string>& warnings)
@@ -77,11 +159,21 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
         auto eq = word.find('=');
         auto key = word.substr(0, eq);
         auto value = eq == std::string_view::npos ? std::string_view("1") : word.substr(eq + 1);
-        auto warn = [&](std::string why) { warnings.push_back("kernel command line: " + std::string(word) + ": " + why); };
+        auto warn = [&](std::string why) { warnings.push_back("kernel command line: " + printable(word) + ": " + why); };
+        // The same setters as the flags, on a copy: a bad value changes nothing.
+        auto apply = [&](Status (*setter)(ParseState&, std::string_view)) {
+            Config trial = config;
+            ParseState state { trial };
+            auto status = setter(state, value);
+            if (status.ok())
+                config = std::move(trial);
+            else
+                warn(status.error().message());
+        };
         if (key == "rd.metaboot") {
-            if (value == "0" || value == "no" || value == "off")
+            if (is_off(value))
                 config.disabled = true;
-            else if (value != "1" && value != "yes" && value != "on")
+            else if (!is_on(value))
                 warn("expected 0 or 1");
         } else if (key == "rd.metaboot.interface") {
             config.interfaces.clear();
@@ -92,33 +184,17 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
                     warn("not an interface name");
             }
         } else if (key == "rd.metaboot.provider") {
-            auto provider = parse_provider(value);
-            if (provider)
-                config.provider = *provider;
-            else
-                warn(provider.error().message());
+            apply(set_provider);
         } else if (key == "rd.metaboot.timeout") {
-            auto timeout = parse_timeout(value);
-            if (timeout)
-                config.timeout_seconds = *timeout;
-            else
-                warn(timeout.error().message());
+            apply(set_timeout);
         } else if (key == "rd.metaboot.url") {
-            if (valid_url(value))
-                config.metadata_url = std::string(value);
-            else
-                warn("not an http:// URL");
+            apply(set_metadata_url);
         } else if (key == "rd.metaboot.output") {
-            Config trial = config;
-            auto result = parse_output(trial, value);
-            if (result)
-                config = trial;
-            else
-                warn(result.error().message());
+            apply(set_output);
         } else if (key == "rd.metaboot.network") {
-            if (value == "0" || value == "no" || value == "off")
+            if (is_off(value))
                 config.network_config = false;
-            else if (value != "1")
+            else if (!is_on(value))
                 warn("expected 0 or 1");
         } else {
             warn("unknown option");
@@ -126,89 +202,40 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
     }
 }
 
-Result<FlagSet> parse_run_flags(Config& config, const std::vector<std::string_view>& args)
+Status parse_flags(Command command, Config& config, const Args& args)
 {
-    FlagSet seen;
+    ParseState state { config };
+    unsigned mask = 1u << unsigned(command);
     for (size_t i = 0; i < args.size(); ++i) {
         std::string_view arg = args[i];
-        std::string_view inline_value;
-        bool has_inline = false;
+        std::optional<std::string_view> inline_value;
         if (arg.starts_with("--")) {
-            auto eq = arg.find('=');
-            if (eq != std::string_view::npos) {
+            if (auto eq = arg.find('='); eq != std::string_view::npos) {
                 inline_value = arg.substr(eq + 1);
                 arg = arg.substr(0, eq);
-                has_inline = true;
             }
         }
-        auto value = [&]() -> Result<std::string_view> {
-            if (has_inline)
-                return inline_value;
-            if (i + 1 >= args.size())
-                return Error::invalid(std::string(arg) + " needs a value");
-            return args[++i];
-        };
-        auto flag = [&](bool& target) -> Status {
-            if (has_inline)
-                return Error::invalid(std::string(arg) + " takes no value");
-            target = true;
-            return {};
-        };
-        if (arg == "--interface" || arg == "-i") {
-            auto name = TRY(value());
-            if (!is_valid_interface_name(name))
-                return Error::invalid("not an interface name: " + std::string(name));
-            if (!seen.interfaces)
-                config.interfaces.clear();
-            config.interfaces.emplace_back(name);
-            seen.interfaces = true;
-        } else if (arg == "--root") {
-            config.root = std::string(TRY(value()));
-        } else if (arg == "--state-dir") {
-            config.state_dir = std::string(TRY(value()));
-        } else if (arg == "--metadata-url") {
-            auto url = TRY(value());
-            if (!valid_url(url))
-                return Error::invalid("--metadata-url must be an http:// URL");
-            config.metadata_url = std::string(url);
-            seen.metadata_url = true;
-        } else if (arg == "--provider") {
-            config.provider = TRY(parse_provider(TRY(value())));
-            seen.provider = true;
-        } else if (arg == "--timeout") {
-            config.timeout_seconds = TRY(parse_timeout(TRY(value())));
-            seen.timeout = true;
-        } else if (arg == "--output") {
-            TRY(parse_output(config, TRY(value())));
-            seen.output = true;
-        } else if (arg == "--crawl") {
-            auto mode = TRY(value());
-            if (mode != "full" && mode != "minimal")
-                return Error::invalid("--crawl takes full or minimal");
-            config.crawl_full = mode == "full";
-        } else if (arg == "--sysfs") {
-            config.sysfs_root = std::string(TRY(value()));
-        } else if (arg == "--cmdline") {
-            config.cmdline_path = std::string(TRY(value()));
-        } else if (arg == "--runtime") {
-            TRY(flag(config.runtime));
-        } else if (arg == "--no-policy-routing") {
-            bool off = false;
-            TRY(flag(off));
-            config.policy_routing = false;
-        } else if (arg == "--keep-lease") {
-            TRY(flag(config.keep_lease));
-        } else if (arg == "--release") {
-            TRY(flag(config.release));
-        } else if (arg == "--json") {
-            TRY(flag(config.json));
-        } else if (arg == "--verbose" || arg == "-v") {
-            TRY(flag(config.verbose));
-        } else {
-            return Error::invalid("unknown argument: " + std::string(arg));
+        const Flag* flag = nullptr;
+        for (const auto& candidate : flags) {
+            if ((candidate.commands & mask) && (arg == candidate.name || (!candidate.alias.empty() && arg == candidate.alias)))
+                flag = &candidate;
         }
+        if (!flag)
+            return Error::invalid("unknown argument: " + printable(arg));
+        std::string_view value;
+        if (flag->takes_value) {
+            if (inline_value)
+                value = *inline_value;
+            else if (i + 1 < args.size())
+                value = args[++i];
+            else
+                return Error::invalid(std::string(flag->name) + " needs a value");
+        } else if (inline_value) {
+            return Error::invalid(std::string(flag->name) + " takes no value");
+        }
+        TRY(flag->apply(state, value));
     }
-    return seen;
+    return {};
 }
 
 }

@@ -1,8 +1,11 @@
-// The run's configuration: command-line flags over the kernel command line over
-// the embedded defaults. Pure: the caller reads /proc/cmdline.
+// The configuration of every command: command-line flags over the kernel
+// command line over the embedded defaults, from one flag table
+// (config.cpp). Pure: the caller reads /proc/cmdline.
 #pragma once
 
+#include "clouds/cloud.h"
 #include "common/result.h"
+#include "render/format.h"
 
 #include <optional>
 #include <string>
@@ -11,30 +14,23 @@
 
 namespace mb::cli {
 
-// Exit codes (a contract: the hooks and users branch on them).
-enum ExitCode : int {
-    ExitOk = 0,
-    ExitUsage = 1,
-    ExitNoLease = 2,
-    ExitNoMetadata = 3,
-    ExitWriteFailed = 4,
-    ExitTeardownFailed = 5,
-    ExitNotCloud = 6,
-};
+using Args = std::vector<std::string_view>;
 
-enum class ProviderChoice { Auto, Ec2, OpenStack };
+enum class Command {
+    Run,      // metaboot [flags]
+    Lease,    // metaboot lease
+    Metadata, // metaboot metadata
+};
 
 struct Config {
     std::vector<std::string> interfaces;
     std::string root;
     std::string state_dir { "/run/metaboot" };
-    std::string metadata_url { "http://169.254.169.254" };
-    ProviderChoice provider { ProviderChoice::Auto };
+    std::string metadata_url { "http://169.254.169.254" }; // checked by http::Url::parse when set
+    const clouds::Cloud* cloud { nullptr };               // --provider; nullptr: detect from DMI
     double timeout_seconds { 30.0 };
-    bool output_netplan { true };
-    bool output_ifupdown { true };
-    bool output_explicit { false }; // --output given: skip auto-detection
-    bool network_config { true };   // rd.metaboot.network=0 turns it off
+    std::optional<std::vector<const render::Format*>> outputs; // --output; nullopt: what the root uses
+    bool network_config { true }; // rd.metaboot.network=0 turns it off
     bool runtime { false };
     bool policy_routing { true };
     bool keep_lease { false };
@@ -43,25 +39,39 @@ struct Config {
     bool verbose { false };
     bool disabled { false }; // rd.metaboot=0
     bool crawl_full { false };
+    bool help { false };
     std::string sysfs_root { "/sys" };
     std::string cmdline_path { "/proc/cmdline" };
 };
+
+// A command's defaults (`metaboot metadata` waits 10 s, not 30).
+Config default_config(Command command);
 
 // Applies `rd.metaboot.*` options from a kernel command line. Unknown or
 // malformed values are reported in `warnings` and ignored: a typo on the
 // kernel command line must never stop the boot.
 void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<std::string>& warnings);
 
-// Parses the flags of the main run. Returns a usage error for anything
-// unknown. `seen` records which options the flags set, so the kernel command
-// line can be applied underneath them.
-struct FlagSet {
-    bool interfaces = false, metadata_url = false, provider = false, timeout = false, output = false;
-};
-Result<FlagSet> parse_run_flags(Config& config, const std::vector<std::string_view>& args);
+// Parses a command's flags onto `config`. A flag the command does not take,
+// a missing or malformed value: a usage error (Error::invalid).
+Status parse_flags(Command command, Config& config, const Args& args);
 
-Result<ProviderChoice> parse_provider(std::string_view text);
-Status parse_output(Config& config, std::string_view text);
+// The run's configuration from its flags and the kernel command line they
+// override. `read_cmdline` reads the file --cmdline names (default
+// /proc/cmdline).
+template<typename ReadFile>
+Result<Config> load_run_config(const Args& args, ReadFile read_cmdline, std::vector<std::string>& warnings)
+{
+    // The flags are read twice: first for --cmdline, then over the kernel
+    // command line they override.
+    Config probe = default_config(Command::Run);
+    TRY(parse_flags(Command::Run, probe, args));
+    Config config = default_config(Command::Run);
+    apply_kernel_cmdline(config, read_cmdline(probe.cmdline_path), warnings);
+    TRY(parse_flags(Command::Run, config, args));
+    return config;
+}
+
 Result<double> parse_timeout(std::string_view text);
 
 }

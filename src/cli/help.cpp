@@ -1,5 +1,8 @@
 #include "cli/commands.h"
 
+#include "clouds/registry.h"
+#include "render/registry.h"
+
 #include <netlink/version.h>
 
 namespace mb::cli {
@@ -28,30 +31,35 @@ int version_command()
 
 int help_command(FILE* out, int exit_code)
 {
-    std::fputs(
+    auto clouds = clouds::cloud_names();
+    auto formats = render::format_names();
+    std::fprintf(out,
         "usage: metaboot [--interface NAME]... [--root DIR] [--state-dir DIR] [--metadata-url URL]\n"
-        "                [--provider auto|ec2|openstack] [--timeout SECONDS] [--output netplan,ifupdown|none]\n"
+        "                [--provider auto|CLOUD] [--timeout SECONDS] [--output FORMAT,...|none]\n"
         "                [--runtime] [--no-policy-routing] [--keep-lease] [--release] [--json] [--verbose]\n"
-        "       metaboot lease --interface NAME [--timeout S] [--json] [--keep-lease] [--release]\n"
-        "       metaboot metadata [--metadata-url URL] [--provider P] [--crawl full] [--json]\n"
+        "       metaboot lease [--interface NAME]... [--timeout S] [--json] [--keep-lease] [--release]\n"
+        "       metaboot metadata [--metadata-url URL] [--provider CLOUD] [--crawl full] [--timeout S] [--json]\n"
         "       metaboot --version | --help\n"
         "\n"
         "One run, in the initramfs before switch_root: take a DHCPv4 lease (on the named NIC, or on\n"
-        "every Ethernet NIC at once, first to bind wins), fetch the instance metadata, write netplan\n"
-        "and ifupdown config into the real root and the metadata into the state directory, then tear\n"
+        "every Ethernet NIC at once, first to bind wins), fetch the instance metadata, write the\n"
+        "network config into the real root and the metadata into the state directory, then tear\n"
         "the lease down, leaving links, addresses and routes as they were.\n"
+        "\n"
+        "Clouds: %s. Output formats: %s.\n"
         "\n"
         "  --interface NAME     run DHCP on NAME (repeatable); default: every Ethernet NIC\n"
         "  --root DIR           the real root to write into (required unless --output none)\n"
         "  --state-dir DIR      metadata.json, lease.json, timings.json, user-data (default /run/metaboot)\n"
         "  --metadata-url URL   metadata service (default http://169.254.169.254)\n"
-        "  --provider P         auto (from DMI; a non-cloud machine exits at once), ec2, openstack\n"
+        "  --provider P         auto (from DMI; a non-cloud machine exits at once) or a cloud above\n"
         "  --timeout SECONDS    the global deadline for the whole run (default 30)\n"
-        "  --output LIST        netplan,ifupdown or none (default: what the root has)\n"
-        "  --runtime            write the netplan file to /run/netplan/ instead of the root\n"
-        "  --no-policy-routing  no per-NIC routing tables for secondary EC2 NICs\n"
+        "  --output LIST        output formats, comma-separated, or none (default: what the root uses)\n"
+        "  --runtime            formats with a runtime directory write there (/run) instead of the root\n"
+        "  --no-policy-routing  no per-NIC routing tables for secondary NICs\n"
         "  --keep-lease         leave the lease configured (no teardown)\n"
         "  --release            send DHCPRELEASE before the teardown\n"
+        "  --crawl full         fetch the cloud's whole metadata tree, where it has one\n"
         "  --json               print the whole result as JSON instead of the summary line\n"
         "  --verbose            debug logging\n"
         "\n"
@@ -62,7 +70,7 @@ int help_command(FILE* out, int exit_code)
         "Exit codes: 0 success; 1 usage; 2 no lease; 3 no metadata; 4 writing failed;\n"
         "5 teardown failed; 6 platform not a cloud (nothing done); 128+N killed by signal N\n"
         "(after the teardown).\n",
-        out);
+        clouds.c_str(), formats.c_str());
     return exit_code;
 }
 

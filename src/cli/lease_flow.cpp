@@ -1,8 +1,15 @@
 #include "cli/lease_flow.h"
 
 #include "cli/log.h"
+#include "cli/nic_selection.h"
+#include "common/json_writer.h"
 #include "common/text.h"
+#include "fs/small_file.h"
+#include "dhcp/link_plan.h"
+#include "net/dhcp_release.h"
 #include "net/packet_socket.h"
+
+#include <linux/if.h>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -24,42 +31,6 @@ namespace mb::cli {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-void DeferredCloser::close_later(int fd)
-{
-    if (fd >= 0)
-        m_fds.push_back(fd);
-}
-
-void DeferredCloser::release()
-{
-    if (m_fds.empty())
-        return;
-    pid_t child = fork();
-    if (child == 0) {
-        // Standard streams first, so that a caller reading our output to EOF
-        // does not wait for this child either.
-        for (int fd = 0; fd <= 2; ++fd)
-            close(fd);
-        for (int fd : m_fds)
-            close(fd);
-        _exit(0);
-    }
-    if (child > 0)
-        m_children.push_back(child);
-    // Without a child (fork failed) this close pays the grace period here.
-    for (int fd : m_fds)
-        close(fd);
-    m_fds.clear();
-}
-
-void DeferredCloser::reap()
-{
-    release();
-    for (int child : m_children)
-        (void)waitpid(child, nullptr, WNOHANG);
-    m_children.clear();
-}
-
 namespace {
 
 milliseconds since_epoch(Clock::time_point t)
@@ -79,137 +50,213 @@ uint32_t random_u32()
     return value;
 }
 
-struct Attempt {
-    net::LinkInfo link;
-    net::PacketSocket socket;
-    std::unique_ptr<dhcp::Client> client;
-    milliseconds timer { milliseconds::max() };
-    bool failed { false };
-};
-
 }
 
-Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer)
+struct LeaseRace::Attempt {
+    net::LinkInfo link;
+    net::PacketSocket socket;
+    std::unique_ptr<dhcp::Client> client; // made when the carrier is up
+    milliseconds timer { milliseconds::max() };
+    bool failed { false };
+    std::optional<AcquiredLease> bound; // bound, not handed out yet
+    bool handed_out { false };
+};
+
+LeaseRace::LeaseRace(net::Netlink& netlink, const AcquireOptions& options)
+    : m_netlink(netlink)
+    , m_options(options)
+    , m_started(Clock::now())
+    , m_last_error(Error::timeout("no DHCP offer before the deadline"))
 {
-    auto started = Clock::now();
+}
+
+LeaseRace::~LeaseRace() = default;
+
+namespace {
+
+Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, const AcquireOptions& options)
+{
     std::vector<net::LinkInfo> candidates;
     auto links = TRY(netlink.links());
     if (options.interfaces.empty()) {
         for (auto& link : links)
-            if (net::is_dhcp_candidate(link))
+            link.driver = fs::read_net_driver(options.sysfs_root, link.name);
+        auto selection = select_nics(links);
+        for (auto& skipped : selection.skipped)
+            log_debug(skipped.name + ": no DHCP: " + skipped.reason);
+        for (auto& link : selection.candidates) {
+            if (std::find(options.excluded.begin(), options.excluded.end(), link.ifindex) == options.excluded.end())
                 candidates.push_back(link);
+            else
+                log_debug(link.name + ": no DHCP: configured before the run");
+        }
         if (candidates.empty())
             return Error::not_found("no Ethernet interface to run DHCP on");
-    } else {
-        for (auto& name : options.interfaces) {
-            auto it = std::find_if(links.begin(), links.end(), [&](auto& l) { return l.name == name; });
-            if (it == links.end())
-                return Error::not_found("no interface named " + name);
-            if (!it->ethernet)
-                return Error::invalid(name + " is not an Ethernet interface");
-            candidates.push_back(*it);
-        }
+        return candidates;
     }
+    for (auto& name : options.interfaces) {
+        auto it = std::find_if(links.begin(), links.end(), [&](auto& l) { return l.name == name; });
+        if (it == links.end())
+            return Error::not_found("no interface named " + name);
+        if (!it->ethernet)
+            return Error::invalid(name + " is not an Ethernet interface");
+        if (std::find(options.excluded.begin(), options.excluded.end(), it->ifindex) != options.excluded.end())
+            continue;
+        candidates.push_back(*it);
+    }
+    return candidates;
+}
 
-    std::vector<Attempt> attempts;
-    Error last_error = Error::timeout("no DHCP offer before the deadline");
-    for (auto& link : candidates) {
+}
+
+Result<std::unique_ptr<LeaseRace>> LeaseRace::start(net::Netlink& netlink, const AcquireOptions& options)
+{
+    std::unique_ptr<LeaseRace> race(new LeaseRace(netlink, options));
+    race->m_candidates = TRY(choose_candidates(netlink, options));
+    // Subscribe to carrier events before the links come up, so no carrier
+    // is missed between bringing a link up and looking at it.
+    race->m_carrier = TRY(net::CarrierWatch::open());
+    for (auto& link : race->m_candidates) {
         auto up = netlink.link_up(link.ifindex);
         if (up.is_error()) {
             log_warning(link.name + ": " + up.error().message());
-            last_error = up.release_error();
+            race->m_last_error = up.release_error();
             continue;
         }
         auto socket = net::PacketSocket::open(link.ifindex);
         if (socket.is_error()) {
             log_warning(link.name + ": " + socket.error().message());
-            last_error = socket.release_error();
+            race->m_last_error = socket.release_error();
             (void)netlink.undo_link(link.ifindex);
             continue;
         }
-        attempts.push_back(Attempt { link, socket.release_value(), nullptr });
+        race->m_attempts.push_back(std::unique_ptr<Attempt>(new Attempt { link, socket.release_value() }));
     }
-    if (attempts.empty())
-        return last_error;
+    if (race->m_attempts.empty())
+        return race->m_last_error;
+    TRY(race->check_carrier());
+    return race;
+}
 
-    // Carrier: the DISCOVER would be lost on a link without one.
-    for (auto& attempt : attempts) {
-        auto carrier = netlink.wait_for_carrier(attempt.link.ifindex, options.deadline);
-        if (carrier.is_error()) {
-            log_warning(attempt.link.name + ": " + carrier.error().message());
-            attempt.failed = true;
-            last_error = carrier.release_error();
-        }
+Status LeaseRace::check_carrier()
+{
+    for (auto& link : TRY(m_netlink.links())) {
+        if (link.flags & IFF_LOWER_UP)
+            start_client(link.ifindex);
     }
+    return {};
+}
 
-    auto now = since_epoch(Clock::now());
-    dhcp::ClientConfig base;
-    base.first_retransmit = options.first_retransmit;
-    base.deadline = since_epoch(options.deadline);
-
-    auto dispatch = [&](Attempt& attempt, std::vector<dhcp::Action> actions) -> std::optional<AcquiredLease> {
-        for (auto& action : actions) {
-            if (auto* send = std::get_if<dhcp::SendPacket>(&action)) {
-                auto sent = attempt.socket.send_broadcast(send->ipv4_udp_packet);
-                if (sent.is_error())
-                    log_debug(attempt.link.name + ": " + sent.error().message());
-            } else if (auto* timer = std::get_if<dhcp::ArmTimer>(&action)) {
-                attempt.timer = timer->at;
-            } else if (auto* note = std::get_if<dhcp::Note>(&action)) {
-                log_debug(attempt.link.name + ": " + note->text);
-            } else if (auto* failed = std::get_if<dhcp::Failed>(&action)) {
-                log_debug(attempt.link.name + ": " + failed->error.message());
-                attempt.failed = true;
-                last_error = failed->error;
-            } else if (auto* bound = std::get_if<dhcp::Bound>(&action)) {
-                AcquiredLease acquired;
-                acquired.link = attempt.link;
-                acquired.lease = bound->lease;
-                acquired.xid = attempt.client->xid();
-                return acquired;
-            }
-        }
-        return std::nullopt;
-    };
-
-    std::optional<AcquiredLease> winner;
-    for (auto& attempt : attempts) {
-        if (attempt.failed)
+void LeaseRace::start_client(int ifindex)
+{
+    for (auto& attempt : m_attempts) {
+        if (attempt->link.ifindex != ifindex || attempt->client || attempt->failed)
             continue;
-        auto config = base;
-        config.mac = attempt.link.mac;
-        attempt.client = std::make_unique<dhcp::Client>(config, random_u32);
-        winner = dispatch(attempt, attempt.client->start(now));
-        if (winner)
-            break;
+        dhcp::ClientConfig config;
+        config.first_retransmit = m_options.first_retransmit;
+        config.deadline = since_epoch(m_options.deadline);
+        config.mac = attempt->link.mac;
+        attempt->client = std::make_unique<dhcp::Client>(config, random_u32);
+        log_debug(attempt->link.name + ": carrier up, DHCP starts");
+        dispatch(*attempt, attempt->client->start(since_epoch(Clock::now())));
     }
+}
 
-    std::vector<uint8_t> buffer(4096);
-    while (!winner) {
-        std::vector<pollfd> fds;
-        std::vector<Attempt*> polled;
-        milliseconds next = since_epoch(options.deadline);
-        for (auto& attempt : attempts) {
-            if (attempt.failed || !attempt.client)
-                continue;
-            fds.push_back(pollfd { attempt.socket.fd(), POLLIN, 0 });
-            polled.push_back(&attempt);
-            next = std::min(next, attempt.timer);
+void LeaseRace::dispatch(Attempt& attempt, std::vector<dhcp::Action> actions)
+{
+    for (auto& action : actions) {
+        if (auto* send = std::get_if<dhcp::SendPacket>(&action)) {
+            auto sent = attempt.socket.send_broadcast(send->ipv4_udp_packet);
+            if (sent.is_error())
+                log_debug(attempt.link.name + ": " + sent.error().message());
+        } else if (auto* timer = std::get_if<dhcp::ArmTimer>(&action)) {
+            attempt.timer = timer->at;
+        } else if (auto* note = std::get_if<dhcp::Note>(&action)) {
+            log_debug(attempt.link.name + ": " + note->text);
+        } else if (auto* failed = std::get_if<dhcp::Failed>(&action)) {
+            log_debug(attempt.link.name + ": " + failed->error.message());
+            attempt.failed = true;
+            m_last_error = failed->error;
+        } else if (auto* bound = std::get_if<dhcp::Bound>(&action)) {
+            AcquiredLease acquired;
+            acquired.link = attempt.link;
+            acquired.lease = bound->lease;
+            acquired.xid = attempt.client->xid();
+            acquired.elapsed = duration_cast<milliseconds>(Clock::now() - m_started);
+            acquired.candidates = m_candidates;
+            attempt.bound = std::move(acquired);
+            attempt.timer = milliseconds::max();
         }
-        if (fds.empty())
-            break;
-        now = since_epoch(Clock::now());
+    }
+}
+
+LeaseRace::Attempt* LeaseRace::ready_lease()
+{
+    for (auto& attempt : m_attempts) {
+        if (attempt->bound && !attempt->handed_out)
+            return attempt.get();
+    }
+    return nullptr;
+}
+
+bool LeaseRace::has_more() const
+{
+    for (auto& attempt : m_attempts) {
+        if (!attempt->failed && !attempt->handed_out)
+            return true;
+    }
+    return false;
+}
+
+Result<AcquiredLease> LeaseRace::next()
+{
+    std::vector<uint8_t> buffer(4096);
+    // Without carrier on any NIC there is nothing to wait for: give up after
+    // carrier_timeout rather than at the deadline.
+    auto carrier_deadline = since_epoch(std::min(m_options.deadline, m_started + m_options.carrier_timeout));
+    while (!ready_lease()) {
+        std::vector<pollfd> fds { pollfd { m_carrier->fd(), POLLIN, 0 } };
+        std::vector<Attempt*> polled { nullptr };
+        milliseconds next = since_epoch(m_options.deadline);
+        bool any_client = false, any_waiting = false;
+        for (auto& attempt : m_attempts) {
+            if (attempt->failed || attempt->bound)
+                continue;
+            if (!attempt->client) {
+                any_waiting = true;
+                continue;
+            }
+            any_client = true;
+            fds.push_back(pollfd { attempt->socket.fd(), POLLIN, 0 });
+            polled.push_back(attempt.get());
+            next = std::min(next, attempt->timer);
+        }
+        if (!any_client && !any_waiting)
+            return m_last_error;
+        auto now = since_epoch(Clock::now());
+        if (!any_client) {
+            if (now >= carrier_deadline)
+                return Error::timeout("no carrier on any interface within " + std::to_string(m_options.carrier_timeout.count()) + " ms");
+            next = std::min(next, carrier_deadline);
+        }
         auto wait = std::max<long long>(0, (next - now).count());
         int ready = poll(fds.data(), fds.size(), int(std::min<long long>(wait, 60000)));
         if (ready < 0 && errno != EINTR)
             return Error::io("poll", errno);
         now = since_epoch(Clock::now());
-        for (size_t i = 0; i < fds.size() && !winner; ++i) {
+        if (fds[0].revents & POLLIN) {
+            auto events = TRY(m_carrier->drain());
+            for (int ifindex : events.with_carrier)
+                start_client(ifindex);
+            if (events.overflowed)
+                TRY(check_carrier());
+        }
+        for (size_t i = 1; i < fds.size(); ++i) {
             Attempt& attempt = *polled[i];
             if (fds[i].revents & POLLIN) {
                 // Drain everything queued: a burst of replies (two servers,
                 // duplicates) must not cost one poll round each.
-                while (!winner) {
+                while (!attempt.bound && !attempt.failed) {
                     auto received = attempt.socket.receive(buffer);
                     if (received.is_error()) {
                         log_debug(attempt.link.name + ": " + received.error().message());
@@ -220,159 +267,103 @@ Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions&
                     auto packet = **received;
                     if (packet.length == 0)
                         continue;
-                    winner = dispatch(attempt, attempt.client->on_packet(ByteSpan(buffer.data(), packet.length), packet.checksum_offloaded ? dhcp::UdpChecksum::Offloaded : dhcp::UdpChecksum::Verify, now));
+                    dispatch(attempt, attempt.client->on_packet(ByteSpan(buffer.data(), packet.length), packet.checksum_offloaded ? dhcp::UdpChecksum::Offloaded : dhcp::UdpChecksum::Verify, now));
                 }
             }
-            if (!winner && !attempt.failed && now >= attempt.timer) {
+            if (!attempt.bound && !attempt.failed && now >= attempt.timer) {
                 attempt.timer = milliseconds::max();
-                winner = dispatch(attempt, attempt.client->on_timeout(now));
+                dispatch(attempt, attempt.client->on_timeout(now));
             }
         }
-        if (!winner && Clock::now() >= options.deadline)
-            break;
+        if (!ready_lease() && Clock::now() >= m_options.deadline)
+            return m_last_error;
     }
+    Attempt* attempt = ready_lease();
+    attempt->handed_out = true;
+    return *attempt->bound;
+}
 
-    // Losers are reverted now; every socket is closed off the critical path.
-    for (auto& attempt : attempts) {
-        if (!winner || attempt.link.ifindex != winner->link.ifindex) {
-            auto undone = netlink.undo_link(attempt.link.ifindex);
+void LeaseRace::finish(std::optional<int> kept_ifindex, DeferredCloser& closer)
+{
+    for (auto& attempt : m_attempts) {
+        if (!kept_ifindex || attempt->link.ifindex != *kept_ifindex) {
+            auto undone = m_netlink.undo_link(attempt->link.ifindex);
             if (undone.is_error())
-                log_warning(attempt.link.name + ": reverting: " + undone.error().message());
+                log_warning(attempt->link.name + ": reverting: " + undone.error().message());
         }
-        closer.close_later(attempt.socket.release_fd());
+        closer.close_later(attempt->socket.release_fd());
     }
+    m_attempts.clear();
     closer.release();
-    if (!winner)
-        return last_error;
-    winner->elapsed = duration_cast<milliseconds>(Clock::now() - started);
-    winner->candidates = candidates;
-    return *winner;
+}
+
+Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer)
+{
+    auto race = TRY(LeaseRace::start(netlink, options));
+    auto acquired = race->next();
+    race->finish(acquired.ok() ? std::optional<int>(acquired->link.ifindex) : std::nullopt, closer);
+    return acquired;
 }
 
 Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired)
 {
-    const auto& lease = acquired.lease;
-    int ifindex = acquired.link.ifindex;
-    if (lease.mtu)
-        TRY(netlink.set_mtu(ifindex, *lease.mtu));
-    Ipv4Prefix address = lease.address;
-    Ipv4Address broadcast = lease.broadcast.value_or(address.broadcast());
-    if (address.length() >= 31)
-        broadcast = lease.broadcast.value_or(Ipv4Address());
-    TRY(netlink.add_address(ifindex, address, broadcast));
-
-    // RFC 3442 §1: when option 121 is present, option 3 is ignored.
-    std::vector<std::pair<Ipv4Prefix, Ipv4Address>> routes;
-    if (!lease.classless_routes.empty()) {
-        for (auto& r : lease.classless_routes)
-            routes.emplace_back(r.destination, r.router);
-    } else if (!lease.routers.empty()) {
-        routes.emplace_back(Ipv4Prefix(Ipv4Address(), 0), lease.routers.front());
-    }
-    std::vector<Ipv4Address> host_routes_done;
-    for (auto& [destination, router] : routes) {
-        if (router.is_unspecified()) {
-            TRY(netlink.add_route(ifindex, destination, std::nullopt, address.address()));
-            continue;
-        }
-        // A router outside the leased subnet (a /32 lease, say) is reachable
-        // only after an on-link host route to it.
-        if (!address.contains(router)
-            && std::find(host_routes_done.begin(), host_routes_done.end(), router) == host_routes_done.end()) {
-            TRY(netlink.add_route(ifindex, Ipv4Prefix(router, 32), std::nullopt, address.address()));
-            host_routes_done.push_back(router);
-        }
-        TRY(netlink.add_route(ifindex, destination, router, address.address()));
-    }
-    return {};
+    return netlink.apply(acquired.link.ifindex, dhcp::plan_link(acquired.lease));
 }
 
 Status send_release(const AcquiredLease& acquired)
 {
     const auto& lease = acquired.lease;
+    if (acquired.preconfigured)
+        return Error::invalid(acquired.link.name + " was configured before the run: no lease of ours to release");
     if (lease.server_id.is_unspecified())
         return Error::invalid("lease has no server identifier");
     auto payload = dhcp::build_release(lease, acquired.link.mac, acquired.xid);
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return Error::io("release socket", errno);
-    struct Closer {
-        int fd;
-        ~Closer() { close(fd); }
-    } guard { fd };
-    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, acquired.link.name.c_str(), socklen_t(acquired.link.name.size()));
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in from {};
-    from.sin_family = AF_INET;
-    from.sin_port = htons(68);
-    from.sin_addr.s_addr = htonl(lease.address.address().value());
-    if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) < 0)
-        return Error::io("binding release socket", errno);
-    sockaddr_in to {};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(67);
-    to.sin_addr.s_addr = htonl(lease.server_id.value());
-    if (sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
-        return Error::io("sending DHCPRELEASE", errno);
-    return {};
+    return net::send_dhcp_release(acquired.link.name, lease.address.address(), lease.server_id, payload);
 }
 
-namespace {
-
-template<typename T>
-std::string json_list(const std::vector<T>& items)
+void write_lease(JsonWriter& json, const AcquiredLease& acquired)
 {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (i)
-            out += ",";
-        out += "\"" + items[i].to_string() + "\"";
-    }
-    return out + "]";
+    json.open_object();
+    write_lease_fields(json, acquired);
+    json.close_object();
 }
 
-std::string json_strings(const std::vector<std::string>& items)
+void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired)
 {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (i)
-            out += ",";
-        out += "\"" + json_escape(items[i]) + "\"";
+    const auto& lease = acquired.lease;
+    json.field("interface", acquired.link.name);
+    json.field("mac", acquired.link.mac.to_string());
+    json.field("address", lease.address.address().to_string());
+    json.field("prefix", uint64_t(lease.address.length()));
+    json.text_list_field("routers", lease.routers);
+    json.key("routes");
+    json.open_array();
+    for (auto& r : lease.classless_routes) {
+        json.open_object();
+        json.field("destination", Ipv4Prefix(r.destination.network(), r.destination.length()).to_string());
+        json.field("router", r.router.to_string());
+        json.close_object();
     }
-    return out + "]";
-}
-
+    json.close_array();
+    json.optional_number_field("mtu", lease.mtu);
+    json.text_list_field("dns", lease.dns_servers);
+    json.key("domain");
+    if (lease.domain_name)
+        json.string(*lease.domain_name);
+    else
+        json.null();
+    json.string_list_field("search", lease.search_domains);
+    json.field("lease_time", uint64_t(lease.lease_time.count()));
+    json.field("server", lease.server_id.to_string());
+    json.field("elapsed_ms", uint64_t(acquired.elapsed.count()));
+    json.field("preconfigured", acquired.preconfigured);
 }
 
 std::string lease_to_json(const AcquiredLease& acquired)
 {
-    const auto& lease = acquired.lease;
-    std::string routes = "[";
-    for (size_t i = 0; i < lease.classless_routes.size(); ++i) {
-        auto& r = lease.classless_routes[i];
-        if (i)
-            routes += ",";
-        routes += "{\"destination\":\"" + Ipv4Prefix(r.destination.network(), r.destination.length()).to_string() + "\",\"router\":\""
-            + r.router.to_string() + "\"}";
-    }
-    routes += "]";
-    std::string out = "{";
-    out += "\"interface\":\"" + json_escape(acquired.link.name) + "\"";
-    out += ",\"mac\":\"" + acquired.link.mac.to_string() + "\"";
-    out += ",\"address\":\"" + lease.address.address().to_string() + "\"";
-    out += ",\"prefix\":" + std::to_string(lease.address.length());
-    out += ",\"routers\":" + json_list(lease.routers);
-    out += ",\"routes\":" + routes;
-    out += ",\"mtu\":" + (lease.mtu ? std::to_string(*lease.mtu) : std::string("null"));
-    out += ",\"dns\":" + json_list(lease.dns_servers);
-    out += ",\"domain\":" + (lease.domain_name ? "\"" + json_escape(*lease.domain_name) + "\"" : std::string("null"));
-    out += ",\"search\":" + json_strings(lease.search_domains);
-    out += ",\"lease_time\":" + std::to_string(lease.lease_time.count());
-    out += ",\"server\":\"" + lease.server_id.to_string() + "\"";
-    out += ",\"elapsed_ms\":" + std::to_string(acquired.elapsed.count());
-    out += "}";
-    return out;
+    JsonWriter json;
+    write_lease(json, acquired);
+    return json.release();
 }
 
 }

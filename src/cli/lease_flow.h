@@ -3,11 +3,16 @@
 // thread so their RCU-delayed close stays off the critical path.
 #pragma once
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "dhcp/client.h"
+#include "net/carrier_watch.h"
+#include "net/deferred_closer.h"
 #include "net/netlink.h"
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +21,15 @@ namespace mb::cli {
 using Clock = std::chrono::steady_clock;
 
 struct AcquireOptions {
-    std::vector<std::string> interfaces; // empty: every candidate NIC
+    std::vector<std::string> interfaces; // empty: every candidate NIC (select_nics)
+    std::string sysfs_root { "/sys" };   // where the NICs' drivers are read
+    std::vector<int> excluded;           // links never to touch (configured before the run)
     Clock::time_point deadline;
     std::chrono::milliseconds first_retransmit { 1000 };
+    // With no carrier on any candidate this long after the links came up,
+    // the race ends (exit 2) without waiting for the deadline. Cloud NICs
+    // have carrier within milliseconds; copper autonegotiation takes 2-3 s.
+    std::chrono::milliseconds carrier_timeout { 5000 };
 };
 
 struct AcquiredLease {
@@ -27,38 +38,66 @@ struct AcquiredLease {
     uint32_t xid { 0 };
     std::chrono::milliseconds elapsed { 0 };
     std::vector<net::LinkInfo> candidates; // every NIC that took part
+    // No lease was taken: the link was configured before the run (dracut's
+    // ip=, an NFS or iSCSI root) and reaches the service as it is; `lease`
+    // holds only its address. Nothing of it is changed or released.
+    bool preconfigured { false };
 };
 
-// Closing a packet socket waits for an RCU grace period (packet_release()
-// calls synchronize_net(); 16-28 ms measured), and so would this process's
-// exit while it holds the last reference. A short-lived child takes the last
-// references and pays that; the run goes on at once, and nothing that waits
-// for this process waits for the grace period.
-class DeferredCloser {
+using net::DeferredCloser;
+
+// DHCP on every candidate link at once. Each link is brought up
+// (journalled) and its client starts as soon as its own carrier is up, so a
+// NIC without carrier holds back none of the others. Leases are handed out
+// in the order they bind; the others keep going meanwhile, so a caller whose
+// lease cannot reach what it needs takes the next one.
+class LeaseRace {
 public:
-    void close_later(int fd);
-    // Hands every collected descriptor to a child that closes them.
-    void release();
-    // Reaps the child if it is done (else init will, after we exit).
-    void reap();
-    ~DeferredCloser() { reap(); }
+    static Result<std::unique_ptr<LeaseRace>> start(net::Netlink& netlink, const AcquireOptions& options);
+    ~LeaseRace();
+    LeaseRace(const LeaseRace&) = delete;
+    LeaseRace& operator=(const LeaseRace&) = delete;
+
+    // The next lease to bind; an error when none binds before the deadline
+    // (or no link gets carrier within carrier_timeout).
+    Result<AcquiredLease> next();
+    // Is any link still racing, or bound and not handed out?
+    bool has_more() const;
+    // Reverts every link but `kept_ifindex` and hands the sockets to the
+    // closer. The race is over.
+    void finish(std::optional<int> kept_ifindex, DeferredCloser& closer);
 
 private:
-    std::vector<int> m_fds;
-    std::vector<int> m_children;
+    struct Attempt;
+    LeaseRace(net::Netlink& netlink, const AcquireOptions& options);
+    Status check_carrier();
+    void start_client(int ifindex);
+    void dispatch(Attempt& attempt, std::vector<dhcp::Action> actions);
+    Attempt* ready_lease();
+
+    net::Netlink& m_netlink;
+    AcquireOptions m_options;
+    Clock::time_point m_started;
+    Error m_last_error;
+    std::vector<net::LinkInfo> m_candidates;
+    std::unique_ptr<net::CarrierWatch> m_carrier;
+    std::vector<std::unique_ptr<Attempt>> m_attempts;
 };
 
-// Brings candidate links up (journalled), waits for carrier, races DHCP on all
-// of them; the first to bind wins and the others are reverted.
+// The race's first lease, the other links reverted (metaboot lease).
 Result<AcquiredLease> acquire_lease(net::Netlink& netlink, const AcquireOptions& options, DeferredCloser& closer);
 
-// Address, MTU and routes from the lease (option 121 wins over option 3; an
-// on-link host route to a router outside the leased subnet first).
+// The lease's link plan (dhcp::plan_link), applied to the leased link.
 Status apply_lease(net::Netlink& netlink, const AcquiredLease& acquired);
 
 // Sends DHCPRELEASE (RFC 2131 §4.4.6) for --release. Best effort.
 Status send_release(const AcquiredLease& acquired);
 
+// The lease as JSON: lease.json in the state dir, and the `lease` member of
+// the --json outputs.
+void write_lease(JsonWriter& json, const AcquiredLease& acquired);
+// Its members alone, for a document that adds its own beside them.
+void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired);
 std::string lease_to_json(const AcquiredLease& acquired);
 
 }

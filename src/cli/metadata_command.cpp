@@ -1,13 +1,16 @@
-#include "cli/metadata_command.h"
-
+// `metaboot metadata`: fetch and print the instance metadata, without DHCP
+// (on a machine whose network is already up, or in a namespace).
+#include "cli/commands.h"
 #include "cli/config.h"
-#include "common/text.h"
-#include "http/request.h"
-#include "metadata/fetch.h"
+#include "cli/exit_code.h"
+#include "cli/report.h"
+#include "clouds/fetch.h"
+#include "clouds/registry.h"
+#include "common/json_writer.h"
 #include "fs/dmi.h"
-#include "metadata/platform.h"
+#include "fs/small_file.h"
+#include "model/instance_json.h"
 #include "net/tcp_transport.h"
-#include "render/metadata_json.h"
 
 #include <cstdio>
 #include <cstring>
@@ -17,42 +20,32 @@ namespace mb::cli {
 
 namespace {
 
-constexpr int exit_ok = 0;
-constexpr int exit_usage = 1;
-constexpr int exit_no_metadata = 3;
-
 const char* usage_text =
-    "usage: metaboot metadata [--metadata-url URL] [--provider ec2|openstack] [--sysfs DIR]\n"
+    "usage: metaboot metadata [--metadata-url URL] [--provider CLOUD] [--sysfs DIR]\n"
     "                         [--crawl full] [--timeout SECONDS] [--json]\n";
 
 // The model in the same JSON as the state directory's metadata.json, with
 // this command's request statistics added at the top level.
-void print_json(const Result<InstanceMetadata>& result, const metadata::FetchStats& stats, std::chrono::microseconds elapsed)
+void print_json(const Result<InstanceMetadata>& result, const clouds::FetchStats& stats, std::chrono::microseconds elapsed)
 {
-    std::string out;
+    JsonWriter json;
+    json.open_object();
     if (result.ok()) {
-        out = render::metadata_to_json(*result);
-        while (!out.empty() && out.back() != '}')
-            out.pop_back();
-        out.pop_back(); // the closing '}': the statistics follow
-        out += ",";
+        write_metadata_fields(json, *result);
     } else {
-        out = "{\"error\":" + render::json_string(result.error().message()) + ",\"error_kind\":\""
-            + error_kind_name(result.error().kind()) + "\",";
+        json.field("error", result.error().message());
+        json.field("error_kind", error_kind_name(result.error().kind()));
     }
-    out += "\"requests\":" + std::to_string(stats.requests) + ",\"connections\":" + std::to_string(stats.connections);
-    out += ",\"elapsed_ms\":" + std::to_string(elapsed.count() / 1000) + "." + std::to_string(elapsed.count() % 1000 / 100);
-    out += ",\"timings\":[";
-    for (size_t i = 0; i < stats.timings.size(); ++i) {
-        auto const& t = stats.timings[i];
-        out += std::string(i ? "," : "") + "{\"method\":" + render::json_string(t.method) + ",\"path\":" + render::json_string(t.path)
-            + ",\"status\":" + std::to_string(t.status) + ",\"ms\":" + std::to_string(t.milliseconds) + "}";
-    }
-    out += "],\"warnings\":[";
-    for (size_t i = 0; i < stats.warnings.size(); ++i)
-        out += (i ? "," : "") + render::json_string(stats.warnings[i]);
-    out += "]}\n";
-    std::fputs(out.c_str(), stdout);
+    json.field("requests", uint64_t(stats.requests));
+    json.field("connections", uint64_t(stats.connections));
+    json.key("elapsed_ms");
+    json.raw(std::to_string(elapsed.count() / 1000) + "." + std::to_string(elapsed.count() % 1000 / 100));
+    json.key("timings");
+    write_request_timings(json, stats);
+    json.key("warnings");
+    json.string_list(stats.warnings);
+    json.close_object();
+    std::printf("%s\n", json.release().c_str());
 }
 
 template<typename T>
@@ -64,10 +57,10 @@ std::string joined(const std::vector<T>& items)
     return out.empty() ? "-" : out;
 }
 
-void print_text(const InstanceMetadata& m, const metadata::FetchStats& stats)
+void print_text(const InstanceMetadata& m, const clouds::FetchStats& stats)
 {
     auto line = [](const char* key, const std::string& value) { std::printf("%-18s %s\n", key, value.empty() ? "-" : value.c_str()); };
-    line("provider", provider_name(m.provider));
+    line("provider", m.cloud);
     line("api-version", m.api_version);
     line("instance-id", m.instance_id);
     line("instance-type", m.instance_type);
@@ -115,97 +108,50 @@ void print_text(const InstanceMetadata& m, const metadata::FetchStats& stats)
 
 }
 
-int metadata_command(int argc, char** argv)
+int metadata_command(const Args& args)
 {
-    metadata::FetchOptions options;
-    std::optional<ProviderKind> forced;
-    std::string sysfs = "/sys";
-    std::chrono::milliseconds total { 10000 };
-    bool json = false;
-
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "--json") {
-            json = true;
-            continue;
-        }
-        if (arg == "--help" || arg == "-h") {
-            std::fputs(usage_text, stdout);
-            return exit_ok;
-        }
-        bool takes_value = arg == "--metadata-url" || arg == "--provider" || arg == "--sysfs" || arg == "--crawl" || arg == "--timeout";
-        if (!takes_value) {
-            std::fprintf(stderr, "metaboot metadata: unknown argument '%s'\n%s", argv[i], usage_text);
-            return exit_usage;
-        }
-        if (i + 1 >= argc) {
-            std::fprintf(stderr, "metaboot metadata: %s needs a value\n%s", argv[i], usage_text);
-            return exit_usage;
-        }
-        std::string_view value = argv[++i];
-        if (arg == "--metadata-url") {
-            options.base_url = std::string(value);
-        } else if (arg == "--sysfs") {
-            sysfs = std::string(value);
-        } else if (arg == "--provider") {
-            if (value == "ec2") {
-                forced = ProviderKind::Ec2;
-            } else if (value == "openstack") {
-                forced = ProviderKind::OpenStack;
-            } else {
-                std::fprintf(stderr, "metaboot metadata: --provider takes ec2 or openstack\n%s", usage_text);
-                return exit_usage;
-            }
-        } else if (arg == "--crawl") {
-            if (value != "full") {
-                std::fprintf(stderr, "metaboot metadata: --crawl takes 'full'\n%s", usage_text);
-                return exit_usage;
-            }
-            options.crawl_full = true;
-        } else {
-            auto parsed = parse_timeout(value);
-            if (parsed.is_error()) {
-                std::fprintf(stderr, "metaboot metadata: --timeout takes seconds (up to 3600, e.g. 2.5)\n%s", usage_text);
-                return exit_usage;
-            }
-            total = std::chrono::milliseconds(static_cast<long long>(*parsed * 1000 + 0.5));
+    Config config = default_config(Command::Metadata);
+    if (auto parsed = parse_flags(Command::Metadata, config, args); parsed.is_error()) {
+        std::fprintf(stderr, "metaboot metadata: %s\n%s", parsed.error().message().c_str(), usage_text);
+        return ExitUsage;
+    }
+    if (config.help) {
+        std::fputs(usage_text, stdout);
+        return ExitOk;
+    }
+    const clouds::Cloud* cloud = config.cloud;
+    if (!cloud) {
+        cloud = clouds::detect_cloud(PlatformFacts { fs::read_dmi(config.sysfs_root), fs::read_small_file(config.cmdline_path) });
+        if (!cloud) {
+            std::fprintf(stderr, "metaboot metadata: platform not recognised from DMI under %s; force one with --provider\n", config.sysfs_root.c_str());
+            return ExitNoMetadata;
         }
     }
-    if (auto url = http::Url::parse(options.base_url); url.is_error()) {
-        std::fprintf(stderr, "metaboot metadata: %s\n", url.error().message().c_str());
-        return exit_usage;
-    }
-
-    if (!forced) {
-        auto platform = metadata::classify_platform(fs::read_dmi(sysfs));
-        forced = metadata::provider_for(platform);
-        if (!forced) {
-            std::fprintf(stderr, "metaboot metadata: platform not recognised from DMI under %s; force one with --provider\n", sysfs.c_str());
-            return exit_no_metadata;
-        }
-    }
-    options.provider = *forced;
+    auto total = std::chrono::milliseconds(static_cast<long long>(config.timeout_seconds * 1000 + 0.5));
+    clouds::FetchOptions options;
+    options.base_url = config.metadata_url;
+    options.crawl_full = config.crawl_full;
     options.request_timeout = std::min(options.request_timeout, total);
     options.token_put_timeout = std::min(options.token_put_timeout, total);
 
     net::TcpTransport transport;
     net::SystemTime time;
-    metadata::FetchStats stats;
+    clouds::FetchStats stats;
     auto started = time.now();
-    auto result = metadata::fetch_metadata(options, transport, time, started + total, stats);
+    auto result = clouds::fetch_metadata(*cloud, options, transport, time, started + total, stats);
     auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(time.now() - started);
 
     for (auto const& warning : stats.warnings)
         std::fprintf(stderr, "warning: %s\n", warning.c_str());
-    if (json)
+    if (config.json)
         print_json(result, stats, elapsed);
     if (result.is_error()) {
         std::fprintf(stderr, "metaboot metadata: no metadata: %s\n", result.error().message().c_str());
-        return exit_no_metadata;
+        return ExitNoMetadata;
     }
-    if (!json)
+    if (!config.json)
         print_text(*result, stats);
-    return exit_ok;
+    return ExitOk;
 }
 
 }

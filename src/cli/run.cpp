@@ -1,76 +1,343 @@
-// The main run: configuration, platform, DHCP, metadata, render + write, state,
-// teardown, summary. This file owns the policy: the order, the one global
-// deadline, what failure leads to which exit code, and that the lease is torn
-// down on every path out.
+// The main run, as its phases: configuration, platform, reach (the lease),
+// metadata, render + write, state, teardown, summary. This file owns the
+// policy: the order, the one global deadline, what failure leads to which
+// exit code, and that the lease is torn down on every path out.
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/exit_code.h"
 #include "cli/lease_flow.h"
+#include "cli/lease_scope.h"
 #include "cli/log.h"
+#include "cli/nic_selection.h"
+#include "cli/report.h"
 #include "cli/signals.h"
-#include "common/text.h"
+#include "clouds/fetch.h"
+#include "clouds/registry.h"
+#include "common/json_writer.h"
 #include "fs/dmi.h"
-#include "fs/outputs.h"
 #include "fs/small_file.h"
-#include "metadata/fetch.h"
-#include "metadata/platform.h"
+#include "fs/writer.h"
+#include "model/instance_json.h"
+#include "model/network_config.h"
+#include "http/request.h"
 #include "net/tcp_transport.h"
-#include "render/ifupdown.h"
-#include "render/netplan.h"
-#include "render/network_config.h"
-#include "render/metadata_json.h"
 
-#include <cerrno>
+#include <linux/if.h>
+#include "render/registry.h"
+
 #include <cstdio>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace mb::cli {
 
 using std::chrono::duration_cast;
-using std::chrono::milliseconds;
 
 namespace {
 
-class PhaseClock {
-public:
-    explicit PhaseClock(Clock::time_point start)
-        : m_start(start)
-        , m_last(start)
-    {
+// The initramfs's own root, whose /run survives switch_root: --runtime
+// files go under it.
+constexpr const char* runtime_root = "/";
+
+// 2. Platform: the forced cloud, or the one DMI names. A machine that is not
+// a cloud costs a few file reads.
+const clouds::Cloud* choose_cloud(const Config& config, std::string& platform_text)
+{
+    if (config.cloud) {
+        platform_text = "forced " + std::string(config.cloud->name);
+        return config.cloud;
     }
-    void mark(const char* name)
-    {
-        auto now = Clock::now();
-        m_phases.emplace_back(name, duration_cast<milliseconds>(now - m_last).count());
-        m_last = now;
+    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_small_file(config.cmdline_path) };
+    const clouds::Cloud* cloud = clouds::detect_cloud(facts);
+    if (!cloud) {
+        log_notice("not a cloud platform (DMI vendor '" + printable(facts.dmi.sys_vendor) + "', product '" + printable(facts.dmi.product_name) + "'): nothing to do");
+        return nullptr;
     }
-    long long total() const { return duration_cast<milliseconds>(Clock::now() - m_start).count(); }
-    std::string text() const
-    {
-        std::string out;
-        for (auto& [name, ms] : m_phases)
-            out += std::string(name) + " " + std::to_string(ms) + " ms, ";
-        return out + "total " + std::to_string(total()) + " ms";
+    platform_text = std::string(cloud->name);
+    return cloud;
+}
+
+// The NICs the real root's config may name, by MAC and kernel name: the same
+// selection as DHCP's, so an enslaved link or a VF sharing its twin's MAC is
+// never matched.
+std::vector<SystemNic> system_nics_of(net::Netlink& netlink, const std::string& sysfs_root)
+{
+    std::vector<SystemNic> nics;
+    if (auto links = netlink.links()) {
+        for (auto& link : *links)
+            link.driver = fs::read_net_driver(sysfs_root, link.name);
+        for (auto& link : select_nics(*links).candidates) {
+            if (is_valid_interface_name(link.name))
+                nics.push_back(SystemNic { link.mac, link.name });
+        }
     }
-    std::string json() const
-    {
-        std::string out = "{";
-        for (auto& [name, ms] : m_phases)
-            out += "\"" + std::string(name) + "\":" + std::to_string(ms) + ",";
-        return out + "\"total\":" + std::to_string(total()) + "}";
+    return nics;
+}
+
+// How long the metadata service may take to accept a TCP connection before
+// the lease in use is judged not to reach it, when another NIC's lease can be
+// tried. A healthy link-local service answers in well under a millisecond;
+// this leaves room for one lost SYN (Linux retransmits it after 1 s).
+constexpr auto reach_probe_timeout = std::chrono::milliseconds(1500);
+
+Result<AcquiredLease> finish_race(LeaseRace& race, AcquiredLease acquired, DeferredCloser& closer)
+{
+    race.finish(acquired.link.ifindex, closer);
+    return acquired;
+}
+
+// 3. Reach: the first lease that can reach the metadata service. DHCP goes on
+// on every candidate; a lease whose link cannot connect to the service
+// (refused, unreachable, no answer) is undone and the next one taken, all
+// inside the one deadline. With a single candidate there is nothing to choose
+// and no probe: the fetch itself retries.
+// A candidate link that the initramfs configured before the run (dracut's
+// ip=, an NFS or iSCSI root, klibc's ipconfig) is never raced, changed or
+// torn down. When the service answers through the routes already in place,
+// no lease is taken at all.
+std::optional<AcquiredLease> reach_preconfigured(net::Netlink& netlink, AcquireOptions& options, const Result<http::Url>& endpoint, const std::string& sysfs_root)
+{
+    auto addresses = netlink.ipv4_addresses();
+    auto links = netlink.links();
+    if (addresses.is_error() || links.is_error())
+        return std::nullopt;
+    for (auto& link : *links)
+        link.driver = fs::read_net_driver(sysfs_root, link.name);
+    std::vector<std::pair<net::LinkInfo, Ipv4Prefix>> configured;
+    for (auto& link : select_nics(*links).candidates) {
+        if (!(link.flags & IFF_UP))
+            continue;
+        for (auto& [ifindex, address] : *addresses) {
+            if (ifindex == link.ifindex) {
+                configured.emplace_back(link, address);
+                options.excluded.push_back(link.ifindex);
+                break;
+            }
+        }
+    }
+    if (configured.empty() || endpoint.is_error())
+        return std::nullopt;
+    for (auto& [link, address] : configured)
+        log_info(link.name + ": configured before the run (" + address.to_string() + "): left as it is");
+    auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, options.deadline));
+    if (probe.is_error()) {
+        log_info("the metadata service is not reachable through the configuration in place (" + probe.error().message() + ")");
+        return std::nullopt;
+    }
+    // The link the kernel would use for the service is not asked for: the
+    // first configured one names the reach in the state and the summary.
+    AcquiredLease reached;
+    reached.link = configured.front().first;
+    reached.lease.address = configured.front().second;
+    reached.preconfigured = true;
+    return reached;
+}
+
+Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const Config& config, DeferredCloser& closer)
+{
+    auto endpoint = http::Url::parse(config.metadata_url);
+    if (auto reached = reach_preconfigured(netlink, options, endpoint, config.sysfs_root))
+        return *reached;
+    auto race = TRY(LeaseRace::start(netlink, options));
+    for (;;) {
+        auto acquired = race->next();
+        if (acquired.is_error()) {
+            race->finish(std::nullopt, closer);
+            return acquired.release_error();
+        }
+        Status applied;
+        {
+            std::lock_guard lock(SignalWatcher::critical());
+            applied = apply_lease(netlink, *acquired);
+        }
+        if (applied.is_error()) {
+            race->finish(std::nullopt, closer);
+            return applied.release_error().context("configuring " + acquired->link.name);
+        }
+        if (!race->has_more() || endpoint.is_error())
+            return finish_race(*race, std::move(*acquired), closer);
+        auto probe_deadline = std::min(Clock::now() + reach_probe_timeout, options.deadline);
+        auto probe = net::probe_connect(endpoint->endpoint, probe_deadline);
+        if (probe.ok())
+            return finish_race(*race, std::move(*acquired), closer);
+        log_info(acquired->link.name + ": the metadata service is not reachable through this lease (" + probe.error().message() + "); trying the next");
+        std::lock_guard lock(SignalWatcher::critical());
+        if (auto undone = netlink.undo_link(acquired->link.ifindex); undone.is_error())
+            log_warning(acquired->link.name + ": reverting: " + undone.error().message());
+    }
+}
+
+// 4. Metadata, through one keep-alive connection, before the deadline.
+Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& cloud, Clock::time_point deadline, clouds::FetchStats& stats)
+{
+    clouds::FetchOptions options;
+    options.base_url = config.metadata_url;
+    options.crawl_full = config.crawl_full;
+    net::TcpTransport transport;
+    net::SystemTime time_source;
+    auto fetched = clouds::fetch_metadata(cloud, options, transport, time_source, deadline, stats);
+    transport.close();
+    for (auto& w : stats.warnings)
+        log_warning(w);
+    return fetched;
+}
+
+render::RootView view_of(const fs::Root& root)
+{
+    return render::RootView {
+        [&root](std::string_view path) { return root.exists(path); },
+        [&root](std::string_view path) { return root.is_directory(path); },
+        [&root](std::string_view path) { return root.read_file(path); },
+    };
+}
+
+// 5. Render and write into the root: the cloud's mapping, then every chosen
+// format's files, each written atomically. Returns the exit code.
+int write_network_phase(const Config& config, const clouds::Cloud& cloud, const InstanceMetadata& instance, const std::vector<SystemNic>& system_nics,
+    const net::LinkInfo& leased_link, std::vector<std::string>& written)
+{
+    MappingOptions mapping;
+    mapping.policy_routing = config.policy_routing;
+    mapping.leased_mac = leased_link.mac;
+    auto network = cloud.map_network(instance, system_nics, mapping);
+    if (network.is_error()) {
+        // Values the renderers refuse never reach a file; the leased NIC
+        // still gets DHCP, which is what the image would do on its own.
+        log_warning("network metadata refused (" + network.error().message() + "); writing DHCP on " + leased_link.name);
+        network = fallback_network(system_nics, mapping);
+    }
+    if (network.is_error()) {
+        log_error("rendering: " + network.error().message());
+        return ExitWriteFailed;
+    }
+    for (auto& mac : network->skipped_macs)
+        log_info("metadata NIC " + mac.to_string() + " is not on this system: skipped");
+
+    auto root = fs::Root::open(config.root);
+    if (root.is_error()) {
+        log_error("writing: " + root.error().message());
+        return ExitWriteFailed;
+    }
+    auto view = view_of(*root);
+    auto formats = config.outputs ? *config.outputs : render::detect_formats(view);
+    if (formats.empty()) {
+        log_notice("the root uses none of the output formats (" + render::format_names() + "): no network config written");
+        return ExitOk;
+    }
+    auto opted_out = fs::cloud_init_network_opt_out(*root);
+    if (opted_out.is_error()) {
+        log_error("writing: " + opted_out.error().message());
+        return ExitWriteFailed;
+    }
+    if (*opted_out) {
+        log_notice("network config disabled by " + **opted_out);
+        return ExitOk;
     }
 
-private:
-    Clock::time_point m_start, m_last;
-    std::vector<std::pair<const char*, long long>> m_phases;
+    std::vector<FileContent> root_files, runtime_files;
+    auto persistence = config.runtime ? render::Persistence::Runtime : render::Persistence::Persistent;
+    for (const render::Format* format : formats) {
+        auto files = format->render(*network, view, persistence);
+        if (files.is_error()) {
+            log_error("rendering " + std::string(format->name) + ": " + files.error().message());
+            return ExitWriteFailed;
+        }
+        for (auto& file : *files)
+            (file.place == render::Place::Runtime ? runtime_files : root_files).push_back(std::move(file.content));
+    }
+
+    std::lock_guard lock(SignalWatcher::critical());
+    for (auto [directory, files, remount] : { std::tuple { runtime_root, &runtime_files, fs::Remount::Never },
+             std::tuple { config.root.c_str(), &root_files, fs::Remount::IfReadOnly } }) {
+        auto report = fs::write_files(directory, *files, remount);
+        if (report.is_error()) {
+            log_error("writing: " + report.error().message());
+            return ExitWriteFailed;
+        }
+        for (auto& file : report->files)
+            written.push_back(file.path);
+    }
+    return ExitOk;
+}
+
+// 6. State for the real root (survives switch_root in /run).
+int write_state_phase(const Config& config, const InstanceMetadata& instance, const std::string& lease_json, const PhaseClock& phases)
+{
+    std::vector<FileContent> files {
+        { "metadata.json", metadata_to_json(instance), 0644 },
+        { "lease.json", lease_json, 0644 },
+        { "timings.json", phases.json(), 0644 },
+    };
+    // 0600: user-data often holds secrets.
+    if (instance.user_data)
+        files.push_back({ "user-data", *instance.user_data, 0600 });
+    std::lock_guard lock(SignalWatcher::critical());
+    auto state = fs::write_state(config.state_dir, files);
+    if (state.is_error()) {
+        log_error("writing state: " + state.error().message());
+        return ExitWriteFailed;
+    }
+    return ExitOk;
+}
+
+struct RunSummary {
+    int exit_code { ExitOk };
+    std::string platform;
+    const net::LinkInfo* link { nullptr };
+    const dhcp::Lease* lease { nullptr };
+    std::string lease_json;
+    const InstanceMetadata* instance { nullptr };
+    const clouds::FetchStats* stats { nullptr };
+    std::vector<std::string> written;
 };
 
-std::string json_string_list(const std::vector<std::string>& items)
+// 8. Summary: one log line, and one line on stdout (JSON with --json).
+void print_summary(const Config& config, const RunSummary& run, const PhaseClock& phases)
 {
-    std::string out = "[";
-    for (size_t i = 0; i < items.size(); ++i)
-        out += (i ? ",\"" : "\"") + json_escape(items[i]) + "\"";
-    return out + "]";
+    std::string summary = run.link->name + " " + run.lease->address.to_string() + ", " + run.instance->cloud + " " + run.instance->api_version + ", "
+        + std::to_string(run.instance->nics.size()) + " NICs, " + std::to_string(run.stats->requests) + " requests, " + std::to_string(run.written.size())
+        + " files" + (config.keep_lease && run.exit_code == ExitOk ? ", lease kept" : "") + ": " + phases.text();
+    log_notice(summary);
+    if (!config.json) {
+        std::printf("metaboot: %s\n", summary.c_str());
+        std::fflush(stdout);
+        return;
+    }
+    JsonWriter json;
+    json.open_object();
+    json.field("exit", uint64_t(run.exit_code));
+    json.field("platform", run.platform);
+    json.key("lease");
+    json.raw(run.lease_json);
+    json.key("metadata");
+    write_metadata(json, *run.instance);
+    json.field("requests", uint64_t(run.stats->requests));
+    json.field("connections", uint64_t(run.stats->connections));
+    json.key("files");
+    json.string_list(run.written);
+    json.key("warnings");
+    json.string_list(run.stats->warnings);
+    json.key("request_timings");
+    write_request_timings(json, *run.stats);
+    json.key("timings_ms");
+    phases.write(json);
+    json.close_object();
+    std::printf("%s\n", json.release().c_str());
+    std::fflush(stdout);
+}
+
+void print_not_cloud(const Config& config, const PhaseClock& phases)
+{
+    if (config.json) {
+        JsonWriter json;
+        json.open_object();
+        json.field("exit", uint64_t(ExitNotCloud));
+        json.field("platform", "unknown");
+        json.key("timings_ms");
+        phases.write(json);
+        json.close_object();
+        std::printf("%s\n", json.release().c_str());
+    } else {
+        std::printf("metaboot: not a cloud platform, nothing done (%lld ms)\n", phases.total());
+    }
 }
 
 }
@@ -81,19 +348,15 @@ int run_command(const Args& args)
     PhaseClock phases(started);
 
     // 1. Configuration: flags over the kernel command line over defaults.
-    Config config;
-    {
-        Config probe;
-        auto parsed = parse_run_flags(probe, args);
-        if (parsed.is_error()) {
-            std::fprintf(stderr, "metaboot: %s\n", parsed.error().message().c_str());
-            return help_command(stderr, ExitUsage);
-        }
-        config.cmdline_path = probe.cmdline_path;
-    }
     std::vector<std::string> warnings;
-    apply_kernel_cmdline(config, fs::read_small_file(config.cmdline_path), warnings);
-    (void)parse_run_flags(config, args);
+    auto loaded = load_run_config(args, [](const std::string& path) { return fs::read_small_file(path); }, warnings);
+    if (loaded.is_error()) {
+        std::fprintf(stderr, "metaboot: %s\n", loaded.error().message().c_str());
+        return help_command(stderr, ExitUsage);
+    }
+    const Config& config = *loaded;
+    if (config.help)
+        return help_command(stdout, ExitOk);
     log_open(config.verbose);
     for (auto& w : warnings)
         log_warning(w);
@@ -101,7 +364,7 @@ int run_command(const Args& args)
         log_notice("disabled on the kernel command line (rd.metaboot=0)");
         return ExitOk;
     }
-    bool output_none = config.output_explicit && !config.output_netplan && !config.output_ifupdown;
+    bool output_none = config.outputs && config.outputs->empty();
     bool write_network = config.network_config && !output_none;
     if (write_network && config.root.empty()) {
         std::fprintf(stderr, "metaboot: --root is required unless --output none\n");
@@ -109,216 +372,80 @@ int run_command(const Args& args)
     }
     auto deadline = started + duration_cast<Clock::duration>(std::chrono::duration<double>(config.timeout_seconds));
 
-    // 2. Platform: a machine that is not a cloud costs a few file reads.
-    ProviderKind provider = ProviderKind::Ec2;
-    std::string platform_text;
-    if (config.provider == ProviderChoice::Auto) {
-        auto dmi = fs::read_dmi(config.sysfs_root);
-        auto platform = metadata::classify_platform(dmi);
-        auto kind = metadata::provider_for(platform);
-        if (!kind) {
-            log_notice("not a cloud platform (DMI vendor '" + dmi.sys_vendor + "', product '" + dmi.product_name + "'): nothing to do");
-            if (config.json)
-                std::printf("{\"exit\":%d,\"platform\":\"unknown\",\"timings_ms\":{\"total\":%lld}}\n", int(ExitNotCloud), phases.total());
-            else
-                std::printf("metaboot: not a cloud platform, nothing done (%lld ms)\n", phases.total());
-            return ExitNotCloud;
-        }
-        provider = *kind;
-        platform_text = metadata::platform_name(platform);
-    } else {
-        provider = config.provider == ProviderChoice::OpenStack ? ProviderKind::OpenStack : ProviderKind::Ec2;
-        platform_text = std::string("forced ") + provider_name(provider);
+    // 2. Platform.
+    RunSummary run;
+    const clouds::Cloud* cloud = choose_cloud(config, run.platform);
+    if (!cloud) {
+        print_not_cloud(config, phases);
+        return ExitNotCloud;
     }
     phases.mark("platform");
 
-    SignalWatcher::block_signals();
-    auto opened = net::Netlink::open();
-    if (opened.is_error()) {
-        log_error("no lease: " + opened.error().message());
+    // 3. Reach: a DHCPv4 lease, torn down on every path out (the scope).
+    auto scope = LeaseScope::open();
+    if (scope.is_error()) {
+        log_error("no lease: " + scope.error().message());
         return ExitNoLease;
     }
-    auto& netlink = *opened.value();
-    std::vector<int> indexes;
-    std::vector<render::SystemNic> system_nics;
-    if (auto links = netlink.links()) {
-        for (auto& link : *links) {
-            indexes.push_back(link.ifindex);
-            if (link.ethernet && is_valid_interface_name(link.name))
-                system_nics.push_back(render::SystemNic { link.mac, link.name });
-        }
-    }
-    auto before = netlink.snapshot(indexes);
-    SignalWatcher::start([&netlink] { (void)netlink.undo_all_and_close(); });
-    DeferredCloser closer;
+    auto& netlink = (*scope)->netlink();
+    auto& closer = (*scope)->closer();
+    auto system_nics = system_nics_of(netlink, config.sysfs_root);
+    auto keep = config.keep_lease ? KeepLease::Yes : KeepLease::No;
+    auto teardown = [&](int exit_code) { return (*scope)->finish(exit_code, keep); };
 
-    // Every path out goes through here: undo the journal, check the result.
-    auto teardown = [&](int exit_code) {
-        std::lock_guard lock(SignalWatcher::critical());
-        if (config.keep_lease && exit_code == ExitOk) {
-            netlink.forget_journal();
-            return exit_code;
-        }
-        auto undone = netlink.undo_all_and_close();
-        auto after = netlink.snapshot(indexes);
-        if (undone.is_error()) {
-            log_error("teardown: " + undone.error().message());
-            return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
-        }
-        if (auto differences = net::teardown_differences(before, after); !differences.empty()) {
-            log_error("teardown: the interfaces differ from before the run");
-            for (auto& difference : differences)
-                log_warning("teardown: " + difference);
-            return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
-        }
-        return exit_code;
-    };
-
-    // 3. DHCP.
     AcquireOptions acquire_options;
     acquire_options.interfaces = config.interfaces;
+    acquire_options.sysfs_root = config.sysfs_root;
     acquire_options.deadline = deadline;
-    auto acquired = acquire_lease(netlink, acquire_options, closer);
+    auto acquired = reach_phase(netlink, acquire_options, config, closer);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
-        int code = teardown(ExitNoLease);
-        closer.reap();
-        return code;
+        return teardown(ExitNoLease);
     }
-    Status applied;
-    {
-        std::lock_guard lock(SignalWatcher::critical());
-        applied = apply_lease(netlink, *acquired);
-    }
-    if (applied.is_error()) {
-        log_error("no lease: configuring " + acquired->link.name + ": " + applied.error().message());
-        int code = teardown(ExitNoLease);
-        closer.reap();
-        return code;
-    }
-    log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
+    if (acquired->preconfigured)
+        log_info(acquired->link.name + ": the metadata service answers through the configuration in place; no lease taken");
+    else
+        log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
     phases.mark("dhcp");
 
-    // 4. Metadata, through one keep-alive connection, before the deadline.
-    metadata::FetchOptions fetch_options;
-    fetch_options.base_url = config.metadata_url;
-    fetch_options.provider = provider;
-    fetch_options.crawl_full = config.crawl_full;
-    metadata::FetchStats stats;
-    net::TcpTransport transport;
-    net::SystemTime time_source;
-    auto fetched = metadata::fetch_metadata(fetch_options, transport, time_source, deadline, stats);
-    transport.close();
-    for (auto& w : stats.warnings)
-        log_warning(w);
+    // 4. Metadata.
+    clouds::FetchStats stats;
+    auto fetched = fetch_phase(config, *cloud, deadline, stats);
     if (fetched.is_error()) {
         log_error("no metadata: " + fetched.error().message());
-        int code = teardown(ExitNoMetadata);
-        closer.reap();
-        return code;
+        return teardown(ExitNoMetadata);
     }
-    auto& instance = *fetched;
     phases.mark("metadata");
 
-    // 5. Render and write into the root.
-    int exit_code = ExitOk;
-    std::vector<std::string> written;
-    if (write_network) {
-        render::MappingOptions mapping;
-        mapping.policy_routing = config.policy_routing;
-        mapping.leased_mac = acquired->link.mac;
-        auto network = render::map_network(instance, system_nics, mapping);
-        if (network.is_error()) {
-            // Values the renderers refuse never reach a file; the leased NIC
-            // still gets DHCP, which is what the image would do on its own.
-            log_warning("network metadata refused (" + network.error().message() + "); writing DHCP on " + acquired->link.name);
-            network = render::fallback_network(system_nics, mapping);
-        }
-        Result<std::string> netplan_text = std::string();
-        Result<std::string> ifupdown_text = std::string();
-        if (network) {
-            netplan_text = render::render_netplan(*network);
-            ifupdown_text = render::render_ifupdown(*network);
-        }
-        if (network.is_error() || netplan_text.is_error() || ifupdown_text.is_error()) {
-            const Error& e = network.is_error() ? network.error() : netplan_text.is_error() ? netplan_text.error() : ifupdown_text.error();
-            log_error("rendering: " + e.message());
-            exit_code = ExitWriteFailed;
-        } else {
-            fs::WriteRequest request;
-            request.root = config.root;
-            if (config.output_explicit)
-                request.outputs = fs::OutputSet { config.output_netplan, config.output_ifupdown };
-            request.runtime = config.runtime;
-            request.netplan_text = *netplan_text;
-            request.ifupdown_text = *ifupdown_text;
-            std::lock_guard lock(SignalWatcher::critical());
-            auto report = fs::write_outputs(request);
-            if (report.is_error()) {
-                log_error("writing: " + report.error().message());
-                exit_code = ExitWriteFailed;
-            } else {
-                if (report->opted_out_by)
-                    log_notice("network config disabled by " + *report->opted_out_by);
-                for (auto& file : report->files)
-                    written.push_back(file.path);
-            }
-        }
-    } else {
+    // 5. Render and write.
+    if (write_network)
+        run.exit_code = write_network_phase(config, *cloud, *fetched, system_nics, acquired->link, run.written);
+    else
         log_info(output_none ? "--output none: no network config written" : "rd.metaboot.network=0: no network config written");
-    }
     phases.mark("write");
 
-    // 6. State for the real root (survives switch_root in /run).
-    std::string lease_json = lease_to_json(*acquired);
-    {
-        std::string timings_json = phases.json();
-        std::lock_guard lock(SignalWatcher::critical());
-        auto state = fs::write_state(config.state_dir, render::metadata_to_json(instance), lease_json, timings_json, instance.user_data);
-        if (state.is_error()) {
-            log_error("writing state: " + state.error().message());
-            exit_code = ExitWriteFailed;
-        }
-    }
+    // 6. State.
+    run.lease_json = lease_to_json(*acquired);
+    if (int state = write_state_phase(config, *fetched, run.lease_json, phases); state != ExitOk)
+        run.exit_code = state;
     phases.mark("state");
 
     // 7. Teardown.
-    if (config.release) {
+    if (config.release && !acquired->preconfigured) {
         auto released = send_release(*acquired);
         if (released.is_error())
             log_warning("release: " + released.error().message());
     }
-    exit_code = teardown(exit_code);
-    closer.reap();
+    run.exit_code = teardown(run.exit_code);
     phases.mark("teardown");
 
     // 8. Summary.
-    std::string summary = acquired->link.name + " " + acquired->lease.address.to_string() + ", " + provider_name(provider) + " "
-        + instance.api_version + ", " + std::to_string(instance.nics.size()) + " NICs, " + std::to_string(stats.requests) + " requests, "
-        + std::to_string(written.size()) + " files" + (config.keep_lease && exit_code == ExitOk ? ", lease kept" : "") + ": " + phases.text();
-    log_notice(summary);
-    if (config.json) {
-        std::string out = "{\"exit\":" + std::to_string(exit_code);
-        out += ",\"platform\":\"" + json_escape(platform_text) + "\"";
-        out += ",\"lease\":" + lease_json;
-        out += ",\"metadata\":" + render::metadata_to_json(instance);
-        out += ",\"requests\":" + std::to_string(stats.requests);
-        out += ",\"connections\":" + std::to_string(stats.connections);
-        out += ",\"files\":" + json_string_list(written);
-        out += ",\"warnings\":" + json_string_list(stats.warnings);
-        out += ",\"request_timings\":[";
-        for (size_t i = 0; i < stats.timings.size(); ++i) {
-            auto& t = stats.timings[i];
-            out += std::string(i ? "," : "") + "{\"method\":\"" + t.method + "\",\"path\":\"" + json_escape(t.path)
-                + "\",\"status\":" + std::to_string(t.status) + ",\"ms\":" + std::to_string(t.milliseconds) + "}";
-        }
-        out += "],\"timings_ms\":" + phases.json() + "}";
-        std::printf("%s\n", out.c_str());
-    } else {
-        std::printf("metaboot: %s\n", summary.c_str());
-    }
-    std::fflush(stdout);
-    return exit_code;
+    run.link = &acquired->link;
+    run.lease = &acquired->lease;
+    run.instance = &*fetched;
+    run.stats = &stats;
+    print_summary(config, run, phases);
+    return run.exit_code;
 }
 
 }

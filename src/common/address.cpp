@@ -17,7 +17,7 @@ std::optional<unsigned> hex_digit(char c)
     return std::nullopt;
 }
 
-const char k_hex[] = "0123456789abcdef";
+const char hex_digits[] = "0123456789abcdef";
 
 std::optional<uint8_t> parse_prefix_length(std::string_view text, unsigned max)
 {
@@ -186,7 +186,7 @@ std::string Ipv6Address::to_string() const
         for (int shift = 12; shift >= 0; shift -= 4) {
             unsigned nibble = (g >> shift) & 0xf;
             if (nibble || started || shift == 0) {
-                out += k_hex[nibble];
+                out += hex_digits[nibble];
                 started = true;
             }
         }
@@ -226,8 +226,8 @@ std::string MacAddress::to_string() const
     for (int k = 0; k < 6; ++k) {
         if (k)
             out += ':';
-        out += k_hex[m_bytes[k] >> 4];
-        out += k_hex[m_bytes[k] & 0xf];
+        out += hex_digits[m_bytes[k] >> 4];
+        out += hex_digits[m_bytes[k] & 0xf];
     }
     return out;
 }

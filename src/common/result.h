@@ -74,20 +74,45 @@ public:
     bool ok() const { return m_storage.index() == 0; }
     explicit operator bool() const { return ok(); }
 
-    T& value() { return *std::get_if<0>(&m_storage); }
-    const T& value() const { return *std::get_if<0>(&m_storage); }
+    // Reading the value of an error (or the error of a value) is the
+    // program's own mistake, never the input's: it traps at once, a single
+    // instruction, instead of reading through a null pointer.
+    T& value()
+    {
+        expect(ok());
+        return *std::get_if<0>(&m_storage);
+    }
+    const T& value() const
+    {
+        expect(ok());
+        return *std::get_if<0>(&m_storage);
+    }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() { return value(); }
     const T& operator*() const { return value(); }
-    const Error& error() const { return *std::get_if<1>(&m_storage); }
+    const Error& error() const
+    {
+        expect(is_error());
+        return *std::get_if<1>(&m_storage);
+    }
 
     T release_value() { return std::move(value()); }
-    Error release_error() { return std::move(*std::get_if<1>(&m_storage)); }
+    Error release_error()
+    {
+        expect(is_error());
+        return std::move(*std::get_if<1>(&m_storage));
+    }
 
     T value_or(T fallback) const { return ok() ? value() : std::move(fallback); }
 
 private:
+    static void expect(bool condition)
+    {
+        if (!condition) [[unlikely]]
+            __builtin_trap();
+    }
+
     std::variant<T, Error> m_storage;
 };
 
@@ -104,8 +129,18 @@ public:
     bool is_error() const { return m_failed; }
     bool ok() const { return !m_failed; }
     explicit operator bool() const { return ok(); }
-    const Error& error() const { return m_error; }
-    Error release_error() { return std::move(m_error); }
+    const Error& error() const
+    {
+        if (!m_failed) [[unlikely]]
+            __builtin_trap();
+        return m_error;
+    }
+    Error release_error()
+    {
+        if (!m_failed) [[unlikely]]
+            __builtin_trap();
+        return std::move(m_error);
+    }
     void release_value() { }
 
 private:

@@ -30,9 +30,13 @@ std::string_view trim(std::string_view text)
     return text;
 }
 
-static char lower(char c)
+namespace {
+
+char lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
+
 }
 
 bool iequals(std::string_view a, std::string_view b)
@@ -83,27 +87,12 @@ std::vector<std::string_view> split(std::string_view text, char separator)
     return parts;
 }
 
-std::string json_escape(std::string_view text)
+std::string printable(std::string_view text, size_t max)
 {
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(text.size() + 2);
-    for (unsigned char c : text) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 0xf];
-            } else {
-                out += char(c);
-            }
-        }
+    std::string out(text.substr(0, max));
+    for (auto& c : out) {
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            c = '?';
     }
     return out;
 }

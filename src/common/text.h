@@ -20,7 +20,10 @@ std::string to_lower(std::string_view text);
 std::vector<std::string_view> split_lines(std::string_view text);
 std::vector<std::string_view> split(std::string_view text, char separator);
 
-// JSON string escaping for the few documents we write by hand.
-std::string json_escape(std::string_view text);
+// Untrusted text quoted in a log line or an error message: at most `max`
+// bytes, anything outside printable ASCII (and the quote and backslash, so a
+// quoted excerpt cannot end its quotes early) as '?': always one safe line
+// in the kernel log.
+std::string printable(std::string_view text, size_t max = 64);
 
 }

@@ -1,5 +1,7 @@
 #include "dhcp/client.h"
 
+#include "common/backoff.h"
+
 #include <algorithm>
 #include <iterator>
 #include <utility>
@@ -8,13 +10,13 @@ namespace mb::dhcp {
 
 namespace {
 
-constexpr Ipv4Address k_any {};
-constexpr Ipv4Address k_limited_broadcast { 0xffffffff };
+constexpr Ipv4Address unspecified_address {};
+constexpr Ipv4Address limited_broadcast { 0xffffffff };
 // RFC 2132 §9.10: the smallest maximum message size a client may announce.
-constexpr uint16_t k_min_max_message_size = 576;
+constexpr uint16_t min_max_message_size = 576;
 // Spread of each retransmission delay, in per mille either way (see
 // randomized()).
-constexpr int k_jitter_per_mille = 200;
+constexpr int jitter_per_mille = 200;
 
 std::string hex32(uint32_t value)
 {
@@ -47,7 +49,7 @@ const char* state_name(State state)
 
 Bytes client_id_for(MacAddress mac)
 {
-    Bytes id { k_hardware_ethernet };
+    Bytes id { hardware_ethernet };
     id.insert(id.end(), mac.bytes().begin(), mac.bytes().end());
     return id;
 }
@@ -116,7 +118,7 @@ Millis Client::randomized(Millis base)
     // that clients booted together by a power cut do not retransmit in
     // lockstep. Scaled down for boot, the spread is proportional instead:
     // +/-20% of the current delay.
-    int offset = int(m_random() % uint32_t(2 * k_jitter_per_mille + 1)) - k_jitter_per_mille;
+    int offset = int(m_random() % uint32_t(2 * jitter_per_mille + 1)) - jitter_per_mille;
     return base + base * offset / 1000;
 }
 
@@ -129,10 +131,7 @@ void Client::arm_retransmit(unsigned attempt, Millis now, Actions& actions)
     // server answers in milliseconds and the machine is waiting to boot, so
     // metaboot starts at first_retransmit (1 s) and stops doubling at
     // max_retransmit (16 s).
-    Millis base = m_config.first_retransmit;
-    for (unsigned k = 1; k < attempt && base < m_config.max_retransmit; ++k)
-        base *= 2;
-    base = std::min(base, m_config.max_retransmit);
+    Millis base = backoff_step(m_config.first_retransmit, attempt, m_config.max_retransmit);
     // The deadline caps every wait, so the caller always wakes to fail in time.
     m_timer_at = std::min(now + randomized(base), m_config.deadline);
     actions.push_back(ArmTimer { m_timer_at });
@@ -148,15 +147,15 @@ Message Client::new_request(MessageType type, uint16_t secs) const
     // before it has an address SHOULD set BROADCAST. The packet socket could
     // take unicast frames, but some virtual switches only deliver the reply to
     // an unconfigured guest when it is broadcast.
-    message.flags = k_broadcast_flag;
+    message.flags = broadcast_flag;
     message.set_client_mac(m_config.mac);
     auto& options = message.options;
     options.message_type = type;
-    // RFC 2132 §9.14; issue 3 asks for type 1 + MAC, which dnsmasq and udhcpd
-    // also key static leases on.
+    // RFC 2132 §9.14: type 1 (Ethernet) + MAC, the identifier dnsmasq and
+    // udhcpd key static leases on.
     options.client_id = client_id_for(m_config.mac);
-    options.parameter_request_list.assign(std::begin(k_requested_options), std::end(k_requested_options));
-    options.max_message_size = std::max(m_config.max_message_size, k_min_max_message_size);
+    options.parameter_request_list.assign(std::begin(requested_options), std::end(requested_options));
+    options.max_message_size = std::max(m_config.max_message_size, min_max_message_size);
     return message;
 }
 
@@ -171,7 +170,7 @@ void Client::send_discover(Millis now, Actions& actions)
     auto message = new_request(MessageType::Discover, m_discover_secs);
     // RFC 2131 §4.4.1: the client MAY suggest an address in option 50.
     message.options.requested_address = m_config.requested_address;
-    actions.push_back(SendPacket { encode_ipv4_udp(k_any, k_limited_broadcast, k_client_port, k_server_port, encode_message(message)) });
+    actions.push_back(SendPacket { encode_ipv4_udp(unspecified_address, limited_broadcast, client_port, server_port, encode_message(message)) });
     arm_retransmit(m_transmissions, now, actions);
 }
 
@@ -187,7 +186,7 @@ void Client::send_request(Millis now, Actions& actions)
     // 'requested IP address' MUST be filled in; 'ciaddr' MUST be zero.
     message.options.server_id = m_server_id;
     message.options.requested_address = m_offered_address;
-    actions.push_back(SendPacket { encode_ipv4_udp(k_any, k_limited_broadcast, k_client_port, k_server_port, encode_message(message)) });
+    actions.push_back(SendPacket { encode_ipv4_udp(unspecified_address, limited_broadcast, client_port, server_port, encode_message(message)) });
     arm_retransmit(m_transmissions, now, actions);
 }
 
@@ -217,7 +216,7 @@ std::vector<Action> Client::on_timeout(Millis now)
         // RFC 2131 §3.1 step 5: with neither DHCPACK nor DHCPNAK "after
         // employing the retransmission algorithm, the client reverts to INIT
         // state and restarts the initialization process".
-        if (m_transmissions >= k_max_request_transmissions) {
+        if (m_transmissions >= max_request_transmissions) {
             actions.push_back(Note { "no answer to REQUEST; restarting discovery" });
             restart_discovery(now, actions);
         } else {
@@ -247,7 +246,7 @@ std::vector<Action> Client::on_packet(ByteSpan ipv4_packet, UdpChecksum checksum
         actions.push_back(Note { "ignored packet: " + datagram.error().message() });
         return actions;
     }
-    if (datagram->source_port != k_server_port) {
+    if (datagram->source_port != server_port) {
         actions.push_back(Note { "ignored packet: UDP source port " + std::to_string(datagram->source_port) + ", not 67" });
         return actions;
     }

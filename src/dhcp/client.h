@@ -21,7 +21,8 @@
 
 namespace mb::dhcp {
 
-// Monotonic milliseconds (CLOCK_BOOTTIME in main), supplied by the caller.
+// Monotonic milliseconds (std::chrono::steady_clock, CLOCK_MONOTONIC, in
+// cli/), supplied by the caller.
 using Millis = std::chrono::milliseconds;
 
 // RFC 2131 §4.4 figure 5, cut down to what an initramfs needs: no INIT-REBOOT,
@@ -76,11 +77,11 @@ struct Transition {
     bool operator==(const Transition&) const = default;
 };
 
-// Options metaboot asks for in option 55. dnsmasq sends 121 and 26 only when
-// asked (issue 3).
-inline constexpr uint8_t k_requested_options[] = { 1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59, 119, 121 };
+// Options metaboot asks for in option 55. dnsmasq sends 121 (classless
+// routes) and 26 (MTU) only when asked.
+inline constexpr uint8_t requested_options[] = { 1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59, 119, 121 };
 // In REQUESTING, how many REQUESTs go out before discovery starts over.
-inline constexpr unsigned k_max_request_transmissions = 3;
+inline constexpr unsigned max_request_transmissions = 3;
 
 class Client {
 public:

@@ -4,13 +4,13 @@ namespace mb::dhcp {
 
 namespace {
 
-constexpr size_t k_ipv4_header_size = 20;
-constexpr size_t k_udp_header_size = 8;
-constexpr uint8_t k_protocol_udp = 17;
-constexpr uint8_t k_default_ttl = 64;
+constexpr size_t ipv4_header_size = 20;
+constexpr size_t udp_header_size = 8;
+constexpr uint8_t protocol_udp = 17;
+constexpr uint8_t default_ttl = 64;
 // RFC 791 §3.1: flags (3 bits) then the fragment offset (13 bits).
-constexpr uint16_t k_more_fragments = 0x2000;
-constexpr uint16_t k_fragment_offset_mask = 0x1fff;
+constexpr uint16_t more_fragments = 0x2000;
+constexpr uint16_t fragment_offset_mask = 0x1fff;
 
 uint32_t pseudo_header_sum(Ipv4Address source, Ipv4Address destination, uint16_t udp_length)
 {
@@ -19,7 +19,7 @@ uint32_t pseudo_header_sum(Ipv4Address source, Ipv4Address destination, uint16_t
     pseudo.put_u32(source.value());
     pseudo.put_u32(destination.value());
     pseudo.put_u8(0);
-    pseudo.put_u8(k_protocol_udp);
+    pseudo.put_u8(protocol_udp);
     pseudo.put_u16(udp_length);
     return checksum_add(0, pseudo.bytes());
 }
@@ -52,8 +52,8 @@ uint16_t checksum_finish(uint32_t sum)
 
 Bytes encode_ipv4_udp(Ipv4Address source, Ipv4Address destination, uint16_t source_port, uint16_t destination_port, ByteSpan payload)
 {
-    const auto udp_length = static_cast<uint16_t>(k_udp_header_size + payload.size());
-    const auto total_length = static_cast<uint16_t>(k_ipv4_header_size + udp_length);
+    const auto udp_length = static_cast<uint16_t>(udp_header_size + payload.size());
+    const auto total_length = static_cast<uint16_t>(ipv4_header_size + udp_length);
 
     ByteWriter writer;
     writer.put_u8(0x45); // version 4, IHL 5 words
@@ -61,12 +61,12 @@ Bytes encode_ipv4_udp(Ipv4Address source, Ipv4Address destination, uint16_t sour
     writer.put_u16(total_length);
     writer.put_u16(0); // identification: unused without fragmentation
     writer.put_u16(0); // flags, fragment offset
-    writer.put_u8(k_default_ttl);
-    writer.put_u8(k_protocol_udp);
+    writer.put_u8(default_ttl);
+    writer.put_u8(protocol_udp);
     writer.put_u16(0); // header checksum, patched below
     writer.put_u32(source.value());
     writer.put_u32(destination.value());
-    writer.patch_u16(10, internet_checksum(ByteSpan(writer.bytes()).first(k_ipv4_header_size)));
+    writer.patch_u16(10, internet_checksum(ByteSpan(writer.bytes()).first(ipv4_header_size)));
 
     writer.put_u16(source_port);
     writer.put_u16(destination_port);
@@ -74,10 +74,10 @@ Bytes encode_ipv4_udp(Ipv4Address source, Ipv4Address destination, uint16_t sour
     writer.put_u16(0); // checksum, patched below
     writer.put_bytes(payload);
     uint32_t sum = pseudo_header_sum(source, destination, udp_length);
-    sum = checksum_add(sum, ByteSpan(writer.bytes()).subspan(k_ipv4_header_size));
+    sum = checksum_add(sum, ByteSpan(writer.bytes()).subspan(ipv4_header_size));
     uint16_t udp_checksum = checksum_finish(sum);
     // RFC 768: a computed zero is sent as all ones; zero means "no checksum".
-    writer.patch_u16(k_ipv4_header_size + 6, udp_checksum == 0 ? 0xffff : udp_checksum);
+    writer.patch_u16(ipv4_header_size + 6, udp_checksum == 0 ? 0xffff : udp_checksum);
     return writer.take();
 }
 
@@ -100,16 +100,16 @@ Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint1
     if ((version_ihl >> 4) != 4)
         return Error::invalid("not IPv4");
     size_t header_length = size_t(version_ihl & 0x0f) * 4;
-    if (header_length < k_ipv4_header_size)
+    if (header_length < ipv4_header_size)
         return Error::invalid("IHL below 5");
     if (total_length > packet.size())
         return Error::invalid("IPv4 total length " + std::to_string(total_length) + " beyond the " + std::to_string(packet.size()) + " bytes received");
-    if (total_length < header_length + k_udp_header_size)
+    if (total_length < header_length + udp_header_size)
         return Error::invalid("IPv4 total length too short for UDP");
-    if (protocol != k_protocol_udp)
+    if (protocol != protocol_udp)
         return Error::invalid("not UDP");
     // DHCP replies fit one frame; reassembly is not worth its risk here.
-    if ((fragment & k_more_fragments) || (fragment & k_fragment_offset_mask))
+    if ((fragment & more_fragments) || (fragment & fragment_offset_mask))
         return Error::invalid("IPv4 fragment");
 
     auto ip_packet = packet.first(total_length);
@@ -120,7 +120,7 @@ Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint1
     uint16_t udp_checksum = udp.read_u16();
     if (datagram.destination_port != destination_port)
         return Error::invalid("UDP destination port " + std::to_string(datagram.destination_port) + ", not " + std::to_string(destination_port));
-    if (udp_length < k_udp_header_size || udp_length > total_length - header_length)
+    if (udp_length < udp_header_size || udp_length > total_length - header_length)
         return Error::invalid("bad UDP length " + std::to_string(udp_length));
 
     if (internet_checksum(ip_packet.first(header_length)) != 0)
@@ -132,7 +132,7 @@ Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint1
         if (checksum_finish(checksum_add(sum, udp_segment)) != 0)
             return Error::invalid("bad UDP checksum");
     }
-    auto payload = udp_segment.subspan(k_udp_header_size);
+    auto payload = udp_segment.subspan(udp_header_size);
     datagram.payload.assign(payload.begin(), payload.end());
     return datagram;
 }

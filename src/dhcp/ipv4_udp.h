@@ -11,8 +11,8 @@
 namespace mb::dhcp {
 
 // RFC 2131 §4.1.
-constexpr uint16_t k_server_port = 67;
-constexpr uint16_t k_client_port = 68;
+constexpr uint16_t server_port = 67;
+constexpr uint16_t client_port = 68;
 
 // RFC 1071 one's complement sum of `data` added to `sum`, not yet folded or
 // complemented, so a pseudo-header and a payload can be summed in parts.
@@ -44,6 +44,6 @@ enum class UdpChecksum {
 // decodes a client's frame). Cheap header checks come first (length, version,
 // IHL, total length, protocol, fragment, port), checksums last. Bytes after
 // the IPv4 total length (Ethernet padding) are ignored.
-Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint16_t destination_port = k_client_port);
+Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint16_t destination_port = client_port);
 
 }

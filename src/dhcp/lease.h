@@ -16,7 +16,7 @@ namespace mb::dhcp {
 struct Lease {
     // yiaddr with the prefix length of option 1. Without option 1 the lease is
     // a /32: classful defaults died with RFC 4632, and a /32 plus an on-link
-    // host route to the router (issue 3, item 4) always works, whereas a
+    // host route to the router always works, whereas a
     // guessed /8 or /24 could shadow real routes. dnsmasq and udhcpd both
     // always send option 1.
     Ipv4Prefix address;

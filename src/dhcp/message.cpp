@@ -7,15 +7,15 @@ namespace mb::dhcp {
 
 namespace {
 
-constexpr size_t k_sname_size = 64;
-constexpr size_t k_file_size = 128;
+constexpr size_t sname_size = 64;
+constexpr size_t file_size = 128;
 // op .. chaddr, sname, file (RFC 2131 §2, figure 1), then the cookie.
-constexpr size_t k_fixed_size = 236;
-constexpr size_t k_minimum_bootp_size = 300;
+constexpr size_t fixed_size = 236;
+constexpr size_t minimum_bootp_size = 300;
 
 // RFC 2132 §9.3 values of option 52.
-constexpr uint8_t k_overload_file = 1;
-constexpr uint8_t k_overload_sname = 2;
+constexpr uint8_t overload_file = 1;
+constexpr uint8_t overload_sname = 2;
 
 enum class Field {
     Options,
@@ -83,16 +83,6 @@ std::string wrong_length(uint8_t option, size_t length, std::string_view want)
     return describe(option, "length " + std::to_string(length) + ", want " + std::string(want));
 }
 
-uint32_t read_be32(ByteSpan data)
-{
-    return (uint32_t(data[0]) << 24) | (uint32_t(data[1]) << 16) | (uint32_t(data[2]) << 8) | uint32_t(data[3]);
-}
-
-uint16_t read_be16(ByteSpan data)
-{
-    return uint16_t((data[0] << 8) | data[1]);
-}
-
 // Typed decoders for the option shapes of RFC 2132 §2. Each returns false
 // after pushing a warning, leaving the output untouched.
 class OptionDecoder {
@@ -106,7 +96,7 @@ public:
     {
         if (data.size() != 4)
             return fail(wrong_length(option, data.size(), "4"));
-        out = Ipv4Address(read_be32(data));
+        out = Ipv4Address(ByteReader(data).read_u32());
         return true;
     }
 
@@ -116,7 +106,7 @@ public:
         if (data.empty() || data.size() % 4)
             return fail(wrong_length(option, data.size(), "a non-zero multiple of 4"));
         for (size_t k = 0; k < data.size(); k += 4)
-            out.push_back(Ipv4Address(read_be32(data.subspan(k, 4))));
+            out.push_back(Ipv4Address(ByteReader(data.subspan(k, 4)).read_u32()));
         return true;
     }
 
@@ -124,7 +114,7 @@ public:
     {
         if (data.size() != 4)
             return fail(wrong_length(option, data.size(), "4"));
-        out = std::chrono::seconds(read_be32(data));
+        out = std::chrono::seconds(ByteReader(data).read_u32());
         return true;
     }
 
@@ -132,7 +122,7 @@ public:
     {
         if (data.size() != 2)
             return fail(wrong_length(option, data.size(), "2"));
-        uint16_t value = read_be16(data);
+        uint16_t value = ByteReader(data).read_u16();
         if (value < minimum)
             return fail(describe(option, std::to_string(value) + " is below the minimum " + std::to_string(minimum)));
         out = value;
@@ -416,7 +406,7 @@ const char* message_type_name(MessageType type)
 
 std::optional<MacAddress> Message::client_mac() const
 {
-    if (htype != k_hardware_ethernet || hlen != 6)
+    if (htype != hardware_ethernet || hlen != 6)
         return std::nullopt;
     std::array<uint8_t, 6> bytes {};
     std::copy_n(chaddr.begin(), 6, bytes.begin());
@@ -425,7 +415,7 @@ std::optional<MacAddress> Message::client_mac() const
 
 void Message::set_client_mac(MacAddress mac)
 {
-    htype = k_hardware_ethernet;
+    htype = hardware_ethernet;
     hlen = 6;
     chaddr = {};
     std::copy(mac.bytes().begin(), mac.bytes().end(), chaddr.begin());
@@ -447,18 +437,18 @@ Result<Message> decode_message(ByteSpan data)
     message.siaddr = Ipv4Address(reader.read_u32());
     message.giaddr = Ipv4Address(reader.read_u32());
     auto chaddr = reader.read_bytes(message.chaddr.size());
-    auto sname = reader.read_bytes(k_sname_size);
-    auto file = reader.read_bytes(k_file_size);
+    auto sname = reader.read_bytes(sname_size);
+    auto file = reader.read_bytes(file_size);
     uint32_t cookie = reader.read_u32();
     if (!reader.ok())
-        return Error::invalid("DHCP message shorter than " + std::to_string(k_fixed_size + 4) + " bytes");
+        return Error::invalid("DHCP message shorter than " + std::to_string(fixed_size + 4) + " bytes");
     if (op != uint8_t(OpCode::BootRequest) && op != uint8_t(OpCode::BootReply))
         return Error::invalid("bad BOOTP op " + std::to_string(op));
     message.op = static_cast<OpCode>(op);
     if (message.hlen > message.chaddr.size())
         return Error::invalid("hlen " + std::to_string(message.hlen) + " larger than chaddr");
     // RFC 2131 §3: without the cookie the rest is not DHCP options.
-    if (cookie != k_magic_cookie)
+    if (cookie != magic_cookie)
         return Error::invalid("no DHCP magic cookie");
     std::copy(chaddr.begin(), chaddr.end(), message.chaddr.begin());
 
@@ -475,11 +465,11 @@ Result<Message> decode_message(ByteSpan data)
             message.warnings.push_back("option 52: not a single value 1..3; ignored");
         raw.erase(it);
     }
-    if (overload & k_overload_file)
+    if (overload & overload_file)
         TRY(collect_options(file, Field::File, raw, message.warnings));
     else
         message.file = cut_at_nul(file);
-    if (overload & k_overload_sname)
+    if (overload & overload_sname)
         TRY(collect_options(sname, Field::Sname, raw, message.warnings));
     else
         message.sname = cut_at_nul(sname);
@@ -505,9 +495,9 @@ Bytes encode_message(const Message& message)
     writer.put_u32(message.siaddr.value());
     writer.put_u32(message.giaddr.value());
     writer.put_bytes(message.chaddr);
-    put_field(writer, message.sname, k_sname_size);
-    put_field(writer, message.file, k_file_size);
-    writer.put_u32(k_magic_cookie);
+    put_field(writer, message.sname, sname_size);
+    put_field(writer, message.file, file_size);
+    writer.put_u32(magic_cookie);
 
     if (message.options.message_type) {
         const uint8_t type = static_cast<uint8_t>(*message.options.message_type);
@@ -516,8 +506,8 @@ Bytes encode_message(const Message& message)
     for (auto const& [option, value] : flatten(message.options))
         put_option(writer, option, value);
     writer.put_u8(code(OptionCode::End));
-    if (writer.size() < k_minimum_bootp_size)
-        writer.put_zeros(k_minimum_bootp_size - writer.size());
+    if (writer.size() < minimum_bootp_size)
+        writer.put_zeros(minimum_bootp_size - writer.size());
     return writer.take();
 }
 

@@ -37,11 +37,11 @@ enum class MessageType : uint8_t {
 const char* message_type_name(MessageType type); // "DISCOVER", "OFFER", ...
 
 // RFC 2131 §2: the leftmost bit of 'flags' asks the server to broadcast.
-constexpr uint16_t k_broadcast_flag = 0x8000;
+constexpr uint16_t broadcast_flag = 0x8000;
 // RFC 2131 §3: the first four octets of 'options'.
-constexpr uint32_t k_magic_cookie = 0x63825363;
+constexpr uint32_t magic_cookie = 0x63825363;
 // RFC 1700 hardware type for Ethernet.
-constexpr uint8_t k_hardware_ethernet = 1;
+constexpr uint8_t hardware_ethernet = 1;
 
 // Decoded options, one typed field per option metaboot understands. An absent
 // or dropped option is std::nullopt or an empty list: the decoder never keeps a
@@ -76,7 +76,7 @@ struct Options {
 
 struct Message {
     OpCode op { OpCode::BootRequest };
-    uint8_t htype { k_hardware_ethernet };
+    uint8_t htype { hardware_ethernet };
     uint8_t hlen { 6 };
     uint8_t hops { 0 };
     uint32_t xid { 0 };

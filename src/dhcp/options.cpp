@@ -1,28 +1,10 @@
 #include "dhcp/options.h"
 
+#include "common/dns_name.h"
+
 namespace mb::dhcp {
 
 namespace {
-
-constexpr size_t k_max_name_length = 253;
-constexpr size_t k_max_label_length = 63;
-
-bool is_label_character(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-bool is_valid_label(std::string_view label)
-{
-    if (label.empty() || label.size() > k_max_label_length)
-        return false;
-    if (label.front() == '-' || label.back() == '-')
-        return false;
-    for (char c : label)
-        if (!is_label_character(c))
-            return false;
-    return true;
-}
 
 // Reads one wire-format name starting at `start`; on success `next` is the
 // offset just after the name's own bytes (not after any pointer target).
@@ -65,12 +47,12 @@ Result<std::string> read_wire_name(ByteSpan data, size_t start, size_t& next)
         if (position + 1 + length > data.size())
             return Error::invalid("domain search: label runs past the end");
         std::string_view label(reinterpret_cast<const char*>(&data[position + 1]), length);
-        if (!is_valid_label(label))
+        if (!is_valid_dns_label(label))
             return Error::invalid("domain search: label is not a host name label");
         if (!name.empty())
             name += '.';
         name += label;
-        if (name.size() > k_max_name_length)
+        if (name.size() > max_dns_name_length)
             return Error::invalid("domain search: name longer than 253 octets");
         position += 1 + length;
     }
@@ -79,22 +61,6 @@ Result<std::string> read_wire_name(ByteSpan data, size_t start, size_t& next)
     return name;
 }
 
-}
-
-bool is_valid_dns_name(std::string_view name)
-{
-    if (name.empty() || name.size() > k_max_name_length)
-        return false;
-    size_t begin = 0;
-    for (;;) {
-        size_t dot = name.find('.', begin);
-        auto label = name.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
-        if (!is_valid_label(label))
-            return false;
-        if (dot == std::string_view::npos)
-            return true;
-        begin = dot + 1;
-    }
 }
 
 Result<std::string> decode_dns_name_text(ByteSpan data)

@@ -5,6 +5,7 @@
 
 #include "common/address.h"
 #include "common/bytes.h"
+#include "common/dns_name.h"
 #include "common/result.h"
 
 #include <compare>
@@ -52,12 +53,6 @@ struct ClasslessRoute {
     auto operator<=>(const ClasslessRoute&) const = default;
 };
 
-// A host or domain name we are willing to write into a config file: labels of
-// letters, digits and '-' (RFC 1123 §2.1: not starting or ending with '-'),
-// 1..63 octets each, separated by single dots, 253 octets at most, no
-// trailing dot. Anything else could inject into YAML or shell-sourced files.
-bool is_valid_dns_name(std::string_view name);
-
 // Options 12 and 15: text that must be a DNS name. Trailing NULs (RFC 2132
 // §2: the receiver "MUST be prepared to delete trailing nulls") and one
 // trailing dot are removed before validation.
@@ -65,7 +60,8 @@ Result<std::string> decode_dns_name_text(ByteSpan data);
 
 // Option 119 (RFC 3397): a sequence of RFC 1035 §3.1 wire names, possibly
 // compressed with RFC 1035 §4.1.4 pointers into earlier bytes of the same
-// (concatenated) option. Every name must pass is_valid_dns_name().
+// (concatenated) option. Every name must pass
+// is_valid_dns_name() (common/dns_name.h).
 Result<std::vector<std::string>> decode_domain_search(ByteSpan data);
 // Uncompressed encoding; names are assumed valid.
 Bytes encode_domain_search(std::span<const std::string> names);

@@ -5,11 +5,11 @@
 
 namespace mb::fs {
 
-metadata::DmiInfo read_dmi(const std::string& sysfs_root)
+DmiInfo read_dmi(const std::string& sysfs_root)
 {
     auto dir = sysfs_root + "/class/dmi/id/";
     auto read = [&](const char* name) { return std::string(trim(read_small_file(dir + name, 4096))); };
-    metadata::DmiInfo dmi;
+    DmiInfo dmi;
     dmi.sys_vendor = read("sys_vendor");
     dmi.product_name = read("product_name");
     dmi.product_uuid = read("product_uuid");

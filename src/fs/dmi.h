@@ -1,8 +1,8 @@
 // The DMI strings platform detection reads, from sysfs. The classifier itself
-// is pure and lives in metadata/platform.
+// lives in each cloud's detect().
 #pragma once
 
-#include "metadata/platform.h"
+#include "model/platform.h"
 
 #include <string>
 
@@ -10,6 +10,6 @@ namespace mb::fs {
 
 // Reads the DMI files under `sysfs_root` ("/sys" on a real system); an absent
 // file reads as empty.
-metadata::DmiInfo read_dmi(const std::string& sysfs_root);
+DmiInfo read_dmi(const std::string& sysfs_root);
 
 }

@@ -152,53 +152,5 @@ std::optional<std::string> cloud_config_network_setting(std::string_view text)
     return setting;
 }
 
-std::optional<std::string> interfaces_with_source_line(std::string_view existing)
-{
-    static const char* const source_patterns[] = {
-        "/etc/network/interfaces.d/*",
-        "interfaces.d/*",
-        "/etc/network/interfaces.d/50-cloud-init",
-        "interfaces.d/50-cloud-init",
-    };
-    static const char* const source_directories[] = {
-        "/etc/network/interfaces.d",
-        "/etc/network/interfaces.d/",
-        "interfaces.d",
-        "interfaces.d/",
-    };
-    for (auto raw : split_lines(existing)) {
-        std::string line(trim(raw));
-        if (line.empty() || line.front() == '#')
-            continue;
-        for (auto& c : line) {
-            if (c == '\t')
-                c = ' ';
-        }
-        std::vector<std::string_view> words;
-        for (auto word : split(line, ' ')) {
-            word = trim(word);
-            if (!word.empty())
-                words.push_back(word);
-        }
-        if (words.size() < 2)
-            continue;
-        if (words[0] == "source") {
-            for (const char* pattern : source_patterns) {
-                if (words[1] == pattern)
-                    return std::nullopt;
-            }
-        } else if (words[0] == "source-directory") {
-            for (const char* directory : source_directories) {
-                if (words[1] == directory)
-                    return std::nullopt;
-            }
-        }
-    }
-    std::string out(existing);
-    if (!out.empty() && out.back() != '\n')
-        out += '\n';
-    out += "source /etc/network/interfaces.d/*\n";
-    return out;
-}
 
 }

@@ -32,13 +32,5 @@ inline bool is_network_config_disabled(const std::optional<std::string>& last_se
     return last_setting && *last_setting == "disabled";
 }
 
-// /etc/network/interfaces must source interfaces.d for our file to be read.
-// Returns the new content with `source /etc/network/interfaces.d/*`
-// appended, or nullopt when a line already sources our file: `source` of
-// /etc/network/interfaces.d/* (or interfaces.d/*, relative to
-// /etc/network), or `source-directory` of that directory (its file name
-// rule, [A-Za-z0-9_-]+, admits 50-cloud-init). The rest of the file is
-// kept byte for byte.
-std::optional<std::string> interfaces_with_source_line(std::string_view existing);
 
 }

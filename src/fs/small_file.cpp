@@ -27,4 +27,19 @@ std::string read_small_file(const std::string& path, size_t limit)
     return out;
 }
 
+std::string read_net_driver(const std::string& sysfs_root, const std::string& interface)
+{
+    // Only plain kernel names: never a path built from something else.
+    if (interface.empty() || interface.find('/') != std::string::npos || interface == "." || interface == "..")
+        return {};
+    std::string link = sysfs_root + "/class/net/" + interface + "/device/driver";
+    char target[256];
+    ssize_t length = ::readlink(link.c_str(), target, sizeof target - 1);
+    if (length <= 0)
+        return {};
+    std::string_view path(target, size_t(length));
+    auto slash = path.rfind('/');
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
 }

@@ -9,4 +9,9 @@ namespace mb::fs {
 
 std::string read_small_file(const std::string& path, size_t limit = 8192);
 
+// The driver bound to a network interface's device: the last component of
+// <sysfs>/class/net/<name>/device/driver ("virtio_net", "hv_netvsc",
+// "mlx5_core"); empty for a virtual link or an unreadable entry.
+std::string read_net_driver(const std::string& sysfs_root, const std::string& interface);
+
 }

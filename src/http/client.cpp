@@ -45,19 +45,19 @@ Result<Response> Client::send(const Request& request, Milliseconds timeout)
     auto deadline = std::min(started + timeout, m_run_deadline);
 
     bool retry_on_fresh_connection = false;
-    auto result = exchange(*wire, BodyExpected::Yes, deadline, retry_on_fresh_connection);
+    auto result = exchange(*wire, deadline, retry_on_fresh_connection);
     // A keep-alive connection the server already closed fails before any
     // response byte; that request never reached the application, so it is
     // sent once more on a new connection (RFC 9112 §9.3.1 allows this for
     // idempotent requests; the token PUT is idempotent in effect).
     if (result.is_error() && retry_on_fresh_connection) {
         record.reused_connection = false;
-        result = exchange(*wire, BodyExpected::Yes, deadline, retry_on_fresh_connection);
+        result = exchange(*wire, deadline, retry_on_fresh_connection);
     }
     return finish(std::move(result));
 }
 
-Result<Response> Client::exchange(const std::string& wire, BodyExpected body_expected, TimePoint deadline, bool& retry_on_fresh_connection)
+Result<Response> Client::exchange(const std::string& wire, TimePoint deadline, bool& retry_on_fresh_connection)
 {
     bool reused = m_connected;
     retry_on_fresh_connection = false;
@@ -80,7 +80,7 @@ Result<Response> Client::exchange(const std::string& wire, BodyExpected body_exp
         return written.release_error();
     }
 
-    ResponseParser parser(m_limits, body_expected);
+    ResponseParser parser(m_limits);
     std::array<uint8_t, 16 * 1024> buffer;
     while (true) {
         auto got = m_transport.read(buffer, deadline);

@@ -41,7 +41,7 @@ public:
     const std::vector<RequestRecord>& records() const { return m_records; }
 
 private:
-    Result<Response> exchange(const std::string& wire, BodyExpected body_expected, TimePoint deadline, bool& retry_on_fresh_connection);
+    Result<Response> exchange(const std::string& wire, TimePoint deadline, bool& retry_on_fresh_connection);
 
     Transport& m_transport;
     TimeSource& m_time;

@@ -1,6 +1,7 @@
 #include "http/request.h"
 
 #include "common/text.h"
+#include "http/grammar.h"
 
 #include <algorithm>
 
@@ -26,13 +27,6 @@ std::string Endpoint::to_string() const
 }
 
 namespace {
-
-bool is_token_char(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
 
 // Visible ASCII only: no space, no controls, nothing that ends the line.
 bool is_target(std::string_view target)
@@ -65,7 +59,7 @@ Result<std::string> write_request(const Request& request, const Endpoint& host)
     out += host.port == 80 ? host.address.to_string() : host.to_string();
     out += "\r\nUser-Agent: metaboot/" METABOOT_VERSION "\r\nAccept: */*\r\n";
     for (auto const& header : request.headers) {
-        if (header.name.empty() || !std::all_of(header.name.begin(), header.name.end(), is_token_char))
+        if (!is_token(header.name))
             return Error::invalid("bad request header name");
         if (!is_header_value(header.value))
             return Error::invalid("request header " + header.name + " has a control character");

@@ -1,6 +1,7 @@
 #include "http/response_parser.h"
 
 #include "common/text.h"
+#include "http/grammar.h"
 
 #include <algorithm>
 
@@ -15,19 +16,6 @@ std::optional<std::string_view> Response::header(std::string_view name) const
 }
 
 namespace {
-
-// RFC 9110 §5.6.2 tchar.
-bool is_token_char(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view text)
-{
-    return !text.empty() && std::all_of(text.begin(), text.end(), is_token_char);
-}
 
 // RFC 9110 §5.5 field-value: VCHAR, obs-text, SP and HTAB; no other controls.
 bool is_field_value(std::string_view text)
@@ -80,9 +68,8 @@ std::optional<uint64_t> parse_hex(std::string_view text)
 
 }
 
-ResponseParser::ResponseParser(ParserLimits limits, BodyExpected body_expected)
+ResponseParser::ResponseParser(ParserLimits limits)
     : m_limits(limits)
-    , m_body_expected(body_expected)
 {
 }
 
@@ -254,7 +241,7 @@ Status ResponseParser::on_headers_done()
     }
     m_response.keep_alive = m_http10 ? (keep_alive_token && !close) : !close;
 
-    if (m_body_expected == BodyExpected::No || status == 204 || status == 304) {
+    if (status == 204 || status == 304) {
         m_state = State::Complete;
         return {};
     }

@@ -41,15 +41,10 @@ struct ParserLimits {
     size_t max_body_bytes { 1024 * 1024 };
 };
 
-// A HEAD request's response has headers only (RFC 9112 §6.3 rule 1).
-enum class BodyExpected {
-    Yes,
-    No,
-};
 
 class ResponseParser {
 public:
-    explicit ResponseParser(ParserLimits limits = {}, BodyExpected body_expected = BodyExpected::Yes);
+    explicit ResponseParser(ParserLimits limits = {});
 
     // Consumes bytes up to the end of one final response and returns how many
     // it used; bytes after the end are left to the caller. An error is sticky.
@@ -88,7 +83,6 @@ private:
     Status append_body(ByteSpan data);
 
     ParserLimits m_limits;
-    BodyExpected m_body_expected;
     State m_state { State::StatusLine };
     Response m_response;
     std::string m_line;

@@ -1,5 +1,7 @@
 #include "http/retry.h"
 
+#include "common/backoff.h"
+
 #include <algorithm>
 
 namespace mb::http {
@@ -30,10 +32,7 @@ uint64_t Retrier::next_random()
 
 Milliseconds Retrier::delay_for(unsigned retry)
 {
-    auto step = m_policy.first_delay;
-    for (unsigned i = 1; i < retry && step < m_policy.max_delay; ++i)
-        step *= 2;
-    step = std::min(step, m_policy.max_delay);
+    auto step = backoff_step(m_policy.first_delay, retry, m_policy.max_delay);
     auto half = step.count() / 2;
     auto jitter = half > 0 ? int64_t(next_random() % uint64_t(step.count() - half + 1)) : 0;
     return Milliseconds(half + jitter);

@@ -1,5 +1,7 @@
 #include "net/netlink.h"
 
+#include "dhcp/link_plan.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -91,6 +93,7 @@ LinkInfo to_link_info(rtnl_link* link)
     info.mtu = rtnl_link_get_mtu(link);
     if (auto* kind = rtnl_link_get_type(link))
         info.kind = kind;
+    info.master = rtnl_link_get_master(link);
     nl_addr* lladdr = rtnl_link_get_addr(link);
     if (rtnl_link_get_arptype(link) == ARPHRD_ETHER && lladdr && nl_addr_get_len(lladdr) == 6) {
         info.ethernet = true;
@@ -101,13 +104,6 @@ LinkInfo to_link_info(rtnl_link* link)
     return info;
 }
 
-}
-
-bool is_dhcp_candidate(const LinkInfo& link)
-{
-    if (!link.ethernet || (link.flags & IFF_LOOPBACK) || link.mac.is_zero())
-        return false;
-    return link.kind.empty() || link.kind == "veth";
 }
 
 // One journalled change and how to revert it.
@@ -159,6 +155,26 @@ Result<LinkInfo> Netlink::link_by_name(const std::string& name)
         if (link.name == name)
             return link;
     return Error::not_found("no interface named " + name);
+}
+
+Result<std::vector<std::pair<int, Ipv4Prefix>>> Netlink::ipv4_addresses()
+{
+    std::lock_guard lock(m_mutex);
+    nl_cache* raw = nullptr;
+    if (int err = rtnl_addr_alloc_cache(m_socket, &raw); err < 0)
+        return nl_error("listing addresses", err);
+    Cache cache(raw);
+    std::vector<std::pair<int, Ipv4Prefix>> out;
+    for (nl_object* obj = nl_cache_get_first(raw); obj; obj = nl_cache_get_next(obj)) {
+        auto* a = reinterpret_cast<rtnl_addr*>(obj);
+        nl_addr* local = rtnl_addr_get_local(a);
+        if (rtnl_addr_get_family(a) != AF_INET || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE || !local || nl_addr_get_len(local) != 4)
+            continue;
+        uint32_t value = 0;
+        std::memcpy(&value, nl_addr_get_binary_addr(local), 4);
+        out.emplace_back(rtnl_addr_get_ifindex(a), Ipv4Prefix(Ipv4Address(ntohl(value)), uint8_t(rtnl_addr_get_prefixlen(a))));
+    }
+    return out;
 }
 
 namespace {
@@ -547,73 +563,6 @@ Status Netlink::link_up(int ifindex)
     return Error::not_found("no link with index " + std::to_string(ifindex));
 }
 
-namespace {
-
-struct CarrierWatch {
-    int ifindex;
-    bool carrier { false };
-};
-
-void on_link_event(nl_object* obj, void* arg)
-{
-    auto* watch = static_cast<CarrierWatch*>(arg);
-    auto* link = reinterpret_cast<rtnl_link*>(obj);
-    if (rtnl_link_get_ifindex(link) == watch->ifindex && (rtnl_link_get_flags(link) & IFF_LOWER_UP))
-        watch->carrier = true;
-}
-
-int on_valid_message(nl_msg* msg, void* arg)
-{
-    nl_msg_parse(msg, on_link_event, arg);
-    return NL_OK;
-}
-
-}
-
-Status Netlink::wait_for_carrier(int ifindex, std::chrono::steady_clock::time_point deadline)
-{
-    // Subscribe first, then look: a carrier that comes up between the two is
-    // still seen as an event.
-    Socket events(nl_socket_alloc());
-    if (!events.get())
-        return Error::io("netlink: out of memory");
-    nl_socket_disable_seq_check(events.get());
-    CarrierWatch watch { ifindex };
-    nl_socket_modify_cb(events.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid_message, &watch);
-    if (int err = nl_connect(events.get(), NETLINK_ROUTE); err < 0)
-        return nl_error("netlink connect", err);
-    if (int err = nl_socket_add_membership(events.get(), RTNLGRP_LINK); err < 0)
-        return nl_error("netlink subscribe", err);
-    nl_socket_set_nonblocking(events.get());
-
-    for (auto& link : TRY(links()))
-        if (link.ifindex == ifindex && (link.flags & IFF_LOWER_UP))
-            return {};
-
-    while (!watch.carrier) {
-        auto now = std::chrono::steady_clock::now();
-        if (now >= deadline)
-            return Error::timeout("no carrier on link " + std::to_string(ifindex));
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-        pollfd pfd { nl_socket_get_fd(events.get()), POLLIN, 0 };
-        int ready = poll(&pfd, 1, int(std::min<long long>(left, 60000)));
-        if (ready < 0 && errno != EINTR)
-            return Error::io("poll", errno);
-        if (ready > 0) {
-            int err = nl_recvmsgs_default(events.get());
-            if (err < 0 && err != -NLE_AGAIN && err != -NLE_NOMEM)
-                return nl_error("netlink events", err);
-            if (err == -NLE_NOMEM) {
-                // The event queue overflowed: look at the state directly.
-                for (auto& link : TRY(links()))
-                    if (link.ifindex == ifindex && (link.flags & IFF_LOWER_UP))
-                        return {};
-            }
-        }
-    }
-    return {};
-}
-
 Status Netlink::set_mtu(int ifindex, uint32_t mtu)
 {
     std::lock_guard lock(m_mutex);
@@ -729,6 +678,16 @@ Status Netlink::add_route(int ifindex, Ipv4Prefix destination, std::optional<Ipv
     return {};
 }
 
+Status Netlink::apply(int ifindex, const dhcp::LinkPlan& plan)
+{
+    if (plan.mtu)
+        TRY(set_mtu(ifindex, *plan.mtu));
+    TRY(add_address(ifindex, plan.address, plan.broadcast));
+    for (auto& route : plan.routes)
+        TRY(add_route(ifindex, route.destination, route.gateway, route.source));
+    return {};
+}
+
 Status Netlink::undo(const Change& change)
 {
     switch (change.kind) {
@@ -797,10 +756,5 @@ Status Netlink::undo_all_and_close()
     return undo_all();
 }
 
-size_t Netlink::journal_size() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_journal.size();
-}
 
 }

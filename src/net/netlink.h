@@ -8,7 +8,7 @@
 //
 // Thread safety: every public method takes an internal lock, so the signal
 // thread can run undo_all() while the main thread is between operations.
-// After close_journal() every further change is refused.
+// After undo_all_and_close() every further change is refused.
 #pragma once
 
 #include "common/address.h"
@@ -26,6 +26,10 @@
 
 struct nl_sock;
 
+namespace mb::dhcp {
+struct LinkPlan;
+}
+
 namespace mb::net {
 
 struct LinkInfo {
@@ -36,6 +40,8 @@ struct LinkInfo {
     uint32_t mtu { 0 };
     bool ethernet { false };  // ARPHRD_ETHER with a 6-byte address
     std::string kind;         // IFLA_INFO_KIND ("veth", "bridge", ...); empty for hardware
+    int master { 0 };         // IFLA_MASTER: the bond, team, bridge or failover device it is enslaved to
+    std::string driver;       // the device's driver (sysfs), filled by the caller; empty for virtual links
 };
 
 // What the teardown check compares: the links a run may touch, with their
@@ -98,11 +104,6 @@ std::vector<std::string> teardown_differences(const InterfaceSnapshot& before, c
 // The same when either snapshot may have failed: a failed one is a difference.
 std::vector<std::string> teardown_differences(const Result<InterfaceSnapshot>& before, const Result<InterfaceSnapshot>& after);
 
-// A candidate for DHCP when no interface is named: an Ethernet link that is not
-// loopback and not a software device (bridge, bond, vlan, tun...). veth is
-// accepted: it is how test and container harnesses hand a NIC to a namespace.
-bool is_dhcp_candidate(const LinkInfo& link);
-
 class Netlink {
 public:
     static Result<std::unique_ptr<Netlink>> open();
@@ -112,23 +113,23 @@ public:
 
     Result<std::vector<LinkInfo>> links();
     Result<LinkInfo> link_by_name(const std::string& name);
+    // The IPv4 addresses of global scope on each link, as (ifindex, prefix):
+    // what the initramfs or an earlier tool configured before the run.
+    Result<std::vector<std::pair<int, Ipv4Prefix>>> ipv4_addresses();
 
     // The links with these indexes and what hangs off them (see
     // InterfaceSnapshot), for teardown_differences().
     Result<InterfaceSnapshot> snapshot(const std::vector<int>& ifindexes);
 
     Status link_up(int ifindex);
-    // Waits for IFF_LOWER_UP from RTNLGRP_LINK events (no polling sleeps).
-    // Not IFF_RUNNING: the kernel sets that (and attaches the queueing
-    // discipline) in linkwatch, which batches events up to a second apart;
-    // measured on veth, waiting for it cost a steady 1 s. The packet socket
-    // bypasses the queueing discipline instead (PACKET_QDISC_BYPASS), so a
-    // frame sent as soon as the carrier is up is not dropped.
-    Status wait_for_carrier(int ifindex, std::chrono::steady_clock::time_point deadline);
     Status set_mtu(int ifindex, uint32_t mtu);
     Status add_address(int ifindex, Ipv4Prefix address, Ipv4Address broadcast);
     // gateway unset: an on-link route (scope link).
     Status add_route(int ifindex, Ipv4Prefix destination, std::optional<Ipv4Address> gateway, Ipv4Address source);
+    // A lease's plan: its MTU, its address, then its routes in the plan's
+    // order, each change journalled as above. Stops at the first failure;
+    // what was done stays in the journal for the teardown to revert.
+    Status apply(int ifindex, const dhcp::LinkPlan& plan);
 
     // Reverts every journalled change, newest first. Keeps going past a
     // failure and returns the first error.
@@ -137,7 +138,6 @@ public:
     Status undo_link(int ifindex);
     // --keep-lease: leave the configuration in place and forget it.
     void forget_journal();
-    size_t journal_size() const;
     // Undo everything and refuse further changes (the signal path).
     Status undo_all_and_close();
 

@@ -14,7 +14,7 @@ namespace mb::net {
 namespace {
 
 // The frame starts at the IPv4 header (SOCK_DGRAM).
-const sock_filter k_dhcp_client_filter[] = {
+const sock_filter dhcp_client_filter[] = {
     BPF_STMT(BPF_LD + BPF_B + BPF_ABS, 0),                 // A = version/IHL byte
     BPF_STMT(BPF_ALU + BPF_AND + BPF_K, 0xf0),             // keep the version
     BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, 0x40, 1, 0),       // IPv4?
@@ -41,7 +41,7 @@ Result<PacketSocket> PacketSocket::open(int ifindex)
     if (fd < 0)
         return Error::io("packet socket", errno);
     PacketSocket sock(fd, ifindex);
-    sock_fprog program { sizeof k_dhcp_client_filter / sizeof k_dhcp_client_filter[0], const_cast<sock_filter*>(k_dhcp_client_filter) };
+    sock_fprog program { sizeof dhcp_client_filter / sizeof dhcp_client_filter[0], const_cast<sock_filter*>(dhcp_client_filter) };
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0)
         return Error::io("attaching BPF filter", errno);
     int one = 1;

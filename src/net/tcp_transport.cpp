@@ -164,4 +164,12 @@ void SystemTime::sleep_until(http::TimePoint when)
     while (::nanosleep(&duration, &duration) < 0 && errno == EINTR) { }
 }
 
+Status probe_connect(const http::Endpoint& endpoint, http::TimePoint deadline)
+{
+    TcpTransport probe;
+    auto connected = probe.connect(endpoint, deadline);
+    probe.close();
+    return connected;
+}
+
 }

@@ -28,6 +28,12 @@ private:
     int m_fd { -1 };
 };
 
+// Can a TCP connection to `endpoint` be opened through the routes in place
+// now? Connects and closes at once, sending nothing. Error::io with
+// ECONNREFUSED, ENETUNREACH or EHOSTUNREACH when the network says no,
+// Error::timeout when nothing answered by `deadline`.
+Status probe_connect(const http::Endpoint& endpoint, http::TimePoint deadline);
+
 // steady_clock (CLOCK_MONOTONIC) and clock_nanosleep. An initramfs does not
 // suspend, so MONOTONIC and BOOTTIME agree for our purposes.
 class SystemTime final : public http::TimeSource {

@@ -18,6 +18,8 @@
 //   on a DHCP-first interface it is set with `pre-up ip link set`.
 // - No `# control-alias` comment lines.
 #include "render/ifupdown.h"
+
+#include "common/text.h"
 #include "render/netplan.h"
 
 namespace mb::render {
@@ -157,5 +159,85 @@ Result<std::string> render_ifupdown(const NetworkConfig& config)
     }
     return out;
 }
+
+}
+
+namespace mb::render {
+
+std::optional<std::string> interfaces_with_source_line(std::string_view existing)
+{
+    static const char* const source_patterns[] = {
+        "/etc/network/interfaces.d/*",
+        "interfaces.d/*",
+        "/etc/network/interfaces.d/50-cloud-init",
+        "interfaces.d/50-cloud-init",
+    };
+    static const char* const source_directories[] = {
+        "/etc/network/interfaces.d",
+        "/etc/network/interfaces.d/",
+        "interfaces.d",
+        "interfaces.d/",
+    };
+    for (auto raw : split_lines(existing)) {
+        std::string line(trim(raw));
+        if (line.empty() || line.front() == '#')
+            continue;
+        for (auto& c : line) {
+            if (c == '\t')
+                c = ' ';
+        }
+        std::vector<std::string_view> words;
+        for (auto word : split(line, ' ')) {
+            word = trim(word);
+            if (!word.empty())
+                words.push_back(word);
+        }
+        if (words.size() < 2)
+            continue;
+        if (words[0] == "source") {
+            for (const char* pattern : source_patterns) {
+                if (words[1] == pattern)
+                    return std::nullopt;
+            }
+        } else if (words[0] == "source-directory") {
+            for (const char* directory : source_directories) {
+                if (words[1] == directory)
+                    return std::nullopt;
+            }
+        }
+    }
+    std::string out(existing);
+    if (!out.empty() && out.back() != '\n')
+        out += '\n';
+    out += "source /etc/network/interfaces.d/*\n";
+    return out;
+}
+
+namespace {
+
+// A root with ifupdown installed, or with its configuration file.
+bool ifupdown_present(const RootView& root)
+{
+    return root.exists("sbin/ifup") || root.exists(interfaces_path);
+}
+
+// ifupdown has no runtime directory: the files always go into the root.
+Result<std::vector<OutputFile>> render_ifupdown_files(const NetworkConfig& config, const RootView& root, Persistence)
+{
+    std::vector<OutputFile> files;
+    files.push_back({ Place::Root, { ifupdown_path, TRY(render_ifupdown(config)), 0644 } });
+    auto existing = TRY(root.read_file(interfaces_path));
+    if (auto updated = interfaces_with_source_line(existing.value_or(std::string())))
+        files.push_back({ Place::Root, { interfaces_path, std::move(*updated), 0644 } });
+    return files;
+}
+
+}
+
+const Format ifupdown_format {
+    .name = "ifupdown",
+    .present = ifupdown_present,
+    .render = render_ifupdown_files,
+};
 
 }

@@ -10,12 +10,6 @@
 
 namespace mb::render {
 
-const char* const generated_header = "# Written by metaboot in the initramfs, from this instance's cloud metadata.\n"
-                                     "# It is written again at every boot, so edits here do not last. To stop\n"
-                                     "# metaboot writing network configuration, boot with rd.metaboot.network=0 on\n"
-                                     "# the kernel command line, or disable cloud-init's network configuration with\n"
-                                     "# \"network: {config: disabled}\" in a file in /etc/cloud/cloud.cfg.d/.\n";
-
 namespace {
 
 class YamlWriter {
@@ -126,5 +120,35 @@ Result<std::string> render_netplan(const NetworkConfig& config)
     }
     return std::string(generated_header) + yaml.release();
 }
+
+}
+
+namespace mb::render {
+
+namespace {
+
+// A root with netplan installed, or with its configuration directory.
+bool netplan_present(const RootView& root)
+{
+    return root.exists("usr/sbin/netplan") || root.is_directory("etc/netplan");
+}
+
+// 0600: netplan warns about (and newer versions refuse) world-readable
+// files, since they may hold Wi-Fi keys.
+Result<std::vector<OutputFile>> render_netplan_files(const NetworkConfig& config, const RootView&, Persistence persistence)
+{
+    auto text = TRY(render_netplan(config));
+    if (persistence == Persistence::Runtime)
+        return std::vector<OutputFile> { { Place::Runtime, { runtime_netplan_path, std::move(text), 0600 } } };
+    return std::vector<OutputFile> { { Place::Root, { netplan_path, std::move(text), 0600 } } };
+}
+
+}
+
+const Format netplan_format {
+    .name = "netplan",
+    .present = netplan_present,
+    .render = render_netplan_files,
+};
 
 }

@@ -15,13 +15,13 @@ using namespace mb;
 using namespace mb::dhcp;
 using namespace std::chrono_literals;
 
-constexpr uint32_t k_xid = 0x6d620001;
-const MacAddress k_mac({ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 });
-const Ipv4Address k_server(198, 18, 0, 1);
+constexpr uint32_t fixed_xid = 0x6d620001;
+const MacAddress test_mac({ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 });
+const Ipv4Address server_address(198, 18, 0, 1);
 
 Bytes frame(ByteSpan payload)
 {
-    return encode_ipv4_udp(k_server, Ipv4Address(255, 255, 255, 255), k_server_port, k_client_port, payload);
+    return encode_ipv4_udp(server_address, Ipv4Address(255, 255, 255, 255), server_port, client_port, payload);
 }
 
 void check(const Client& client, const std::vector<Action>& actions)
@@ -32,7 +32,7 @@ void check(const Client& client, const std::vector<Action>& actions)
         if (std::holds_alternative<Failed>(action) && client.state() != State::Failed)
             __builtin_trap();
         if (auto const* send = std::get_if<SendPacket>(&action)) {
-            if (!decode_ipv4_udp(send->ipv4_udp_packet, UdpChecksum::Verify, k_server_port))
+            if (!decode_ipv4_udp(send->ipv4_udp_packet, UdpChecksum::Verify, server_port))
                 __builtin_trap();
         }
     }
@@ -41,9 +41,9 @@ void check(const Client& client, const std::vector<Action>& actions)
 Client new_client()
 {
     ClientConfig config;
-    config.mac = k_mac;
+    config.mac = test_mac;
     config.deadline = 60000ms;
-    return Client(config, [] { return k_xid; });
+    return Client(config, [] { return fixed_xid; });
 }
 
 }
@@ -61,11 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     (void)requesting.start(0ms);
     Message offer;
     offer.op = OpCode::BootReply;
-    offer.xid = k_xid;
+    offer.xid = fixed_xid;
     offer.yiaddr = Ipv4Address(198, 18, 0, 50);
-    offer.set_client_mac(k_mac);
+    offer.set_client_mac(test_mac);
     offer.options.message_type = MessageType::Offer;
-    offer.options.server_id = k_server;
+    offer.options.server_id = server_address;
     offer.options.lease_time = std::chrono::seconds(3600);
     (void)requesting.on_packet(frame(encode_message(offer)), UdpChecksum::Verify, 10ms);
     if (requesting.state() != State::Requesting)

@@ -1,8 +1,8 @@
 // EC2 listings and value parsers. The input is split on NUL into the bodies
 // of GET / and the meta-data keys below; the builder must never crash, and
 // every value it keeps must survive to_string() -> parse() unchanged.
-#include "metadata/ec2.h"
-#include "metadata/values.h"
+#include "clouds/ec2/ec2.h"
+#include "clouds/values.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -11,7 +11,7 @@
 #include <vector>
 
 using namespace mb;
-using namespace mb::metadata;
+using namespace mb::clouds;
 
 static const char* keys[] = {
     "instance-id", "instance-type", "local-hostname", "hostname", "placement/availability-zone", "placement/region", "mac",

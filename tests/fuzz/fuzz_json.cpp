@@ -1,17 +1,35 @@
 // The picojson island. Whatever it accepts is written back out as JSON and
 // must parse to the same tree.
-#include "metadata/json.h"
-
-#include "common/text.h"
+#include "common/json.h"
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 using namespace mb;
-using namespace mb::metadata;
+
+// The oracle's own escaping, byte for byte (no UTF-8 repair: picojson keeps
+// the bytes it was given, and the round trip must too).
+static std::string escape(std::string_view text)
+{
+    std::string out;
+    for (unsigned char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += char(c);
+        } else if (c < 0x20) {
+            char buffer[8];
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+            out += buffer;
+        } else {
+            out += char(c);
+        }
+    }
+    return out;
+}
 
 static void write(const JsonValue& value, std::string& out)
 {
@@ -24,7 +42,7 @@ static void write(const JsonValue& value, std::string& out)
         out += buffer;
         return;
     }
-    case JsonValue::Type::String: out += "\"" + json_escape(*value.as_string()) + "\""; return;
+    case JsonValue::Type::String: out += "\"" + escape(*value.as_string()) + "\""; return;
     case JsonValue::Type::Array:
         out += "[";
         for (size_t i = 0; i < value.items().size(); ++i) {
@@ -39,7 +57,7 @@ static void write(const JsonValue& value, std::string& out)
         for (size_t i = 0; i < value.items().size(); ++i) {
             if (i)
                 out += ",";
-            out += "\"" + json_escape(value.keys()[i]) + "\":";
+            out += "\"" + escape(value.keys()[i]) + "\":";
             write(value.items()[i], out);
         }
         out += "}";

@@ -1,14 +1,14 @@
 // OpenStack network_data.json (and meta_data.json with the same bytes) into
 // the model. Every kept value must print and parse back unchanged.
-#include "metadata/openstack.h"
-#include "metadata/values.h"
+#include "clouds/openstack/openstack.h"
+#include "clouds/values.h"
 
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 using namespace mb;
-using namespace mb::metadata;
+using namespace mb::clouds;
 
 template<typename T>
 static void check_round_trip(const T& value)

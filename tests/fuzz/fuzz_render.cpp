@@ -6,13 +6,14 @@
 // traps. Also fuzzes metadata_to_json for crashes.
 //
 //   clang++-19 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-//     tests/fuzz/fuzz_render.cpp src/render/*.cpp src/metadata/model.cpp src/common/*.cpp -o /tmp/fzr
+//     tests/fuzz/fuzz_render.cpp src/render/*.cpp src/model/*.cpp src/clouds/*.cpp src/clouds/*/*.cpp src/http/*.cpp src/common/*.cpp -o /tmp/fzr
 //   /tmp/fzr -max_total_time=30 tests/fuzz/corpus/render
+#include "clouds/registry.h"
 #include "common/bytes.h"
 #include "render/ifupdown.h"
-#include "render/metadata_json.h"
+#include "model/instance_json.h"
 #include "render/netplan.h"
-#include "render/network_config.h"
+#include "model/network_config.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -264,7 +265,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     Input in(data, size);
     InstanceMetadata metadata;
-    metadata.provider = in.flag() ? ProviderKind::OpenStack : ProviderKind::Ec2;
+    // Every registered cloud's mapping, the first two as before the
+    // registry (the seed corpus picks them with one flag).
+    auto registry = clouds::all_clouds();
+    const clouds::Cloud& cloud = *registry[in.flag() ? 1 % registry.size() : 0];
+    metadata.cloud = std::string(cloud.name);
     metadata.has_network_data = in.byte() != 0;
     for (size_t i = in.count(16); i > 0; --i)
         metadata.nics.push_back(make_nic(in));
@@ -295,7 +300,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     std::string json = metadata_to_json(metadata);
     check(!json.empty() && json.back() == '\n');
 
-    auto config = map_network(metadata, system, options);
+    auto config = cloud.map_network(metadata, system, options);
     if (config.is_error())
         return 0;
     if (!config->interfaces.empty() && !search.empty())

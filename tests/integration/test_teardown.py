@@ -23,9 +23,9 @@ EXIT_TEARDOWN_FAILED = 5
 GLOBAL = "2001:db8::5"
 
 
-def tentative(ns):
-    """The addresses on eth0 still in duplicate address detection."""
-    out = ns.run(["ip", "-6", "-o", "addr", "show", "dev", "eth0", "tentative"]).stdout
+def tentative(ns, dev="eth0"):
+    """The addresses on dev still in duplicate address detection."""
+    out = ns.run(["ip", "-6", "-o", "addr", "show", "dev", dev, "tentative"]).stdout
     return [line.split()[3].split("/")[0] for line in out.splitlines() if line.strip()]
 
 
@@ -61,19 +61,20 @@ def test_dad_ending_during_the_run_is_not_a_leftover(ctx):
         shutil.rmtree(root, ignore_errors=True)
 
 
-# A change to eth0 made while the run is fetching metadata: to the teardown
-# check it is indistinguishable from one metaboot failed to undo, so each must
-# still fail the run. (metaboot itself leaves none; this is how the check is
-# put to the test with the real kernel, netlink and binary.)
+# A change made while the run is fetching metadata: to the teardown check it
+# is indistinguishable from one metaboot failed to undo, so each must still
+# fail the run. (metaboot itself leaves none; this is how the check is put to
+# the test with the real kernel, netlink and binary.) The changes go to eth1,
+# a NIC configured before the run that metaboot leaves alone, so that nothing
+# the teardown does to the leased eth0 can wipe them out (taking eth0 down
+# flushes its IPv6 addresses; removing its last IPv4 address, its routes).
 LEFTOVERS = [
-    # Not in the leased subnet: removing the lease's primary address takes
-    # that subnet's secondaries with it.
-    ("an IPv4 address", ["ip", "addr", "add", "198.19.0.77/24", "dev", "eth0"]),
-    ("a global IPv6 address", ["ip", "-6", "addr", "add", "2001:db8::77/64", "dev", "eth0", "nodad"]),
-    ("a route", ["ip", "route", "add", "198.19.1.0/24", "dev", "eth0"]),
-    ("an MTU", ["ip", "link", "set", "eth0", "mtu", "1400"]),
-    ("an IPv4 sysctl", ["sysctl", "-qw", "net.ipv4.conf.eth0.arp_ignore=1"]),
-    ("an IPv6 sysctl", ["sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=0"]),
+    ("an IPv4 address", ["ip", "addr", "add", "198.19.0.77/24", "dev", "eth1"]),
+    ("a global IPv6 address", ["ip", "-6", "addr", "add", "2001:db8::77/64", "dev", "eth1", "nodad"]),
+    ("a route", ["ip", "route", "add", "198.19.1.0/24", "dev", "eth1"]),
+    ("an MTU", ["ip", "link", "set", "eth1", "mtu", "1400"]),
+    ("an IPv4 sysctl", ["sysctl", "-qw", "net.ipv4.conf.eth1.arp_ignore=1"]),
+    ("an IPv6 sysctl", ["sysctl", "-qw", "net.ipv6.conf.eth1.accept_ra=0"]),
 ]
 
 
@@ -82,18 +83,16 @@ def test_a_change_made_during_the_run_still_fails_the_teardown_check(ctx):
     for what, command in LEFTOVERS:
         root = make_root()
         try:
-            with Topology() as t:
+            with Topology(nics=2) as t:
                 emulator = serve(t, emulator_flags=["--drip", "/%s/user-data=20" % V])
                 cli = t.client
-                # Configured before the run, as a NIC set up by an earlier
-                # step is: up, so that the teardown does not take the link
-                # down (which flushes its IPv6 addresses), with an IPv4
-                # address of its own (without one, removing the lease's last
-                # address flushes the link's IPv4 routes), and settled: DAD
-                # of the link-local address over.
-                cli.run(["ip", "link", "set", "eth0", "up"])
-                cli.run(["ip", "addr", "add", "198.19.2.2/24", "dev", "eth0"])
-                netns.wait_for(lambda: tentative(cli) == [], timeout=5, what="DAD of the link-local address")
+                # eth1 as an earlier step leaves a NIC: up, an IPv4 address
+                # and no route to the metadata service, so metaboot leaves it
+                # as it is and leases eth0; and settled (DAD of its link-local
+                # address over).
+                cli.run(["ip", "link", "set", "eth1", "up"])
+                cli.run(["ip", "addr", "add", "198.19.2.2/24", "dev", "eth1"])
+                netns.wait_for(lambda: tentative(cli, "eth1") == [], timeout=5, what="DAD of the link-local address")
                 changed = threading.Event()
 
                 def change_once_fetching():
@@ -109,6 +108,7 @@ def test_a_change_made_during_the_run_still_fails_the_teardown_check(ctx):
                 proc = run(t, ctx, root)
                 changer.join(10)
                 assert changed.is_set(), "%s: the change was not made" % what
+                assert proc.result and proc.result["lease"]["interface"] == "eth0", (what, proc.stderr)
                 assert proc.returncode == EXIT_TEARDOWN_FAILED, "%s: exit %d: %s" % (what, proc.returncode, proc.stderr)
                 assert "teardown: the interfaces differ from before the run" in proc.stderr, (what, proc.stderr)
         finally:

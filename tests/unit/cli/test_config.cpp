@@ -1,4 +1,6 @@
 #include "cli/config.h"
+#include "clouds/registry.h"
+#include "render/registry.h"
 
 #include <doctest/doctest.h>
 
@@ -15,12 +17,11 @@ TEST_CASE("kernel command line options apply and bad ones are ignored with a war
         warnings);
     CHECK(warnings.empty());
     CHECK(config.interfaces == std::vector<std::string> { "ens5", "ens6" });
-    CHECK(config.provider == ProviderChoice::OpenStack);
+    CHECK(config.cloud == clouds::find_cloud("openstack"));
     CHECK(config.timeout_seconds == doctest::Approx(7.5));
     CHECK(config.metadata_url == "http://198.18.0.1:8080");
-    CHECK(config.output_netplan);
-    CHECK_FALSE(config.output_ifupdown);
-    CHECK(config.output_explicit);
+    REQUIRE(config.outputs);
+    CHECK(*config.outputs == std::vector<const render::Format*> { render::find_format("netplan") });
     CHECK_FALSE(config.network_config);
     CHECK_FALSE(config.disabled);
 
@@ -32,11 +33,10 @@ TEST_CASE("kernel command line options apply and bad ones are ignored with a war
         warnings);
     CHECK(warnings.size() == 7);
     CHECK(hostile.interfaces.empty());
-    CHECK(hostile.provider == ProviderChoice::Auto);
+    CHECK(hostile.cloud == nullptr);
     CHECK(hostile.timeout_seconds == 30.0);
     CHECK(hostile.metadata_url == "http://169.254.169.254");
-    CHECK(hostile.output_netplan);
-    CHECK(hostile.output_ifupdown);
+    CHECK_FALSE(hostile.outputs);
     CHECK_FALSE(hostile.disabled);
 
     Config off;
@@ -49,13 +49,13 @@ TEST_CASE("flags parse, and win over the kernel command line when applied after 
     Config config;
     std::vector<std::string> warnings;
     apply_kernel_cmdline(config, "rd.metaboot.interface=ens5 rd.metaboot.timeout=5", warnings);
-    auto parsed = parse_run_flags(config, { "--interface", "eth1", "--interface=eth2", "--timeout", "2", "--output", "none",
+    auto parsed = parse_flags(Command::Run, config, { "--interface", "eth1", "--interface=eth2", "--timeout", "2", "--output", "none",
                                               "--runtime", "--no-policy-routing", "--json", "--root", "/sysroot" });
     REQUIRE(parsed.ok());
     CHECK(config.interfaces == std::vector<std::string> { "eth1", "eth2" });
     CHECK(config.timeout_seconds == 2.0);
-    CHECK_FALSE(config.output_netplan);
-    CHECK_FALSE(config.output_ifupdown);
+    REQUIRE(config.outputs);
+    CHECK(config.outputs->empty());
     CHECK(config.runtime);
     CHECK_FALSE(config.policy_routing);
     CHECK(config.json);
@@ -80,7 +80,7 @@ TEST_CASE("usage errors")
     for (auto const& args : bad) {
         Config config;
         CAPTURE(args[0]);
-        CHECK(parse_run_flags(config, args).is_error());
+        CHECK(parse_flags(Command::Run, config, args).is_error());
     }
 }
 
@@ -94,4 +94,70 @@ TEST_CASE("timeouts")
     CHECK(parse_timeout("1.2345").is_error());
     CHECK(parse_timeout("").is_error());
     CHECK(parse_timeout("0.0001").is_error());
+}
+
+TEST_CASE("one flag table: each command takes its own flags and refuses the others")
+{
+    Config lease = default_config(Command::Lease);
+    CHECK(parse_flags(Command::Lease, lease, { "-i", "eth0", "--timeout=2.5", "--json", "--keep-lease", "--release", "-v" }).ok());
+    CHECK(lease.interfaces == std::vector<std::string> { "eth0" });
+    CHECK(lease.timeout_seconds == doctest::Approx(2.5));
+    CHECK(lease.keep_lease);
+    CHECK(lease.release);
+    for (auto flag : { "--root", "--output", "--provider", "--metadata-url" }) {
+        Config config = default_config(Command::Lease);
+        CAPTURE(flag);
+        CHECK(parse_flags(Command::Lease, config, { flag, "x" }).is_error());
+    }
+
+    Config metadata = default_config(Command::Metadata);
+    CHECK(metadata.timeout_seconds == 10.0);
+    CHECK(parse_flags(Command::Metadata, metadata, { "--provider", "ec2", "--metadata-url", "http://198.18.0.1:8080/prefix", "--crawl", "full" }).ok());
+    CHECK(metadata.cloud == clouds::find_cloud("ec2"));
+    CHECK(metadata.metadata_url == "http://198.18.0.1:8080/prefix");
+    CHECK(metadata.crawl_full);
+    Config bad = default_config(Command::Metadata);
+    CHECK(parse_flags(Command::Metadata, bad, { "--interface", "eth0" }).is_error());
+    CHECK(parse_flags(Command::Metadata, bad, { "--provider", "auto" }).ok());
+    CHECK(bad.cloud == nullptr);
+}
+
+TEST_CASE("every registered cloud and format is accepted by name; the URL is checked when it is parsed")
+{
+    for (const clouds::Cloud* cloud : clouds::all_clouds()) {
+        Config config;
+        CHECK(parse_flags(Command::Run, config, { "--provider", cloud->name }).ok());
+        CHECK(config.cloud == cloud);
+    }
+    for (const render::Format* format : render::all_formats()) {
+        Config config;
+        CHECK(parse_flags(Command::Run, config, { "--output", format->name }).ok());
+        REQUIRE(config.outputs);
+        CHECK(*config.outputs == std::vector<const render::Format*> { format });
+    }
+    Config twice;
+    CHECK(parse_flags(Command::Run, twice, { "--output", "netplan,netplan" }).is_error());
+    for (auto url : { "http://metadata.google.internal", "http://169.254.169.254:0", "http://169.254.169.254/?x", "ftp://198.18.0.1" }) {
+        Config config;
+        CAPTURE(url);
+        CHECK(parse_flags(Command::Run, config, { "--metadata-url", url }).is_error());
+    }
+}
+
+TEST_CASE("the run's configuration: flags read twice, over the kernel command line named by --cmdline")
+{
+    std::vector<std::string> warnings;
+    std::string asked;
+    auto read = [&](const std::string& path) {
+        asked = path;
+        return std::string("rd.metaboot.timeout=5 rd.metaboot.interface=ens5 rd.metaboot.provider=ec2");
+    };
+    auto config = load_run_config({ "--cmdline", "/tmp/cmdline", "--timeout", "2" }, read, warnings);
+    REQUIRE(config.ok());
+    CHECK(asked == "/tmp/cmdline");
+    CHECK(config->timeout_seconds == 2.0);
+    CHECK(config->interfaces == std::vector<std::string> { "ens5" });
+    CHECK(config->cloud == clouds::find_cloud("ec2"));
+    CHECK(warnings.empty());
+    CHECK(load_run_config({ "--bogus" }, read, warnings).is_error());
 }

@@ -1,6 +1,8 @@
 #include "common/address.h"
 #include "common/bytes.h"
 #include "common/result.h"
+#include "common/dns_name.h"
+#include "common/json_writer.h"
 #include "common/text.h"
 
 #include <doctest/doctest.h>
@@ -212,5 +214,59 @@ TEST_CASE("text helpers")
     REQUIRE(lines.size() == 3);
     CHECK(lines[2] == "c");
     CHECK(split("a,,b", ',').size() == 3);
-    CHECK(json_escape("a\"b\\\n\x01") == "a\\\"b\\\\\\n\\u0001");
+    CHECK(json_string("a\"b\\\n\x01") == "\"a\\\"b\\\\\\n\\u0001\"");
+    CHECK(printable("a\nb\x01\xff\"\\") == "a?b????");
+    CHECK(printable(std::string(100, 'x')).size() == 64);
+    CHECK(printable("abcdef", 3) == "abc");
+}
+
+TEST_CASE("json: invalid UTF-8 becomes U+FFFD; compact and pretty layouts")
+{
+    CHECK(json_string("caf\xc3\xa9") == "\"caf\xc3\xa9\"");
+    CHECK(json_string("\xc0\xaf") == "\"\xef\xbf\xbd\xef\xbf\xbd\"");    // overlong
+    CHECK(json_string("\xed\xa0\x80") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");  // surrogate
+    JsonWriter compact;
+    compact.open_object();
+    compact.field("a", uint64_t(1));
+    compact.key("b");
+    compact.open_array();
+    compact.string("x");
+    compact.null();
+    compact.close_array();
+    compact.key("c");
+    compact.open_object();
+    compact.close_object();
+    compact.field("d", true);
+    compact.close_object();
+    CHECK(compact.release() == "{\"a\":1,\"b\":[\"x\",null],\"c\":{},\"d\":true}");
+    JsonWriter pretty(JsonWriter::Layout::Pretty);
+    pretty.open_object();
+    pretty.field("a", "b");
+    pretty.key("list");
+    pretty.open_array();
+    pretty.close_array();
+    pretty.close_object();
+    CHECK(pretty.release() == "{\n  \"a\": \"b\",\n  \"list\": []\n}\n");
+}
+
+TEST_CASE("one DNS-name check: labels, lengths, the trailing dot only where allowed")
+{
+    CHECK(is_valid_dns_name("ip-198-18-0-50.ec2.internal"));
+    CHECK(is_valid_dns_name("example.com.", TrailingDot::Allowed));
+    CHECK_FALSE(is_valid_dns_name("example.com."));
+    CHECK_FALSE(is_valid_dns_name(".", TrailingDot::Allowed));
+    CHECK_FALSE(is_valid_dns_name("a..b"));
+    CHECK_FALSE(is_valid_dns_name("-a.b"));
+    CHECK_FALSE(is_valid_dns_name("under_score"));
+    CHECK(is_valid_dns_name(std::string(63, 'a')));
+    CHECK_FALSE(is_valid_dns_name(std::string(64, 'a')));
+    std::string name;
+    while (name.size() < 250)
+        name += "abcdefghi.";
+    name += "abc";
+    CHECK(name.size() == 253);
+    CHECK(is_valid_dns_name(name));
+    CHECK_FALSE(is_valid_dns_name(name + "d"));
+    CHECK(is_valid_hostname("host-1"));
+    CHECK_FALSE(is_valid_hostname("host-1."));
 }

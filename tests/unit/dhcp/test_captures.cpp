@@ -16,8 +16,8 @@ namespace {
 
 #include "../../fixtures/dhcp/captures.inc"
 
-const MacAddress k_client_mac = *MacAddress::parse("02:00:00:00:00:01");
-const Ipv4Address k_server(198, 18, 0, 1);
+const MacAddress expected_client_mac = *MacAddress::parse("02:00:00:00:00:01");
+const Ipv4Address server_address(198, 18, 0, 1);
 
 struct Decoded {
     UdpDatagram datagram;
@@ -42,7 +42,7 @@ void check_client_frame(const Decoded& d, MessageType type)
     CHECK(d.datagram.destination == Ipv4Address(255, 255, 255, 255));
     CHECK(d.datagram.source_port == 68);
     CHECK(d.message.op == OpCode::BootRequest);
-    CHECK(d.message.client_mac() == k_client_mac);
+    CHECK(d.message.client_mac() == expected_client_mac);
     auto const& o = d.message.options;
     CHECK(o.message_type == type);
     CHECK(o.client_id == Bytes { 1, 2, 0, 0, 0, 0, 1 });
@@ -50,7 +50,7 @@ void check_client_frame(const Decoded& d, MessageType type)
     CHECK(o.parameter_request_list == std::vector<uint8_t> { 1, 3, 6, 12, 15, 26, 28, 42, 119, 121 });
     CHECK(o.other.count(60) == 1); // vendor class "udhcp 1.35.0"
     if (type == MessageType::Request) {
-        CHECK(o.server_id == k_server);
+        CHECK(o.server_id == server_address);
         CHECK(o.requested_address == Ipv4Address(198, 18, 0, 50));
     }
 }
@@ -59,19 +59,19 @@ void check_client_frame(const Decoded& d, MessageType type)
 void check_lease(const Lease& lease)
 {
     CHECK(lease.address == Ipv4Prefix(Ipv4Address(198, 18, 0, 50), 24));
-    CHECK(lease.server_id == k_server);
+    CHECK(lease.server_id == server_address);
     CHECK(lease.lease_time == 3600s);
     CHECK(lease.renewal_time == 1800s);
     CHECK(lease.rebinding_time == 3150s);
-    CHECK(lease.routers == std::vector { k_server });
-    CHECK(lease.dns_servers == std::vector { k_server });
+    CHECK(lease.routers == std::vector { server_address });
+    CHECK(lease.dns_servers == std::vector { server_address });
     CHECK(lease.mtu == 9001);
     CHECK(lease.hostname == "guest1");
     CHECK(lease.domain_name == "metaboot.test");
     CHECK(lease.search_domains == std::vector<std::string> { "metaboot.test", "example.test" });
     CHECK(lease.classless_routes == std::vector<ClasslessRoute> {
-        { Ipv4Prefix(Ipv4Address(198, 19, 0, 0), 16), k_server },
-        { Ipv4Prefix(Ipv4Address(), 0), k_server },
+        { Ipv4Prefix(Ipv4Address(198, 19, 0, 0), 16), server_address },
+        { Ipv4Prefix(Ipv4Address(), 0), server_address },
     });
 }
 
@@ -94,11 +94,11 @@ TEST_CASE("dnsmasq captures")
         CHECK(offloaded);
         CHECK(decode_ipv4_udp(frame, UdpChecksum::Verify).is_error());
         auto reply = decode_capture(frame, offloaded, 68);
-        CHECK(reply.datagram.source == k_server);
+        CHECK(reply.datagram.source == server_address);
         CHECK(reply.datagram.destination == Ipv4Address(198, 18, 0, 50)); // unicast: udhcpc sets no broadcast flag
         CHECK(reply.message.op == OpCode::BootReply);
         CHECK(reply.message.xid == discover.message.xid);
-        CHECK(reply.message.client_mac() == k_client_mac);
+        CHECK(reply.message.client_mac() == expected_client_mac);
         CHECK(reply.message.options.message_type == type);
         CHECK(reply.message.options.broadcast == Ipv4Address(198, 18, 0, 255));
         auto lease = lease_from_message(reply.message);
@@ -110,7 +110,7 @@ TEST_CASE("dnsmasq captures")
     auto nak = decode_capture(dnsmasq_nak, dnsmasq_nak_offloaded, 68);
     CHECK(nak.message.options.message_type == MessageType::Nak);
     CHECK(nak.message.xid == 0x6d620001u); // the injected INIT-REBOOT REQUEST's
-    CHECK(nak.message.options.server_id == k_server);
+    CHECK(nak.message.options.server_id == server_address);
     CHECK(nak.message.yiaddr == Ipv4Address());
     CHECK(nak.message.options.other.count(56) == 1); // "message" text, kept raw
     CHECK(lease_from_message(nak.message).is_error());
@@ -131,7 +131,7 @@ TEST_CASE("busybox udhcpd captures")
         // computed, so it is verified here.
         CHECK_FALSE(offloaded);
         auto reply = decode_capture(frame, offloaded, 68);
-        CHECK(reply.datagram.source == k_server);
+        CHECK(reply.datagram.source == server_address);
         CHECK(reply.datagram.destination == Ipv4Address(255, 255, 255, 255));
         CHECK(reply.message.xid == discover.message.xid);
         CHECK(reply.message.options.message_type == type);
@@ -148,7 +148,7 @@ TEST_CASE("busybox udhcpd captures")
     auto nak = decode_capture(udhcpd_nak, udhcpd_nak_offloaded, 68);
     CHECK(nak.message.options.message_type == MessageType::Nak);
     CHECK(nak.message.xid == 0x6d620001u);
-    CHECK(nak.message.options.server_id == k_server);
+    CHECK(nak.message.options.server_id == server_address);
 }
 
 TEST_CASE("every capture survives every truncation and single-bit flip without aborting")

@@ -13,10 +13,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const MacAddress k_mac = *MacAddress::parse("02:00:00:00:00:01");
-const Ipv4Address k_server(198, 18, 0, 1);
-const Ipv4Address k_other_server(198, 18, 0, 2);
-const Ipv4Address k_offered(198, 18, 0, 50);
+const MacAddress test_mac = *MacAddress::parse("02:00:00:00:00:01");
+const Ipv4Address server_address(198, 18, 0, 1);
+const Ipv4Address other_server(198, 18, 0, 2);
+const Ipv4Address offered_address(198, 18, 0, 50);
 
 // Returns 200 + 401 k for k = 0, 1, 2...: every value is a different xid,
 // and each is 200 mod 401, which is zero jitter (see Client::randomized).
@@ -28,7 +28,7 @@ struct CountingRandom {
 ClientConfig config(Millis deadline = 60000ms)
 {
     ClientConfig c;
-    c.mac = k_mac;
+    c.mac = test_mac;
     c.deadline = deadline;
     return c;
 }
@@ -63,11 +63,11 @@ bool has_note(const std::vector<Action>& actions, std::string_view fragment)
 Message sent(const std::vector<Action>& actions)
 {
     REQUIRE(count<SendPacket>(actions) == 1);
-    auto datagram = decode_ipv4_udp(first<SendPacket>(actions)->ipv4_udp_packet, UdpChecksum::Verify, k_server_port);
+    auto datagram = decode_ipv4_udp(first<SendPacket>(actions)->ipv4_udp_packet, UdpChecksum::Verify, server_port);
     REQUIRE(datagram.ok());
     CHECK(datagram->source == Ipv4Address());
     CHECK(datagram->destination == Ipv4Address(255, 255, 255, 255));
-    CHECK(datagram->source_port == k_client_port);
+    CHECK(datagram->source_port == client_port);
     return decode_ok(datagram->payload);
 }
 
@@ -81,8 +81,8 @@ Millis timer(const std::vector<Action>& actions)
 struct Reply {
     MessageType type { MessageType::Offer };
     uint32_t xid { 0 };
-    MacAddress mac { k_mac };
-    Ipv4Address server { k_server };
+    MacAddress mac { test_mac };
+    Ipv4Address server { server_address };
     OpCode op { OpCode::BootReply };
     bool lease_time { true };
 };
@@ -94,16 +94,16 @@ Bytes reply_frame(const Reply& r)
     m.xid = r.xid;
     m.set_client_mac(r.mac);
     if (r.type != MessageType::Nak)
-        m.yiaddr = k_offered;
+        m.yiaddr = offered_address;
     m.options.message_type = r.type;
     m.options.server_id = r.server;
     if (r.type != MessageType::Nak) {
         m.options.subnet_mask = Ipv4Address(255, 255, 255, 0);
-        m.options.routers = { k_server };
+        m.options.routers = { server_address };
         if (r.lease_time)
             m.options.lease_time = 3600s;
     }
-    return encode_ipv4_udp(r.server, Ipv4Address(255, 255, 255, 255), k_server_port, k_client_port, encode_message(m));
+    return encode_ipv4_udp(r.server, Ipv4Address(255, 255, 255, 255), server_port, client_port, encode_message(m));
 }
 
 std::vector<Action> deliver(Client& client, const Reply& r, Millis now)
@@ -123,9 +123,9 @@ TEST_CASE("start sends a broadcast DISCOVER and arms the first retransmit")
     CHECK(discover.op == OpCode::BootRequest);
     CHECK(discover.xid == client.xid());
     CHECK(discover.secs == 0);
-    CHECK(discover.flags == k_broadcast_flag);
+    CHECK(discover.flags == broadcast_flag);
     CHECK(discover.ciaddr == Ipv4Address());
-    CHECK(discover.client_mac() == k_mac);
+    CHECK(discover.client_mac() == test_mac);
     auto const& o = discover.options;
     CHECK(o.message_type == MessageType::Discover);
     CHECK(o.client_id == Bytes { 1, 2, 0, 0, 0, 0, 1 });
@@ -139,11 +139,11 @@ TEST_CASE("start sends a broadcast DISCOVER and arms the first retransmit")
 
     SUBCASE("a requested address goes into option 50; a tiny max size is raised to 576") {
         auto c = config();
-        c.requested_address = k_offered;
+        c.requested_address = offered_address;
         c.max_message_size = 300;
         Client suggesting(c, CountingRandom {});
         auto d = sent(suggesting.start(0ms));
-        CHECK(d.options.requested_address == k_offered);
+        CHECK(d.options.requested_address == offered_address);
         CHECK(d.options.max_message_size == 576);
     }
 }
@@ -256,13 +256,13 @@ TEST_CASE("replies that are not ours are ignored with a note")
         const char* note;
     };
     Bytes garbage = { 0x45, 0x00, 0x00 };
-    auto wrong_port = encode_ipv4_udp(k_server, Ipv4Address(255, 255, 255, 255), 1067, 68, Bytes(300, 0));
-    auto not_dhcp = encode_ipv4_udp(k_server, Ipv4Address(255, 255, 255, 255), 67, 68, Bytes(100, 0));
+    auto wrong_port = encode_ipv4_udp(server_address, Ipv4Address(255, 255, 255, 255), 1067, 68, Bytes(300, 0));
+    auto not_dhcp = encode_ipv4_udp(server_address, Ipv4Address(255, 255, 255, 255), 67, 68, Bytes(100, 0));
     Message bootp;
     bootp.op = OpCode::BootReply;
     bootp.xid = xid;
-    bootp.set_client_mac(k_mac);
-    auto bootp_frame = encode_ipv4_udp(k_server, Ipv4Address(255, 255, 255, 255), 67, 68, encode_message(bootp));
+    bootp.set_client_mac(test_mac);
+    auto bootp_frame = encode_ipv4_udp(server_address, Ipv4Address(255, 255, 255, 255), 67, 68, encode_message(bootp));
     const Case cases[] = {
         { "garbage", garbage, "ignored packet: shorter than an IPv4 header" },
         { "wrong source port", wrong_port, "UDP source port 1067" },
@@ -300,22 +300,22 @@ TEST_CASE("OFFER -> REQUEST -> ACK binds")
     auto request = sent(actions);
     CHECK(request.xid == xid);
     CHECK(request.secs == 1);
-    CHECK(request.flags == k_broadcast_flag);
+    CHECK(request.flags == broadcast_flag);
     CHECK(request.ciaddr == Ipv4Address());
     CHECK(request.options.message_type == MessageType::Request);
-    CHECK(request.options.server_id == k_server);
-    CHECK(request.options.requested_address == k_offered);
+    CHECK(request.options.server_id == server_address);
+    CHECK(request.options.requested_address == offered_address);
     CHECK(request.options.client_id == Bytes { 1, 2, 0, 0, 0, 0, 1 });
     CHECK(timer(actions) == 3500ms); // the backoff starts over for REQUEST
 
     SUBCASE("a second OFFER, from anyone, is ignored") {
-        auto late = deliver(client, { .xid = xid, .server = k_other_server }, 2600ms);
+        auto late = deliver(client, { .xid = xid, .server = other_server }, 2600ms);
         CHECK(has_note(late, "ignored OFFER: already requesting 198.18.0.50 from 198.18.0.1"));
         CHECK(count<SendPacket>(late) == 0);
         CHECK(client.state() == State::Requesting);
     }
     SUBCASE("an ACK from another server is ignored") {
-        auto other = deliver(client, { .type = MessageType::Ack, .xid = xid, .server = k_other_server }, 2600ms);
+        auto other = deliver(client, { .type = MessageType::Ack, .xid = xid, .server = other_server }, 2600ms);
         CHECK(has_note(other, "not from the selected server"));
         CHECK(client.state() == State::Requesting);
     }
@@ -325,9 +325,9 @@ TEST_CASE("OFFER -> REQUEST -> ACK binds")
     auto const* bound = first<Bound>(actions);
     REQUIRE(bound);
     CHECK(bound->elapsed == 2700ms);
-    CHECK(bound->lease.address == Ipv4Prefix(k_offered, 24));
-    CHECK(bound->lease.server_id == k_server);
-    CHECK(bound->lease.routers == std::vector { k_server });
+    CHECK(bound->lease.address == Ipv4Prefix(offered_address, 24));
+    CHECK(bound->lease.server_id == server_address);
+    CHECK(bound->lease.routers == std::vector { server_address });
     CHECK(bound->lease.lease_time == 3600s);
     CHECK(client.transitions() == std::vector<Transition> {
         { State::Init, State::Selecting, 0ms },
@@ -348,7 +348,7 @@ TEST_CASE("a NAK in REQUESTING restarts discovery with a new xid, then backs off
     REQUIRE(client.state() == State::Requesting);
 
     SUBCASE("a NAK from another server is ignored") {
-        auto actions = deliver(client, { .type = MessageType::Nak, .xid = first_xid, .server = k_other_server }, 200ms);
+        auto actions = deliver(client, { .type = MessageType::Nak, .xid = first_xid, .server = other_server }, 200ms);
         CHECK(has_note(actions, "not from the selected server"));
         CHECK(client.state() == State::Requesting);
     }
@@ -416,17 +416,17 @@ TEST_CASE("secs saturates at 65535")
 TEST_CASE("build_release: unicast RELEASE with ciaddr, server id and client id")
 {
     Lease lease;
-    lease.address = Ipv4Prefix(k_offered, 24);
-    lease.server_id = k_server;
-    auto release = decode_ok(build_release(lease, k_mac, 0x1234));
+    lease.address = Ipv4Prefix(offered_address, 24);
+    lease.server_id = server_address;
+    auto release = decode_ok(build_release(lease, test_mac, 0x1234));
     CHECK(release.op == OpCode::BootRequest);
     CHECK(release.xid == 0x1234u);
-    CHECK(release.ciaddr == k_offered);
+    CHECK(release.ciaddr == offered_address);
     CHECK(release.flags == 0);
     CHECK(release.secs == 0);
-    CHECK(release.client_mac() == k_mac);
+    CHECK(release.client_mac() == test_mac);
     CHECK(release.options.message_type == MessageType::Release);
-    CHECK(release.options.server_id == k_server);
+    CHECK(release.options.server_id == server_address);
     CHECK(release.options.client_id == Bytes { 1, 2, 0, 0, 0, 0, 1 });
     CHECK_FALSE(release.options.requested_address);
 }

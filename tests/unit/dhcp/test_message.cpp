@@ -38,7 +38,7 @@ TEST_CASE("the fixed header decodes field by field")
     CHECK(m.hops == 1);
     CHECK(m.xid == 0x12345678u);
     CHECK(m.secs == 7);
-    CHECK(m.flags == k_broadcast_flag);
+    CHECK(m.flags == broadcast_flag);
     CHECK(m.ciaddr == Ipv4Address(198, 18, 0, 9));
     CHECK(m.yiaddr == Ipv4Address(198, 18, 0, 50));
     CHECK(m.siaddr == Ipv4Address(198, 18, 0, 1));
@@ -174,7 +174,7 @@ Message sample_message()
     m.op = OpCode::BootReply;
     m.xid = 0xdeadbeef;
     m.secs = 3;
-    m.flags = k_broadcast_flag;
+    m.flags = broadcast_flag;
     m.yiaddr = Ipv4Address(198, 18, 0, 50);
     m.siaddr = Ipv4Address(198, 18, 0, 1);
     m.set_client_mac(*MacAddress::parse("02:00:00:00:00:01"));

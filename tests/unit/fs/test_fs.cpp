@@ -2,10 +2,13 @@
 // symlinks that try to leave the root, unchanged content left alone, the
 // interfaces `source` line, cloud-init's opt-out, output detection, state
 // files and their modes, and a read-only root in a private mount namespace.
-#include "fs/outputs.h"
 #include "fs/remount.h"
 #include "fs/root.h"
 #include "fs/root_config.h"
+#include "fs/writer.h"
+#include "render/ifupdown.h"
+#include "render/netplan.h"
+#include "render/registry.h"
 
 #include <doctest/doctest.h>
 
@@ -340,21 +343,41 @@ TEST_CASE("fs: symlinks never lead a write out of the root")
     }
 }
 
-TEST_CASE("fs: detect_outputs follows a merged-/usr root's links inside the root")
+render::RootView view_of(const Root& root)
+{
+    return render::RootView {
+        [&root](std::string_view path) { return root.exists(path); },
+        [&root](std::string_view path) { return root.is_directory(path); },
+        [&root](std::string_view path) { return root.read_file(path); },
+    };
+}
+
+std::vector<std::string_view> names(const std::vector<const render::Format*>& formats)
+{
+    std::vector<std::string_view> out;
+    for (auto* format : formats)
+        out.push_back(format->name);
+    return out;
+}
+
+using Names = std::vector<std::string_view>;
+
+TEST_CASE("fs: format detection follows a merged-/usr root's links inside the root")
 {
     TempDir dir;
     auto root = Root::open(dir.path()).release_value();
-    CHECK(detect_outputs(root) == OutputSet {});
+    auto view = view_of(root);
+    CHECK(render::detect_formats(view).empty());
 
     make_dirs(dir / "usr/sbin");
     make_dirs(dir / "usr/share/netplan");
     put(dir / "usr/share/netplan/netplan.script", "#!/bin/sh\n");
     REQUIRE(::symlink("../share/netplan/netplan.script", (dir / "usr/sbin/netplan").c_str()) == 0);
-    CHECK(detect_outputs(root) == OutputSet { true, false });
+    CHECK(names(render::detect_formats(view)) == Names { "netplan" });
 
     put(dir / "usr/sbin/ifup", "");
     REQUIRE(::symlink("usr/sbin", (dir / "sbin").c_str()) == 0);
-    CHECK(detect_outputs(root) == OutputSet { true, true });
+    CHECK(names(render::detect_formats(view)) == Names { "netplan", "ifupdown" });
 
     TempDir other;
     make_dirs(other / "etc/network");
@@ -363,14 +386,14 @@ TEST_CASE("fs: detect_outputs follows a merged-/usr root's links inside the root
     make_dirs(other / "usr/sbin");
     REQUIRE(::symlink("/usr/sbin/netplan-not-here", (other / "usr/sbin/netplan").c_str()) == 0);
     auto other_root = Root::open(other.path()).release_value();
-    CHECK(detect_outputs(other_root) == OutputSet { false, true });
+    CHECK(names(render::detect_formats(view_of(other_root))) == Names { "ifupdown" });
 
-    CHECK(*parse_output_list("netplan,ifupdown") == OutputSet { true, true });
-    CHECK(*parse_output_list("ifupdown") == OutputSet { false, true });
-    CHECK(*parse_output_list("none") == OutputSet {});
-    CHECK(parse_output_list("netplan,netplan").is_error());
-    CHECK(parse_output_list("").is_error());
-    CHECK(parse_output_list("eni").is_error());
+    CHECK(names(*render::parse_format_list("netplan,ifupdown")) == Names { "netplan", "ifupdown" });
+    CHECK(names(*render::parse_format_list("ifupdown")) == Names { "ifupdown" });
+    CHECK(render::parse_format_list("none")->empty());
+    CHECK(render::parse_format_list("netplan,netplan").is_error());
+    CHECK(render::parse_format_list("").is_error());
+    CHECK(render::parse_format_list("eni").is_error());
 }
 
 TEST_CASE("fs: cloud-init opt-out scanner")
@@ -401,80 +424,80 @@ TEST_CASE("fs: cloud-init opt-out scanner")
     }
 }
 
-TEST_CASE("fs: interfaces source line is added only when missing")
+TEST_CASE("ifupdown: the interfaces source line is added only when missing")
 {
-    CHECK(interfaces_with_source_line("") == std::optional<std::string>("source /etc/network/interfaces.d/*\n"));
-    CHECK(interfaces_with_source_line("auto lo\niface lo inet loopback") == std::optional<std::string>("auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n"));
-    CHECK(!interfaces_with_source_line("source /etc/network/interfaces.d/*\nauto lo\n"));
-    CHECK(!interfaces_with_source_line("  source\t/etc/network/interfaces.d/*\n"));
-    CHECK(!interfaces_with_source_line("source-directory /etc/network/interfaces.d\n"));
-    CHECK(!interfaces_with_source_line("source-directory interfaces.d\n"));
-    CHECK(interfaces_with_source_line("# source /etc/network/interfaces.d/*\n").has_value());
-    CHECK(interfaces_with_source_line("source /etc/network/interfaces.d/*.cfg\n").has_value());
+    CHECK(render::interfaces_with_source_line("") == std::optional<std::string>("source /etc/network/interfaces.d/*\n"));
+    CHECK(render::interfaces_with_source_line("auto lo\niface lo inet loopback") == std::optional<std::string>("auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n"));
+    CHECK(!render::interfaces_with_source_line("source /etc/network/interfaces.d/*\nauto lo\n"));
+    CHECK(!render::interfaces_with_source_line("  source\t/etc/network/interfaces.d/*\n"));
+    CHECK(!render::interfaces_with_source_line("source-directory /etc/network/interfaces.d\n"));
+    CHECK(!render::interfaces_with_source_line("source-directory interfaces.d\n"));
+    CHECK(render::interfaces_with_source_line("# source /etc/network/interfaces.d/*\n").has_value());
+    CHECK(render::interfaces_with_source_line("source /etc/network/interfaces.d/*.cfg\n").has_value());
 }
 
-TEST_CASE("fs: write_outputs writes netplan and ifupdown and sources interfaces.d")
+// Every format's files for `config`, as the run collects them.
+std::vector<FileContent> rendered(const render::RootView& view, render::Persistence persistence, render::Place place)
+{
+    std::vector<FileContent> files;
+    for (const auto* format : render::all_formats()) {
+        for (auto& file : format->render(NetworkConfig {}, view, persistence).release_value()) {
+            if (file.place == place)
+                files.push_back(std::move(file.content));
+        }
+    }
+    return files;
+}
+
+TEST_CASE("fs: write_files writes netplan and ifupdown and sources interfaces.d")
 {
     TempDir dir;
     make_dirs(dir / "etc/netplan");
     make_dirs(dir / "etc/network");
     put(dir / "etc/network/interfaces", "# local edits\nauto lo\niface lo inet loopback\n");
-    WriteRequest request;
-    request.root = dir.path();
-    request.netplan_text = "network: {version: 2}\n";
-    request.ifupdown_text = "auto lo\n";
-    auto report = write_outputs(request);
+    auto root = Root::open(dir.path()).release_value();
+    auto files = rendered(view_of(root), render::Persistence::Persistent, render::Place::Root);
+    REQUIRE(files.size() == 3);
+    auto report = write_files(dir.path(), files, Remount::IfReadOnly);
     REQUIRE(report.ok());
-    CHECK(report->outputs == OutputSet { true, true });
     CHECK(!report->remounted);
     CHECK(report->files.size() == 3);
-    CHECK(get(dir / "etc/netplan/50-cloud-init.yaml") == request.netplan_text);
+    CHECK(get(dir / "etc/netplan/50-cloud-init.yaml") == files[0].text);
     CHECK((stat_of(dir / "etc/netplan/50-cloud-init.yaml").st_mode & 07777) == 0600);
     CHECK((stat_of(dir / "etc/network/interfaces.d/50-cloud-init").st_mode & 07777) == 0644);
     CHECK(get(dir / "etc/network/interfaces") == "# local edits\nauto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n");
 
-    // A second run changes nothing.
+    // A second run changes nothing: interfaces already sources our file.
     auto interfaces_before = stat_of(dir / "etc/network/interfaces");
-    auto again = write_outputs(request);
+    auto again_files = rendered(view_of(root), render::Persistence::Persistent, render::Place::Root);
+    CHECK(again_files.size() == 2);
+    auto again = write_files(dir.path(), again_files, Remount::IfReadOnly);
     REQUIRE(again.ok());
     CHECK(again->files.size() == 2);
     for (const auto& file : again->files)
         CHECK(file.outcome == WriteOutcome::Unchanged);
     CHECK(stat_of(dir / "etc/network/interfaces").st_ino == interfaces_before.st_ino);
 
-    // --output none, and a root with neither stack.
-    request.outputs = OutputSet {};
-    CHECK(write_outputs(request)->files.empty());
-    TempDir bare;
-    request.root = bare.path();
-    request.outputs.reset();
-    CHECK(write_outputs(request)->files.empty());
+    // Nothing to write touches nothing, not even a missing directory.
+    CHECK(write_files(dir / "absent", {}, Remount::IfReadOnly)->files.empty());
 }
 
-TEST_CASE("fs: cloud-init's opt-out means nothing is written")
+TEST_CASE("fs: cloud-init's opt-out is found, and a later file overrides it")
 {
     TempDir dir;
     make_dirs(dir / "etc/netplan");
     make_dirs(dir / "etc/cloud/cloud.cfg.d");
     put(dir / "etc/cloud/cloud.cfg", "network:\n  renderers: [netplan]\n");
+    auto root = Root::open(dir.path()).release_value();
+    CHECK(*cloud_init_network_opt_out(root) == std::nullopt);
     put(dir / "etc/cloud/cloud.cfg.d/99-disable-network-config.cfg", "network: {config: disabled}\n");
-    WriteRequest request;
-    request.root = dir.path();
-    request.netplan_text = "network: {version: 2}\n";
-    auto report = write_outputs(request);
-    REQUIRE(report.ok());
-    CHECK(report->opted_out_by == std::optional<std::string>("etc/cloud/cloud.cfg.d/99-disable-network-config.cfg"));
-    CHECK(report->files.empty());
-    CHECK(get(dir / "etc/netplan/50-cloud-init.yaml") == "<absent>");
+    CHECK(*cloud_init_network_opt_out(root) == std::optional<std::string>("etc/cloud/cloud.cfg.d/99-disable-network-config.cfg"));
 
     // A later file turning it back on wins, as in cloud-init's merge; a file
     // not ending in .cfg is not read.
     put(dir / "etc/cloud/cloud.cfg.d/99-z.cfg", "network:\n  config: enabled\n");
     put(dir / "etc/cloud/cloud.cfg.d/zz-disable.txt", "network: {config: disabled}\n");
-    report = write_outputs(request);
-    REQUIRE(report.ok());
-    CHECK(!report->opted_out_by);
-    CHECK(get(dir / "etc/netplan/50-cloud-init.yaml") == request.netplan_text);
+    CHECK(*cloud_init_network_opt_out(root) == std::nullopt);
 }
 
 TEST_CASE("fs: --runtime puts the netplan file under the initramfs's /run")
@@ -482,34 +505,37 @@ TEST_CASE("fs: --runtime puts the netplan file under the initramfs's /run")
     TempDir dir;
     TempDir initramfs;
     make_dirs(dir / "etc/netplan");
-    WriteRequest request;
-    request.root = dir.path();
-    request.runtime = true;
-    request.runtime_root = initramfs.path();
-    request.netplan_text = "network: {version: 2}\n";
-    auto report = write_outputs(request);
+    auto root = Root::open(dir.path()).release_value();
+    auto files = render::netplan_format.render(NetworkConfig {}, view_of(root), render::Persistence::Runtime).release_value();
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].place == render::Place::Runtime);
+    auto report = write_files(initramfs.path(), { files[0].content }, Remount::Never);
     REQUIRE(report.ok());
     REQUIRE(report->files.size() == 1);
     CHECK(report->files[0].path == initramfs.path() + "/run/netplan/50-cloud-init.yaml");
-    CHECK(get(initramfs / "run/netplan/50-cloud-init.yaml") == request.netplan_text);
+    CHECK(get(initramfs / "run/netplan/50-cloud-init.yaml") == files[0].content.text);
     CHECK((stat_of(initramfs / "run/netplan/50-cloud-init.yaml").st_mode & 07777) == 0600);
     CHECK(get(dir / "etc/netplan/50-cloud-init.yaml") == "<absent>");
 }
 
-TEST_CASE("fs: write_state writes the state files with their modes")
+TEST_CASE("fs: write_state makes the state dir and writes the files with their modes")
 {
     TempDir dir;
     std::string state = dir / "run/metaboot";
-    REQUIRE(write_state(state, "{\"m\":1}\n", "{\"l\":1}\n", "{\"t\":1}\n", std::string("#cloud-config\npassword: x\n")).ok());
+    std::vector<FileContent> files {
+        { "metadata.json", "{\"m\":1}\n", 0644 },
+        { "lease.json", "{\"l\":1}\n", 0644 },
+        { "user-data", "#cloud-config\npassword: x\n", 0600 },
+    };
+    REQUIRE(write_state(state, files).ok());
     CHECK(S_ISDIR(stat_of(state).st_mode));
     CHECK((stat_of(state).st_mode & 0777) == 0755);
     CHECK(get(state + "/metadata.json") == "{\"m\":1}\n");
     CHECK((stat_of(state + "/metadata.json").st_mode & 07777) == 0644);
     CHECK((stat_of(state + "/lease.json").st_mode & 07777) == 0644);
-    CHECK((stat_of(state + "/timings.json").st_mode & 07777) == 0644);
     CHECK((stat_of(state + "/user-data").st_mode & 07777) == 0600);
     CHECK(get(state + "/user-data") == "#cloud-config\npassword: x\n");
-    CHECK(write_state("relative", "", "", "", std::nullopt).is_error());
+    CHECK(write_state("relative", files).is_error());
 }
 
 // Needs root and mount namespaces; reports a skip (not a failure) without
@@ -533,17 +559,15 @@ TEST_CASE("fs: a read-only root is remounted read-write for the write and restor
         auto before = mount_state(dir.path());
         if (!before.ok() || !before->read_only)
             ::_exit(12);
-        WriteRequest request;
-        request.root = dir.path();
-        request.netplan_text = "network: {version: 2}\n";
-        auto report = write_outputs(request);
+        FileContent netplan { render::netplan_path, "network: {version: 2}\n", 0600 };
+        auto report = write_files(dir.path(), { netplan }, Remount::IfReadOnly);
         if (!report.ok()) {
-            std::fprintf(stderr, "write_outputs: %s\n", report.error().message().c_str());
+            std::fprintf(stderr, "write_files: %s\n", report.error().message().c_str());
             ::_exit(13);
         }
         if (!report->remounted || report->files.size() != 1)
             ::_exit(14);
-        if (get(dir / "etc/netplan/50-cloud-init.yaml") != request.netplan_text)
+        if (get(dir / "etc/netplan/50-cloud-init.yaml") != netplan.text)
             ::_exit(15);
         auto after = mount_state(dir.path());
         if (!after.ok() || !after->read_only)

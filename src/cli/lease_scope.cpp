@@ -1,0 +1,66 @@
+#include "cli/lease_scope.h"
+
+#include "cli/exit_code.h"
+#include "cli/log.h"
+#include "cli/signals.h"
+
+#include <mutex>
+
+namespace mb::cli {
+
+Result<std::unique_ptr<LeaseScope>> LeaseScope::open()
+{
+    SignalWatcher::block_signals();
+    std::unique_ptr<LeaseScope> scope(new LeaseScope());
+    scope->m_netlink = TRY(net::Netlink::open());
+    // Every link, not only the candidates: the proof is that nothing changed
+    // anywhere, including links metaboot never meant to touch.
+    if (auto links = scope->m_netlink->links())
+        for (auto& link : *links)
+            scope->m_ifindexes.push_back(link.ifindex);
+    scope->m_before = scope->m_netlink->snapshot(scope->m_ifindexes);
+    SignalWatcher::start([netlink = scope->m_netlink] { (void)netlink->undo_all_and_close(); });
+    return scope;
+}
+
+LeaseScope::~LeaseScope()
+{
+    if (!m_finished)
+        (void)finish(ExitOk, KeepLease::No);
+}
+
+int LeaseScope::finish(int exit_code, KeepLease keep)
+{
+    if (m_finished)
+        return exit_code;
+    m_finished = true;
+    int result = tear_down(exit_code, keep);
+    m_closer.reap();
+    return result;
+}
+
+int LeaseScope::tear_down(int exit_code, KeepLease keep)
+{
+    // Under the signal watcher's lock: a signal now waits for this teardown
+    // instead of racing it.
+    std::lock_guard lock(SignalWatcher::critical());
+    if (keep == KeepLease::Yes && exit_code == ExitOk) {
+        m_netlink->forget_journal();
+        return exit_code;
+    }
+    auto undone = m_netlink->undo_all_and_close();
+    auto after = m_netlink->snapshot(m_ifindexes);
+    if (undone.is_error()) {
+        log_error("teardown: " + undone.error().message());
+        return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
+    }
+    if (auto differences = net::teardown_differences(m_before, after); !differences.empty()) {
+        log_error("teardown: the interfaces differ from before the run");
+        for (auto& difference : differences)
+            log_warning("teardown: " + difference);
+        return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
+    }
+    return exit_code;
+}
+
+}

@@ -1,0 +1,52 @@
+// EC2's registry row, and its detection from DMI alone (no network, about a
+// millisecond).
+#include "clouds/ec2/ec2.h"
+
+#include "common/text.h"
+
+namespace mb::clouds {
+
+namespace {
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix)
+{
+    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+bool contains_ignoring_case(std::string_view text, std::string_view needle)
+{
+    return to_lower(text).find(to_lower(needle)) != std::string::npos;
+}
+
+std::unique_ptr<Provider> make_ec2_provider(Session& session)
+{
+    return std::make_unique<Ec2Provider>(session);
+}
+
+}
+
+Verdict detect_ec2(const PlatformFacts& facts)
+{
+    const DmiInfo& dmi = facts.dmi;
+    // Nitro instances: sys_vendor (and bios_vendor) "Amazon EC2".
+    if (dmi.sys_vendor == "Amazon EC2")
+        return Verdict::Yes;
+    // Xen-era instances: Xen reports a UUID AWS generates with an "ec2"
+    // prefix, and a BIOS/product version like "4.11.amazon". A random UUID
+    // starts with "ec2" one time in 4096, so the prefix alone is not enough.
+    if (contains_ignoring_case(dmi.product_version, "amazon"))
+        return Verdict::Yes;
+    if (starts_with_ignoring_case(dmi.product_uuid, "ec2") && dmi.sys_vendor == "Xen")
+        return Verdict::Yes;
+    return Verdict::No;
+}
+
+const Cloud ec2_cloud {
+    .name = "ec2",
+    .reach = Reach::Dhcp4Lease,
+    .detect = detect_ec2,
+    .make_provider = make_ec2_provider,
+    .map_network = map_ec2_network,
+};
+
+}

@@ -1,0 +1,38 @@
+// OpenStack's registry row, and its detection from DMI alone.
+#include "clouds/openstack/openstack.h"
+
+namespace mb::clouds {
+
+namespace {
+
+std::unique_ptr<Provider> make_openstack_provider(Session& session)
+{
+    return std::make_unique<OpenStackProvider>(session);
+}
+
+}
+
+Verdict detect_openstack(const PlatformFacts& facts)
+{
+    const DmiInfo& dmi = facts.dmi;
+    // Nova sets product_name; deployments that rebrand it keep the chassis
+    // asset tag (cloud-init's DataSourceOpenStack accepts the same names and
+    // tags).
+    if (dmi.product_name == "OpenStack Nova" || dmi.product_name == "OpenStack Compute")
+        return Verdict::Yes;
+    for (auto tag : { "OpenStack Nova", "OpenTelekomCloud", "SAP CCloud VM", "HUAWEICLOUD" }) {
+        if (dmi.chassis_asset_tag == tag)
+            return Verdict::Yes;
+    }
+    return Verdict::No;
+}
+
+const Cloud openstack_cloud {
+    .name = "openstack",
+    .reach = Reach::Dhcp4Lease,
+    .detect = detect_openstack,
+    .make_provider = make_openstack_provider,
+    .map_network = map_openstack_network,
+};
+
+}

@@ -1,0 +1,57 @@
+#include "clouds/provider.h"
+
+
+namespace mb::clouds {
+
+Session::Session(http::Client& client, const FetchOptions& options, std::string path_prefix, FetchStats& stats)
+    : m_client(client)
+    , m_options(options)
+    , m_path_prefix(std::move(path_prefix))
+    , m_stats(stats)
+    , m_seed(uint64_t(client.time().now().time_since_epoch().count()))
+{
+}
+
+Result<http::Response> Session::send(http::Method method, std::string_view path, std::vector<http::Header> headers, http::Milliseconds timeout)
+{
+    http::Request request { method, m_path_prefix + std::string(path), std::move(headers) };
+    http::Retrier retrier({}, m_client.time(), m_client.run_deadline(), ++m_seed);
+    auto result = retrier.run([&] { return m_client.send(request, timeout); });
+    // GETs only: the PUT's body is the IMDSv2 token, a credential that has
+    // no place in the cache.
+    if (method == http::Method::Get && result.ok() && result->status == 200)
+        m_raw.emplace_back(std::string(path), result->body);
+    return result;
+}
+
+Error status_error(std::string_view what, const http::Response& response)
+{
+    std::string message = std::string(what) + ": unexpected HTTP " + std::to_string(response.status);
+    // Redirects are never followed (the metadata service is one fixed
+    // address); the target is shown, made printable and cut short.
+    if (response.status >= 300 && response.status < 400)
+        message += " (redirect to '" + printable(response.header("Location").value_or("")) + "' not followed)";
+    return Error::invalid(std::move(message));
+}
+
+Result<std::string> body_of(Result<http::Response> response, const std::string& what)
+{
+    if (response.is_error())
+        return response.release_error().context(what);
+    if (response->status == 200)
+        return std::move(response->body);
+    if (response->status == 404)
+        return Error::not_found(what + ": 404");
+    return status_error(what, *response);
+}
+
+Result<std::optional<std::string>> optional_body(Result<std::string> body)
+{
+    if (body.ok())
+        return std::optional<std::string>(body.release_value());
+    if (body.error().kind() == ErrorKind::NotFound)
+        return std::optional<std::string>();
+    return body.release_error();
+}
+
+}

@@ -1,0 +1,69 @@
+// The provider interface and the session the providers fetch through.
+//
+// One provider per cloud (src/clouds/<name>/provider.cpp), each constructed
+// on a Session, which is the only thing that talks HTTP. Methods a provider does
+// not implement answer Error::unsupported, so the caller can tell "this
+// cloud has no such thing" from "fetching it failed" (the afterburn shape).
+#pragma once
+
+#include "http/client.h"
+#include "http/retry.h"
+#include "clouds/fetch.h"
+#include "common/text.h"
+#include "model/instance.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mb::clouds {
+
+class Session {
+public:
+    Session(http::Client& client, const FetchOptions& options, std::string path_prefix, FetchStats& stats);
+
+    const FetchOptions& options() const { return m_options; }
+
+    // One request to `path` (the URL's path prefix goes in front), retried by
+    // the one retry helper for connection failures, 5xx and 429. A 200 body
+    // is kept for the raw cache.
+    Result<http::Response> send(http::Method method, std::string_view path, std::vector<http::Header> headers, http::Milliseconds timeout);
+
+    void warn(std::string message) { m_stats.warnings.push_back(std::move(message)); }
+    std::vector<std::string>& warnings() { return m_stats.warnings; }
+    std::vector<std::pair<std::string, std::string>> take_raw() { return std::move(m_raw); }
+
+private:
+    http::Client& m_client;
+    const FetchOptions& m_options;
+    std::string m_path_prefix;
+    FetchStats& m_stats;
+    uint64_t m_seed;
+    std::vector<std::pair<std::string, std::string>> m_raw;
+};
+
+class Provider {
+public:
+    virtual ~Provider() = default;
+
+    // Identity and network: the part metaboot exists for.
+    virtual Result<InstanceMetadata> instance() { return Error::unsupported("no instance data from this provider"); }
+    // OpenSSH public keys, each one validated line.
+    virtual Result<std::vector<std::string>> public_keys() { return Error::unsupported("no public keys from this provider"); }
+    // User data; an empty optional when the service says there is none.
+    virtual Result<std::optional<std::string>> user_data() { return Error::unsupported("no user-data from this provider"); }
+};
+
+// "GET path: HTTP 500" style error for an unexpected status.
+Error status_error(std::string_view what, const http::Response& response);
+
+// A GET's outcome as a body: 200 is the body, 404 is Error::not_found
+// ("absent", which callers keep apart from "failed"), a failed exchange or
+// any other status is an error naming `what`.
+Result<std::string> body_of(Result<http::Response> response, const std::string& what);
+
+// A body that may be absent: 404 (Error::not_found) is "none", not a failure.
+Result<std::optional<std::string>> optional_body(Result<std::string> body);
+
+}

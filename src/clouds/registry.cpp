@@ -1,0 +1,44 @@
+#include "clouds/registry.h"
+
+#include "clouds/ec2/ec2.h"
+#include "clouds/openstack/openstack.h"
+#include "common/named.h"
+
+namespace mb::clouds {
+
+namespace {
+
+// One row per cloud. Detection tries them in this order and the first yes
+// wins, so a cloud whose DMI rule is looser goes after the stricter ones.
+constexpr const Cloud* registry[] = {
+    &ec2_cloud,
+    &openstack_cloud,
+};
+
+}
+
+std::span<const Cloud* const> all_clouds()
+{
+    return registry;
+}
+
+const Cloud* find_cloud(std::string_view name)
+{
+    return find_named<Cloud>(registry, name);
+}
+
+const Cloud* detect_cloud(const PlatformFacts& facts)
+{
+    for (const Cloud* cloud : registry) {
+        if (cloud->detect(facts) == Verdict::Yes)
+            return cloud;
+    }
+    return nullptr;
+}
+
+std::string cloud_names()
+{
+    return join_names<Cloud>(registry);
+}
+
+}

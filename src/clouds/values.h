@@ -1,0 +1,49 @@
+// Pure checks and parsers for the text values metadata services return. Every
+// value passes through one of these before the model holds it; a value that
+// fails is dropped by the caller with a warning.
+#pragma once
+
+#include "common/address.h"
+#include "common/dns_name.h"
+#include "common/text.h"
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mb::clouds {
+
+// Letters, digits, '.', '_' and '-', 1..max bytes: instance ids, instance
+// types, regions, zones. Nothing a shell, YAML or a file path would read
+// specially.
+bool is_safe_identifier(std::string_view text, size_t max = 128);
+
+// One line of an OpenSSH authorized_keys file, without options: a known key
+// type, base64, an optional printable comment. No controls, so one key can
+// never become two lines.
+bool is_openssh_public_key(std::string_view text);
+
+// Each non-empty line of `text` that is an OpenSSH public key is appended to
+// `keys`; any other line is dropped with a warning naming `where`.
+void append_public_keys(std::string_view text, std::string_view where, std::vector<std::string>& keys, std::vector<std::string>& warnings);
+
+// The lines of an EC2 listing, trimmed, empties dropped.
+std::vector<std::string_view> parse_listing(std::string_view body);
+
+// A listing entry naming a child: letters, digits and "-_.:=", optionally a
+// trailing '/', never "." or "..". Anything else is not fetched.
+bool is_safe_listing_entry(std::string_view entry);
+
+// "0=my-key" under public-keys: the index.
+std::optional<unsigned> parse_public_key_index(std::string_view entry);
+
+// Joins pieces into one string: one out-of-line call instead of a chain of
+// operator+ temporaries at every warning site.
+std::string concat(std::initializer_list<std::string_view> parts);
+
+// A contiguous IPv6 netmask ("ffff:ffff:ffff:ffff::") to its length.
+std::optional<uint8_t> ipv6_prefix_length_from_netmask(const Ipv6Address& mask);
+
+}

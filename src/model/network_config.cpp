@@ -1,0 +1,150 @@
+#include "model/network_config.h"
+
+#include "common/dns_name.h"
+#include "common/text.h"
+#include "model/nic_matching.h"
+
+#include <set>
+
+namespace mb {
+
+std::string to_string(const IpAddress& address)
+{
+    return std::visit([](const auto& value) { return value.to_string(); }, address);
+}
+
+std::string to_string(const IpPrefix& prefix)
+{
+    return std::visit([](const auto& value) { return value.to_string(); }, prefix);
+}
+
+bool is_ipv6(const IpAddress& address)
+{
+    return std::holds_alternative<Ipv6Address>(address);
+}
+
+bool is_ipv6(const IpPrefix& prefix)
+{
+    return std::holds_alternative<Ipv6Prefix>(prefix);
+}
+
+// Stricter than the kernel: a name may not start with '-' (it would read as an
+// option in the `ip` commands of an ifupdown stanza) and may not be "lo"
+// (the ifupdown renderer writes the loopback stanza itself).
+bool is_renderable_name(std::string_view name)
+{
+    return is_valid_interface_name(name) && name.front() != '-' && name != "lo";
+}
+
+namespace {
+
+// RFC 791 minimum datagram size is 68; 65535 is the largest IPv4 datagram.
+constexpr uint32_t minimum_mtu = 68;
+constexpr uint32_t maximum_mtu = 65535;
+
+// Tables 253 (default), 254 (main) and 255 (local) are the kernel's own; 0 is
+// "unspecified". A policy rule must never point at those.
+bool is_usable_table(uint32_t table)
+{
+    return table != 0 && table != 253 && table != 254 && table != 255;
+}
+
+}
+
+
+Status validate(const NetworkConfig& config)
+{
+    std::set<std::string> names;
+    for (const auto& interface : config.interfaces) {
+        if (!is_renderable_name(interface.name))
+            return Error::invalid("interface name is not usable: \"" + printable(interface.name) + "\"");
+        if (!names.insert(interface.name).second)
+            return Error::invalid("interface " + interface.name + " is listed twice");
+        if (interface.set_name && !is_renderable_name(*interface.set_name))
+            return Error::invalid("set-name for " + interface.name + " is not usable");
+        for (const auto& domain : interface.search_domains) {
+            if (!is_valid_dns_name(domain, TrailingDot::Allowed))
+                return Error::invalid("search domain for " + interface.name + " is not a DNS name");
+        }
+        if (interface.mtu && (*interface.mtu < minimum_mtu || *interface.mtu > maximum_mtu))
+            return Error::invalid("mtu for " + interface.name + " is out of range");
+        for (const auto& route : interface.routes) {
+            if (route.table && !is_usable_table(*route.table))
+                return Error::invalid("route table for " + interface.name + " is reserved");
+            if (route.via && is_ipv6(*route.via) != is_ipv6(route.to))
+                return Error::invalid("route for " + interface.name + " mixes address families");
+        }
+        for (const auto& rule : interface.routing_policy) {
+            if (!is_usable_table(rule.table))
+                return Error::invalid("routing-policy table for " + interface.name + " is reserved");
+        }
+    }
+    return {};
+}
+
+Status check_system_nics(const std::vector<SystemNic>& system_nics)
+{
+    std::set<MacAddress> macs;
+    std::set<std::string> names;
+    for (const auto& nic : system_nics) {
+        if (!is_renderable_name(nic.name))
+            return Error::invalid("system NIC name is not usable: \"" + printable(nic.name) + "\"");
+        if (!names.insert(nic.name).second)
+            return Error::invalid("system NIC " + nic.name + " is listed twice");
+        // Two NICs with one MAC (a bond's ports, a VF beside its PF) cannot be
+        // told apart by a MAC match; the caller passes physical NICs only.
+        if (!macs.insert(nic.mac).second)
+            return Error::invalid("MAC " + nic.mac.to_string() + " is on two system NICs");
+    }
+    return {};
+}
+
+const SystemNic* find_system_nic(const std::vector<SystemNic>& system_nics, const MacAddress& mac)
+{
+    for (const auto& nic : system_nics) {
+        if (nic.mac == mac)
+            return &nic;
+    }
+    return nullptr;
+}
+
+Result<std::vector<MatchedNic>> match_system_nics(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics,
+    std::vector<MacAddress>& skipped)
+{
+    std::vector<MatchedNic> matched;
+    std::set<MacAddress> seen;
+    for (const auto& nic : metadata.nics) {
+        if (!seen.insert(nic.mac).second)
+            return Error::invalid("metadata lists MAC " + nic.mac.to_string() + " twice");
+        const SystemNic* system = find_system_nic(system_nics, nic.mac);
+        if (!system) {
+            skipped.push_back(nic.mac);
+            continue;
+        }
+        matched.push_back(MatchedNic { &nic, system });
+    }
+    return matched;
+}
+
+Result<NetworkConfig> fallback_network(const std::vector<SystemNic>& system_nics, const MappingOptions& options)
+{
+    TRY(check_system_nics(system_nics));
+    if (!options.leased_mac)
+        return Error::not_found("no network data and no leased NIC to fall back to");
+    const SystemNic* leased = find_system_nic(system_nics, *options.leased_mac);
+    if (!leased)
+        return Error::not_found("the leased NIC " + options.leased_mac->to_string() + " is not on this system");
+    // The shape of cloud-init's generate_fallback_config(): dhcp4, a MAC
+    // match and set-name. No dhcp6: nothing says the network has IPv6.
+    Interface interface;
+    interface.name = leased->name;
+    interface.match_mac = leased->mac;
+    interface.set_name = leased->name;
+    interface.dhcp4 = true;
+    NetworkConfig config;
+    config.interfaces.push_back(std::move(interface));
+    TRY(validate(config));
+    return config;
+}
+
+}

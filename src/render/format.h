@@ -1,0 +1,54 @@
+// The output-format interface. A format is one file in src/render/ and one
+// row in render/registry.cpp: its name, whether a root uses it, and a pure
+// render from the renderer-neutral NetworkConfig to the files to write.
+#pragma once
+
+#include "common/file_content.h"
+#include "common/result.h"
+#include "model/network_config.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mb::render {
+
+// The read-only questions a format may ask of the real root: whether it
+// uses the format, and the current text of a file the format amends.
+// Relative paths. fs::Root answers them; tests answer from a map.
+struct RootView {
+    std::function<bool(std::string_view)> exists;
+    std::function<bool(std::string_view)> is_directory;
+    std::function<Result<std::optional<std::string>>(std::string_view)> read_file;
+};
+
+// --runtime: files that can live in the initramfs's /run (which survives
+// switch_root) go there, so a read-only root needs no remount.
+enum class Persistence {
+    Persistent,
+    Runtime,
+};
+
+enum class Place {
+    Root,    // the real root
+    Runtime, // the initramfs's /, for run/...
+};
+
+struct OutputFile {
+    Place place { Place::Root };
+    FileContent content;
+};
+
+struct Format {
+    std::string_view name; // --output, rd.metaboot.output=
+    bool (*present)(const RootView& root);
+    Result<std::vector<OutputFile>> (*render)(const NetworkConfig& config, const RootView& root, Persistence persistence);
+};
+
+// The first lines of every file metaboot writes: who wrote it and how to
+// turn that off.
+extern const char* const generated_header;
+
+}

@@ -1,0 +1,69 @@
+#include "render/registry.h"
+
+#include "common/named.h"
+#include "common/text.h"
+#include "render/ifupdown.h"
+#include "render/netplan.h"
+
+#include <algorithm>
+
+namespace mb::render {
+
+namespace {
+
+// One row per format; detection and --output lists keep this order.
+constexpr const Format* registry[] = {
+    &netplan_format,
+    &ifupdown_format,
+};
+
+}
+
+const char* const generated_header = "# Written by metaboot in the initramfs, from this instance's cloud metadata.\n"
+                                     "# It is written again at every boot, so edits here do not last. To stop\n"
+                                     "# metaboot writing network configuration, boot with rd.metaboot.network=0 on\n"
+                                     "# the kernel command line, or disable cloud-init's network configuration with\n"
+                                     "# \"network: {config: disabled}\" in a file in /etc/cloud/cloud.cfg.d/.\n";
+
+std::span<const Format* const> all_formats()
+{
+    return registry;
+}
+
+const Format* find_format(std::string_view name)
+{
+    return find_named<Format>(registry, name);
+}
+
+std::string format_names()
+{
+    return join_names<Format>(registry);
+}
+
+Result<std::vector<const Format*>> parse_format_list(std::string_view text)
+{
+    std::vector<const Format*> formats;
+    if (text == "none")
+        return formats;
+    for (auto name : split(text, ',')) {
+        const Format* format = find_format(name);
+        if (!format)
+            return Error::invalid("unknown output '" + printable(name) + "' (" + format_names() + ", comma-separated, or none)");
+        if (std::find(formats.begin(), formats.end(), format) != formats.end())
+            return Error::invalid("output '" + std::string(format->name) + "' named twice");
+        formats.push_back(format);
+    }
+    return formats;
+}
+
+std::vector<const Format*> detect_formats(const RootView& root)
+{
+    std::vector<const Format*> formats;
+    for (const Format* format : registry) {
+        if (format->present(root))
+            formats.push_back(format);
+    }
+    return formats;
+}
+
+}
