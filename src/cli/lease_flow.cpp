@@ -192,11 +192,25 @@ void LeaseRace::dispatch(Attempt& attempt, std::vector<dhcp::Action> actions)
 
 LeaseRace::Attempt* LeaseRace::ready_lease()
 {
+    Attempt* first = nullptr;
     for (auto& attempt : m_attempts) {
-        if (attempt->bound && !attempt->handed_out)
-            return attempt.get();
+        if (attempt->bound && !attempt->handed_out && (!first || attempt->bound->elapsed < first->bound->elapsed))
+            first = attempt.get();
     }
-    return nullptr;
+    if (!first || m_options.primary_grace.count() == 0 || m_candidates.empty())
+        return first;
+    // The primary NIC's lease is preferred while it may still come: it is
+    // the one the cloud's metadata service is sure to answer on.
+    for (auto& attempt : m_attempts) {
+        if (attempt->link.ifindex != m_candidates.front().ifindex || attempt->handed_out)
+            continue;
+        if (attempt->bound)
+            return attempt.get();
+        auto now = Clock::now();
+        bool may_come = !attempt->failed && now < m_options.deadline && now < m_started + first->bound->elapsed + m_options.primary_grace;
+        return may_come ? nullptr : first;
+    }
+    return first;
 }
 
 bool LeaseRace::has_more() const
@@ -234,6 +248,11 @@ Result<AcquiredLease> LeaseRace::next()
         if (!any_client && !any_waiting)
             return m_last_error;
         auto now = since_epoch(Clock::now());
+        for (auto& attempt : m_attempts) {
+            // A lease held back for the primary's: wake when its grace ends.
+            if (attempt->bound && !attempt->handed_out)
+                next = std::min(next, since_epoch(m_started + attempt->bound->elapsed + m_options.primary_grace));
+        }
         if (!any_client) {
             if (now >= carrier_deadline)
                 return Error::timeout("no carrier on any interface within " + std::to_string(m_options.carrier_timeout.count()) + " ms");

@@ -24,6 +24,10 @@ struct AcquireOptions {
     std::vector<std::string> interfaces; // empty: every candidate NIC (select_nics)
     std::string sysfs_root { "/sys" };   // where the NICs' drivers are read
     std::vector<int> excluded;           // links never to touch (configured before the run)
+    // When the first lease comes from another link, how long to wait for the
+    // first candidate's (the primary NIC, where the cloud says so); zero: take
+    // leases in the order they bind.
+    std::chrono::milliseconds primary_grace { 0 };
     Clock::time_point deadline;
     std::chrono::milliseconds first_retransmit { 1000 };
     // With no carrier on any candidate this long after the links came up,

@@ -84,6 +84,13 @@ Result<AcquiredLease> finish_race(LeaseRace& race, AcquiredLease acquired, Defer
     return acquired;
 }
 
+// How long a lease from another NIC waits for the primary NIC's, where the
+// cloud names one. A cloud's DHCP server answers in milliseconds; a primary
+// whose server is a second or two slower (a loaded host, one lost DISCOVER:
+// the first retransmission is 1 s later) still wins, while a primary that
+// gets no lease at all costs at most this.
+constexpr auto primary_lease_grace = std::chrono::milliseconds(3000);
+
 // 3. Reach: the first lease that can reach the metadata service. DHCP goes on
 // on every candidate; a lease whose link cannot connect to the service
 // (refused, unreachable, no answer) is undone and the next one taken, all
@@ -397,6 +404,8 @@ int run_command(const Args& args)
     acquire_options.interfaces = config.interfaces;
     acquire_options.sysfs_root = config.sysfs_root;
     acquire_options.deadline = deadline;
+    if (cloud->primary_nic == clouds::PrimaryNic::FirstInterface && config.interfaces.empty())
+        acquire_options.primary_grace = primary_lease_grace;
     auto acquired = reach_phase(netlink, acquire_options, config, closer);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());

@@ -20,6 +20,13 @@ enum class Reach {
     Dhcp4Lease, // a DHCPv4 lease on a NIC, the service on its link or routed
 };
 
+// Which NIC the cloud's rules make the primary one, as far as can be told
+// before the metadata is read.
+enum class PrimaryNic {
+    Unknown,
+    FirstInterface, // the first candidate in ifindex (PCI) order
+};
+
 enum class Verdict {
     No,
     Yes,
@@ -28,6 +35,7 @@ enum class Verdict {
 struct Cloud {
     std::string_view name; // --provider, rd.metaboot.provider=, the state files
     Reach reach;
+    PrimaryNic primary_nic;
     // Pure: DMI strings and the kernel command line in, a verdict out.
     Verdict (*detect)(const PlatformFacts& facts);
     // The cloud's provider, fetching through `session`.

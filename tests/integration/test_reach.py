@@ -61,7 +61,9 @@ def test_a_private_network_answering_first_is_given_up_for_the_one_with_metadata
             peers.start_dnsmasq(t, options=["option:router,198.18.0.1"], extra=["--dhcp-reply-delay=1"])
             peers.start_emulator(t, "--nics", "1")
             before = t.client.snapshot()
-            proc = run(t, ctx, root, "--verbose", timeout="15")
+            # OpenStack names no primary NIC, so the leases are taken in the
+            # order they bind (EC2 would wait for eth0's anyway).
+            proc = run(t, ctx, root, "--verbose", "--provider", "openstack", timeout="15")
             assert proc.returncode == 0, (proc.returncode, proc.stderr)
             assert proc.result["lease"]["interface"] == "eth0", proc.result["lease"]
             assert "eth1: the metadata service is not reachable through this lease" in proc.stderr, proc.stderr
@@ -126,5 +128,28 @@ def test_a_nic_configured_before_the_run_is_reused_and_left_alone(ctx):
             client.stdin.write("go\n")
             client.stdin.flush()
             assert client.stdout.readline().strip() == "after the run"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_primary_nics_lease_is_preferred_when_it_comes_in_time(ctx):
+    netns.require_root()
+    root = make_root()
+    try:
+        with Topology(nics=2) as t:
+            # Both networks reach the service; eth1's DHCP server answers at
+            # once, eth0's (the first NIC: EC2's primary) a second later.
+            peers.start_dnsmasq(t, iface="veth0", subnet=0, options=["option:router,198.18.0.1"], extra=["--dhcp-reply-delay=1"])
+            peers.start_dnsmasq(t, iface="veth1", subnet=1, options=["option:router,198.18.1.1"])
+            peers.start_emulator(t, "--nics", "2")
+            before = t.client.snapshot()
+            proc = run(t, ctx, root, timeout="10")
+            assert proc.returncode == 0, (proc.returncode, proc.stderr)
+            assert proc.result["lease"]["interface"] == "eth0", proc.result["lease"]
+            assert t.client.snapshot() == before
+            # Not for a cloud without a primary NIC: the first lease is taken.
+            proc = run(t, ctx, root, "--provider", "openstack", timeout="10")
+            assert proc.result and proc.result["lease"]["interface"] == "eth1", (proc.stdout, proc.stderr)
+            assert t.client.snapshot() == before
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -44,6 +44,9 @@ Verdict detect_ec2(const PlatformFacts& facts)
 const Cloud ec2_cloud {
     .name = "ec2",
     .reach = Reach::Dhcp4Lease,
+    // The primary ENI (device-number 0) sits in the lowest PCI slot, so it is
+    // the first NIC the kernel numbers (ens5 on Nitro, eth0 on Xen).
+    .primary_nic = PrimaryNic::FirstInterface,
     .detect = detect_ec2,
     .make_provider = make_ec2_provider,
     .map_network = map_ec2_network,

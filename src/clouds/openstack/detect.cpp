@@ -30,6 +30,8 @@ Verdict detect_openstack(const PlatformFacts& facts)
 const Cloud openstack_cloud {
     .name = "openstack",
     .reach = Reach::Dhcp4Lease,
+    // Nova gives no NIC a primary role.
+    .primary_nic = PrimaryNic::Unknown,
     .detect = detect_openstack,
     .make_provider = make_openstack_provider,
     .map_network = map_openstack_network,
