@@ -8,6 +8,7 @@
 #include "cli/lease_flow.h"
 #include "cli/lease_scope.h"
 #include "cli/log.h"
+#include "cli/network_root.h"
 #include "cli/nic_selection.h"
 #include "cli/report.h"
 #include "cli/signals.h"
@@ -100,30 +101,42 @@ constexpr auto primary_lease_grace = std::chrono::milliseconds(3000);
 // ip=, an NFS or iSCSI root, klibc's ipconfig) is never raced, changed or
 // torn down. When the service answers through the routes already in place,
 // no lease is taken at all.
-std::optional<AcquiredLease> reach_preconfigured(net::Netlink& netlink, AcquireOptions& options, const Result<http::Url>& endpoint, const std::string& sysfs_root)
+struct ConfiguredLink {
+    net::LinkInfo link;
+    Ipv4Prefix address;
+};
+
+// Candidate links that are up with a global IPv4 address before the run.
+std::vector<ConfiguredLink> configured_links(net::Netlink& netlink, const std::string& sysfs_root)
 {
+    std::vector<ConfiguredLink> configured;
     auto addresses = netlink.ipv4_addresses();
     auto links = netlink.links();
     if (addresses.is_error() || links.is_error())
-        return std::nullopt;
+        return configured;
     for (auto& link : *links)
         link.driver = fs::read_net_driver(sysfs_root, link.name);
-    std::vector<std::pair<net::LinkInfo, Ipv4Prefix>> configured;
     for (auto& link : select_nics(*links).candidates) {
         if (!(link.flags & IFF_UP))
             continue;
         for (auto& [ifindex, address] : *addresses) {
             if (ifindex == link.ifindex) {
-                configured.emplace_back(link, address);
-                options.excluded.push_back(link.ifindex);
+                configured.push_back({ link, address });
                 break;
             }
         }
     }
+    return configured;
+}
+
+std::optional<AcquiredLease> reach_preconfigured(const std::vector<ConfiguredLink>& configured, AcquireOptions& options, const Result<http::Url>& endpoint)
+{
+    for (auto& [link, address] : configured) {
+        log_info(link.name + ": configured before the run (" + address.to_string() + "): left as it is");
+        options.excluded.push_back(link.ifindex);
+    }
     if (configured.empty() || endpoint.is_error())
         return std::nullopt;
-    for (auto& [link, address] : configured)
-        log_info(link.name + ": configured before the run (" + address.to_string() + "): left as it is");
     auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, options.deadline));
     if (probe.is_error()) {
         log_info("the metadata service is not reachable through the configuration in place (" + probe.error().message() + ")");
@@ -132,16 +145,16 @@ std::optional<AcquiredLease> reach_preconfigured(net::Netlink& netlink, AcquireO
     // The link the kernel would use for the service is not asked for: the
     // first configured one names the reach in the state and the summary.
     AcquiredLease reached;
-    reached.link = configured.front().first;
-    reached.lease.address = configured.front().second;
+    reached.link = configured.front().link;
+    reached.lease.address = configured.front().address;
     reached.preconfigured = true;
     return reached;
 }
 
-Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const Config& config, DeferredCloser& closer)
+Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, const Config& config, DeferredCloser& closer)
 {
     auto endpoint = http::Url::parse(config.metadata_url);
-    if (auto reached = reach_preconfigured(netlink, options, endpoint, config.sysfs_root))
+    if (auto reached = reach_preconfigured(configured, options, endpoint))
         return *reached;
     auto race = TRY(LeaseRace::start(netlink, options));
     for (;;) {
@@ -196,10 +209,26 @@ render::RootView view_of(const fs::Root& root)
     };
 }
 
+// With the root on iSCSI or NFS, the links configured before the run carry
+// it: their config must keep them up while the real root starts its network.
+std::vector<MacAddress> critical_macs_of(const Config& config, const std::vector<ConfiguredLink>& configured)
+{
+    std::vector<MacAddress> macs;
+    auto cmdline = fs::read_small_file(config.cmdline_path);
+    // initramfs-tools' open-iscsi hook copies the root's iSCSI settings to
+    // /etc/iscsi.initramfs inside the initramfs.
+    NetworkRootFacts facts { cmdline, fs::path_exists(config.sysfs_root + "/firmware/ibft"), fs::path_exists("/etc/iscsi.initramfs") };
+    if (!root_is_on_network(facts))
+        return macs;
+    for (auto& link : configured)
+        macs.push_back(link.link.mac);
+    return macs;
+}
+
 // 5. Render and write into the root: the cloud's mapping, then every chosen
 // format's files, each written atomically. Returns the exit code.
 int write_network_phase(const Config& config, const clouds::Cloud& cloud, const InstanceMetadata& instance, const std::vector<SystemNic>& system_nics,
-    const net::LinkInfo& leased_link, std::vector<std::string>& written)
+    const net::LinkInfo& leased_link, const std::vector<MacAddress>& critical_macs, std::vector<std::string>& written)
 {
     MappingOptions mapping;
     mapping.policy_routing = config.policy_routing;
@@ -217,6 +246,12 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     }
     for (auto& mac : network->skipped_macs)
         log_info("metadata NIC " + mac.to_string() + " is not on this system: skipped");
+    for (auto& interface : network->interfaces) {
+        if (interface.match_mac && std::find(critical_macs.begin(), critical_macs.end(), *interface.match_mac) != critical_macs.end()) {
+            interface.critical = true;
+            log_info(interface.name + ": carries the root filesystem: kept configured while the real root's network starts");
+        }
+    }
 
     auto root = fs::Root::open(config.root);
     if (root.is_error()) {
@@ -406,7 +441,9 @@ int run_command(const Args& args)
     acquire_options.deadline = deadline;
     if (cloud->primary_nic == clouds::PrimaryNic::FirstInterface && config.interfaces.empty())
         acquire_options.primary_grace = primary_lease_grace;
-    auto acquired = reach_phase(netlink, acquire_options, config, closer);
+    // A link configured before the run is looked at before anything changes.
+    auto configured = configured_links(netlink, config.sysfs_root);
+    auto acquired = reach_phase(netlink, acquire_options, configured, config, closer);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
         return teardown(ExitNoLease);
@@ -428,7 +465,7 @@ int run_command(const Args& args)
 
     // 5. Render and write.
     if (write_network)
-        run.exit_code = write_network_phase(config, *cloud, *fetched, system_nics, acquired->link, run.written);
+        run.exit_code = write_network_phase(config, *cloud, *fetched, system_nics, acquired->link, critical_macs_of(config, configured), run.written);
     else
         log_info(output_none ? "--output none: no network config written" : "rd.metaboot.network=0: no network config written");
     phases.mark("write");

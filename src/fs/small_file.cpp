@@ -42,4 +42,9 @@ std::string read_net_driver(const std::string& sysfs_root, const std::string& in
     return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+bool path_exists(const std::string& path)
+{
+    return ::access(path.c_str(), F_OK) == 0;
+}
+
 }

@@ -9,6 +9,9 @@ namespace mb::fs {
 
 std::string read_small_file(const std::string& path, size_t limit = 8192);
 
+// Does the path exist (a file, a directory, anything)?
+bool path_exists(const std::string& path);
+
 // The driver bound to a network interface's device: the last component of
 // <sysfs>/class/net/<name>/device/driver ("virtio_net", "hv_netvsc",
 // "mlx5_core"); empty for a virtual link or an unreadable entry.

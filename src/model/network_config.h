@@ -72,6 +72,10 @@ struct Interface {
 
     std::optional<uint32_t> mtu;
     std::optional<bool> accept_ra; // true alone (no dhcp6) means SLAAC
+    // The real root is reached through this NIC (an iSCSI or NFS root): its
+    // addresses must survive the network stack's start (netplan's
+    // `critical`), as cloud-init keeps them on Oracle bare metal.
+    bool critical { false };
 
     bool operator==(const Interface&) const = default;
 };

@@ -146,6 +146,14 @@ Result<std::string> render_ifupdown(const NetworkConfig& config)
     // whose interfaces file lacks it still gets lo up.
     out += "auto lo\niface lo inet loopback\n";
     for (const auto& interface : config.interfaces) {
+        // ifupdown has no setting that keeps an interface's addresses across
+        // networking.service: ifup would restart DHCP on it and ifdown, at
+        // shutdown, take it down under the root filesystem. So the NIC that
+        // carries the root is left entirely as the initramfs configured it.
+        if (interface.critical) {
+            out += "\n# " + interface.name + " carries the root filesystem (iSCSI or NFS): left as the initramfs configured it.\n";
+            continue;
+        }
         bool first = true;
         for (const auto& stanza : interface_stanzas(interface)) {
             out += '\n';

@@ -57,6 +57,11 @@ void write_interface(YamlWriter& yaml, const Interface& interface)
         yaml.number(depth, "mtu", *interface.mtu);
     if (interface.accept_ra)
         yaml.boolean(depth, "accept-ra", *interface.accept_ra);
+    // networkd then keeps the addresses and does not drop the lease on
+    // restart or shutdown (KeepConfiguration=yes):
+    // https://netplan.readthedocs.io/en/stable/netplan-yaml/#properties-for-all-device-types
+    if (interface.critical)
+        yaml.boolean(depth, "critical", true);
     yaml.boolean(depth, "dhcp4", interface.dhcp4);
     if (interface.dhcp4)
         write_overrides(yaml, depth, "dhcp4-overrides", interface.dhcp4_overrides);

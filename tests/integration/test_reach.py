@@ -2,8 +2,10 @@
 run in parallel, and a lease from a network without the metadata service is
 given up for the next one. In namespaces; each client namespace must be as it
 was after the run."""
+import os
 import shutil
 import subprocess
+import tempfile
 import time
 import types
 
@@ -11,7 +13,7 @@ import netns
 import peers
 from netns import Topology
 from test_dhcp import lease
-from test_run import make_root, run
+from test_run import IFUPDOWN, NETPLAN, make_root, netplan_generate, read, run
 
 
 def test_a_nic_without_carrier_listed_first_holds_back_no_other(ctx):
@@ -153,3 +155,53 @@ def test_the_primary_nics_lease_is_preferred_when_it_comes_in_time(ctx):
             assert t.client.snapshot() == before
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_nic_carrying_an_nfs_root_stays_configured_in_the_written_config(ctx):
+    netns.require_root()
+    root = make_root()
+    work = tempfile.mkdtemp(prefix="mbt-cmdline-")
+    try:
+        cmdline = os.path.join(work, "cmdline")
+        with open(cmdline, "w") as f:
+            f.write("root=/dev/nfs nfsroot=198.18.0.1:/srv/root ip=dhcp rw\n")
+        with Topology(nics=1) as t:
+            t.client.run(["ip", "link", "set", "eth0", "up"])
+            t.client.run(["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"])
+            t.client.run(["ip", "route", "add", "default", "via", "198.18.0.1"])
+            netns.wait_for(lambda: not t.client.run(["ip", "-6", "addr", "show", "dev", "eth0", "tentative"]).stdout.strip(),
+                           timeout=10, what="DAD on eth0")
+            peers.start_emulator(t, "--nics", "1")
+            before = t.client.snapshot()
+            proc = run(t, ctx, root, "--cmdline", cmdline, timeout="10")
+            assert proc.returncode == 0, (proc.returncode, proc.stderr)
+            assert proc.result["lease"]["preconfigured"] is True
+            netplan = read(root, NETPLAN)
+            assert "critical: true" in netplan, netplan
+            # The real netplan turns it into networkd's CriticalConnection
+            # (KeepConfiguration= in newer netplan releases).
+            networkd = netplan_generate(root)
+            assert any(key in text for key in ("CriticalConnection=true", "KeepConfiguration=true", "KeepConfiguration=yes")
+                       for text in networkd.values()), networkd
+            # ifupdown has no such setting: the root's NIC gets no stanza, so
+            # networking.service neither restarts DHCP on it nor takes it down.
+            eni = read(root, IFUPDOWN)
+            assert "iface eth0" not in eni and "eth0 carries the root filesystem" in eni, eni
+            assert t.client.snapshot() == before
+        # Without a network root the same NIC is written as usual.
+        with Topology(nics=1) as t:
+            t.client.run(["ip", "link", "set", "eth0", "up"])
+            t.client.run(["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"])
+            t.client.run(["ip", "route", "add", "default", "via", "198.18.0.1"])
+            netns.wait_for(lambda: not t.client.run(["ip", "-6", "addr", "show", "dev", "eth0", "tentative"]).stdout.strip(),
+                           timeout=10, what="DAD on eth0")
+            peers.start_emulator(t, "--nics", "1")
+            with open(cmdline, "w") as f:
+                f.write("root=/dev/vda1 ro\n")
+            proc = run(t, ctx, root, "--cmdline", cmdline, timeout="10")
+            assert proc.returncode == 0, (proc.returncode, proc.stderr)
+            assert "critical" not in read(root, NETPLAN)
+            assert "iface eth0" in read(root, IFUPDOWN)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)

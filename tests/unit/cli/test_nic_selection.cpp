@@ -1,3 +1,4 @@
+#include "cli/network_root.h"
 #include "cli/nic_selection.h"
 
 #include <doctest/doctest.h>
@@ -85,4 +86,30 @@ TEST_CASE("nic selection: of two links with one MAC, the paravirtual one is kept
     auto zero = select_nics({ link(2, "eth0", "00:00:00:00:00:00") });
     CHECK(zero.candidates.empty());
     CHECK(reason_for(zero, "eth0") == "no MAC address");
+}
+
+TEST_CASE("network root: dracut's and initramfs-tools' command lines, iBFT, iscsi.initramfs")
+{
+    struct Row {
+        const char* cmdline;
+        bool ibft, iscsi_initramfs, expected;
+    };
+    const Row rows[] = {
+        { "BOOT_IMAGE=/vmlinuz root=UUID=0a1b ro quiet", false, false, false },
+        { "root=/dev/vda1 rd.iscsi.firmware=0", false, false, false },
+        { "root=/dev/nfs nfsroot=198.18.0.1:/srv/root ip=dhcp", false, false, true },
+        { "root=nfs:198.18.0.1:/srv/root", false, false, true },
+        { "root=nfs4:198.18.0.1:/srv/root", false, false, true },
+        { "netroot=iscsi:198.18.0.1::::iqn.2026-12.test:root root=/dev/sda1", false, false, true },
+        { "rd.iscsi.firmware=1 root=LABEL=root", false, false, true },
+        { "rd.iscsi.ibft root=LABEL=root", false, false, true },
+        { "ip=ibft root=LABEL=root", false, false, true },
+        { "root=/dev/sda1", true, false, true },  // Oracle bare metal: iBFT
+        { "root=/dev/sda1", false, true, true },  // initramfs-tools' open-iscsi
+        { "rootfstype=nfsish root=/dev/nfsx", false, false, false },
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.cmdline);
+        CHECK(root_is_on_network(NetworkRootFacts { row.cmdline, row.ibft, row.iscsi_initramfs }) == row.expected);
+    }
 }
