@@ -190,27 +190,33 @@ void LeaseRace::dispatch(Attempt& attempt, std::vector<dhcp::Action> actions)
     }
 }
 
-LeaseRace::Attempt* LeaseRace::ready_lease()
+LeaseChoice LeaseRace::choice() const
 {
-    Attempt* first = nullptr;
+    std::vector<BoundLease> bound;
+    LeaseChoicePolicy policy;
+    policy.grace = m_options.primary_grace;
+    policy.deadline = since_epoch(m_options.deadline);
+    if (!m_candidates.empty() && m_options.primary_grace.count() > 0)
+        policy.primary = m_candidates.front().ifindex;
     for (auto& attempt : m_attempts) {
-        if (attempt->bound && !attempt->handed_out && (!first || attempt->bound->elapsed < first->bound->elapsed))
-            first = attempt.get();
-    }
-    if (!first || m_options.primary_grace.count() == 0 || m_candidates.empty())
-        return first;
-    // The primary NIC's lease is preferred while it may still come: it is
-    // the one the cloud's metadata service is sure to answer on.
-    for (auto& attempt : m_attempts) {
-        if (attempt->link.ifindex != m_candidates.front().ifindex || attempt->handed_out)
+        if (attempt->handed_out)
             continue;
         if (attempt->bound)
-            return attempt.get();
-        auto now = Clock::now();
-        bool may_come = !attempt->failed && now < m_options.deadline && now < m_started + first->bound->elapsed + m_options.primary_grace;
-        return may_come ? nullptr : first;
+            bound.push_back({ attempt->link.ifindex, since_epoch(m_started + attempt->bound->elapsed) });
+        else if (policy.primary && attempt->link.ifindex == *policy.primary && !attempt->failed)
+            policy.primary_pending = true;
     }
-    return first;
+    return choose_lease(bound, policy, since_epoch(Clock::now()));
+}
+
+LeaseRace::Attempt* LeaseRace::ready_lease()
+{
+    auto chosen = choice().take;
+    for (auto& attempt : m_attempts) {
+        if (chosen && attempt->link.ifindex == *chosen && attempt->bound && !attempt->handed_out)
+            return attempt.get();
+    }
+    return nullptr;
 }
 
 bool LeaseRace::has_more() const
@@ -248,11 +254,9 @@ Result<AcquiredLease> LeaseRace::next()
         if (!any_client && !any_waiting)
             return m_last_error;
         auto now = since_epoch(Clock::now());
-        for (auto& attempt : m_attempts) {
-            // A lease held back for the primary's: wake when its grace ends.
-            if (attempt->bound && !attempt->handed_out)
-                next = std::min(next, since_epoch(m_started + attempt->bound->elapsed + m_options.primary_grace));
-        }
+        // A lease held back for the primary's: wake when its grace ends.
+        if (auto wake = choice().wake_at)
+            next = std::min(next, *wake);
         if (!any_client) {
             if (now >= carrier_deadline)
                 return Error::timeout("no carrier on any interface within " + std::to_string(m_options.carrier_timeout.count()) + " ms");

@@ -6,6 +6,7 @@
 #include "common/json_writer.h"
 #include "common/result.h"
 #include "dhcp/client.h"
+#include "cli/nic_selection.h"
 #include "net/carrier_watch.h"
 #include "net/deferred_closer.h"
 #include "net/netlink.h"
@@ -77,6 +78,7 @@ private:
     Status check_carrier();
     void start_client(int ifindex);
     void dispatch(Attempt& attempt, std::vector<dhcp::Action> actions);
+    LeaseChoice choice() const;
     Attempt* ready_lease();
 
     net::Netlink& m_netlink;

@@ -78,4 +78,23 @@ NicSelection select_nics(const std::vector<net::LinkInfo>& links)
     return selection;
 }
 
+LeaseChoice choose_lease(const std::vector<BoundLease>& bound, const LeaseChoicePolicy& policy, std::chrono::milliseconds now)
+{
+    const BoundLease* earliest = nullptr;
+    for (const auto& lease : bound) {
+        if (policy.primary && lease.ifindex == *policy.primary)
+            return { lease.ifindex, std::nullopt };
+        if (!earliest || lease.bound_at < earliest->bound_at)
+            earliest = &lease;
+    }
+    if (!earliest)
+        return {};
+    if (policy.primary && policy.primary_pending && policy.grace.count() > 0) {
+        auto until = std::min(earliest->bound_at + policy.grace, policy.deadline);
+        if (now < until)
+            return { std::nullopt, until };
+    }
+    return { earliest->ifindex, std::nullopt };
+}
+
 }

@@ -4,6 +4,8 @@
 
 #include "net/netlink.h"
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,29 @@ struct NicSelection {
 // one link per MAC: of links sharing a MAC the paravirtual one is kept (a
 // virtual function's driver loses), then the lowest ifindex.
 NicSelection select_nics(const std::vector<net::LinkInfo>& links);
+
+// Which of the leases bound so far to take now. Times are milliseconds on
+// one clock (the caller's), so the choice is testable with a fake one.
+struct BoundLease {
+    int ifindex { 0 };
+    std::chrono::milliseconds bound_at { 0 };
+};
+
+struct LeaseChoicePolicy {
+    std::optional<int> primary;          // the primary NIC's ifindex, where the cloud names one
+    bool primary_pending { false };      // its DHCP is still running
+    std::chrono::milliseconds grace { 0 }; // how long another lease waits for the primary's
+    std::chrono::milliseconds deadline { std::chrono::milliseconds::max() };
+};
+
+struct LeaseChoice {
+    std::optional<int> take;                          // the lease to hand out now
+    std::optional<std::chrono::milliseconds> wake_at; // nothing to take yet: look again then
+};
+
+// The primary's lease when it is bound; else the earliest bound lease, once
+// the primary can no longer come (failed, or `grace` after that lease bound,
+// or the deadline).
+LeaseChoice choose_lease(const std::vector<BoundLease>& bound, const LeaseChoicePolicy& policy, std::chrono::milliseconds now);
 
 }

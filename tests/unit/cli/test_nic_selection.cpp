@@ -113,3 +113,44 @@ TEST_CASE("network root: dracut's and initramfs-tools' command lines, iBFT, iscs
         CHECK(root_is_on_network(NetworkRootFacts { row.cmdline, row.ibft, row.iscsi_initramfs }) == row.expected);
     }
 }
+
+TEST_CASE("lease choice on a fake clock: the primary's lease while it may come, else the earliest")
+{
+    using std::chrono::milliseconds;
+    LeaseChoicePolicy policy;
+    policy.primary = 2;
+    policy.primary_pending = true;
+    policy.grace = milliseconds(3000);
+    policy.deadline = milliseconds(30000);
+
+    // Nothing bound: nothing to take, no wake-up of its own.
+    auto none = choose_lease({}, policy, milliseconds(5));
+    CHECK(!none.take);
+    CHECK(!none.wake_at);
+
+    // eth1 (3) bound at 10 ms; the primary (2) still racing: wait until 3010 ms.
+    std::vector<BoundLease> bound { { 3, milliseconds(10) } };
+    auto held = choose_lease(bound, policy, milliseconds(11));
+    CHECK(!held.take);
+    REQUIRE(held.wake_at);
+    CHECK(*held.wake_at == milliseconds(3010));
+    // The primary binds at 1000 ms: it is taken at once.
+    bound.push_back({ 2, milliseconds(1000) });
+    CHECK(choose_lease(bound, policy, milliseconds(1000)).take == 2);
+    // It never comes: at the end of the grace the earliest is taken.
+    bound.pop_back();
+    CHECK(choose_lease(bound, policy, milliseconds(3010)).take == 3);
+    // It failed: no waiting at all.
+    policy.primary_pending = false;
+    CHECK(choose_lease(bound, policy, milliseconds(11)).take == 3);
+    // The deadline caps the grace.
+    policy.primary_pending = true;
+    policy.deadline = milliseconds(500);
+    CHECK(*choose_lease(bound, policy, milliseconds(11)).wake_at == milliseconds(500));
+    CHECK(choose_lease(bound, policy, milliseconds(500)).take == 3);
+
+    // A cloud without a primary: leases in the order they bound.
+    LeaseChoicePolicy plain;
+    std::vector<BoundLease> two { { 4, milliseconds(20) }, { 3, milliseconds(10) } };
+    CHECK(choose_lease(two, plain, milliseconds(21)).take == 3);
+}
