@@ -232,10 +232,11 @@ def test_lease_under_30_percent_loss(ctx):
             netns.impair(ns, dev, loss_percent=30)
         peers.start_dnsmasq(t, options=["option:router,198.18.0.1"])
         before = t.client.snapshot()
-        # Each of the four messages survives with p = 0.49 (30% loss each
-        # way), so a whole exchange can take several retransmissions (1, 2,
-        # 4, 8, 16 s apart): 30 s ran out once in about 15 runs here, under
-        # the sanitizer build. 60 s leaves seven DISCOVERs.
+        # Each round trip (DISCOVER/OFFER, REQUEST/ACK) survives with
+        # p = 0.49 (30% loss each way), so an exchange can take several
+        # retransmissions (1, 2, 4, 8, 16 s apart): 30 s ran out once in
+        # about 15 runs here, under the sanitizer build. 60 s leaves seven
+        # DISCOVERs.
         data, _, _ = lease(t, ctx, "--interface", "eth0", timeout="60")
         assert _in_range(data["address"])
         assert_unchanged(t, before)
