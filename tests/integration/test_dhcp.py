@@ -2,6 +2,7 @@
 namespaces. Every test checks that the client namespace's links, addresses,
 routes and rules after the run equal those before it."""
 import json
+import os
 import subprocess
 import time
 
@@ -136,6 +137,30 @@ def test_mtu_9001_applied_and_restored(ctx):
         t.client.run(["ip", "link", "set", "eth0", "mtu", "1500", "down"])
         assert t.client.snapshot() == before
         lease(t, ctx, "--interface", "eth0")
+        assert_unchanged(t, before)
+
+
+def test_release_reaches_the_server_and_the_lease_is_freed(ctx):
+    """--release sends DHCPRELEASE (RFC 2131 §4.4.6) as UDP unicast from the
+    leased address before the teardown removes it; dnsmasq logs it and drops
+    the lease from its file."""
+    netns.require_root()
+    with Topology() as t:
+        server = peers.start_dnsmasq(t, options=["option:router,198.18.0.1"])
+        before = t.client.snapshot()
+        data, _, _ = lease(t, ctx, "--interface", "eth0", "--release")
+        log = os.path.join(server.workdir, "log")
+        leases = os.path.join(server.workdir, "leases")
+
+        def released():
+            with open(log) as f:
+                return any("DHCPRELEASE(veth0) " + data["address"] in line for line in f)
+        netns.wait_for(released, what="DHCPRELEASE in the dnsmasq log")
+
+        def freed():
+            with open(leases) as f:
+                return data["address"] not in f.read()
+        netns.wait_for(freed, what="the lease gone from the dnsmasq lease file")
         assert_unchanged(t, before)
 
 
