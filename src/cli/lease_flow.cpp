@@ -72,16 +72,21 @@ LeaseRace::LeaseRace(net::Netlink& netlink, const AcquireOptions& options)
 
 LeaseRace::~LeaseRace() = default;
 
+Result<NicSelection> select_system_nics(net::Netlink& netlink, const std::string& sysfs_root)
+{
+    auto links = TRY(netlink.links());
+    for (auto& link : links)
+        link.driver = fs::read_net_driver(sysfs_root, link.name);
+    return select_nics(links);
+}
+
 namespace {
 
 Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, const AcquireOptions& options)
 {
     std::vector<net::LinkInfo> candidates;
-    auto links = TRY(netlink.links());
     if (options.interfaces.empty()) {
-        for (auto& link : links)
-            link.driver = fs::read_net_driver(options.sysfs_root, link.name);
-        auto selection = select_nics(links);
+        auto selection = TRY(select_system_nics(netlink, options.sysfs_root));
         for (auto& skipped : selection.skipped)
             log_debug(skipped.name + ": no DHCP: " + skipped.reason);
         for (auto& link : selection.candidates) {
@@ -94,6 +99,7 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
             return Error::not_found("no Ethernet interface to run DHCP on");
         return candidates;
     }
+    auto links = TRY(netlink.links());
     for (auto& name : options.interfaces) {
         auto it = std::find_if(links.begin(), links.end(), [&](auto& l) { return l.name == name; });
         if (it == links.end())

@@ -51,6 +51,11 @@ struct AcquiredLease {
 
 using net::DeferredCloser;
 
+// The system's links, each with its driver read from sysfs, through
+// select_nics(): the one view of "which NICs" that DHCP, the mapping and the
+// reuse of a configured NIC share.
+Result<NicSelection> select_system_nics(net::Netlink& netlink, const std::string& sysfs_root);
+
 // DHCP on every candidate link at once. Each link is brought up
 // (journalled) and its client starts as soon as its own carrier is up, so a
 // NIC without carrier holds back none of the others. Leases are handed out

@@ -62,10 +62,8 @@ const clouds::Cloud* choose_cloud(const Config& config, std::string& platform_te
 std::vector<SystemNic> system_nics_of(net::Netlink& netlink, const std::string& sysfs_root)
 {
     std::vector<SystemNic> nics;
-    if (auto links = netlink.links()) {
-        for (auto& link : *links)
-            link.driver = fs::read_net_driver(sysfs_root, link.name);
-        for (auto& link : select_nics(*links).candidates) {
+    if (auto selection = select_system_nics(netlink, sysfs_root)) {
+        for (auto& link : selection->candidates) {
             if (is_valid_interface_name(link.name))
                 nics.push_back(SystemNic { link.mac, link.name });
         }
@@ -111,12 +109,10 @@ std::vector<ConfiguredLink> configured_links(net::Netlink& netlink, const std::s
 {
     std::vector<ConfiguredLink> configured;
     auto addresses = netlink.ipv4_addresses();
-    auto links = netlink.links();
-    if (addresses.is_error() || links.is_error())
+    auto selection = select_system_nics(netlink, sysfs_root);
+    if (addresses.is_error() || selection.is_error())
         return configured;
-    for (auto& link : *links)
-        link.driver = fs::read_net_driver(sysfs_root, link.name);
-    for (auto& link : select_nics(*links).candidates) {
+    for (auto& link : selection->candidates) {
         if (!(link.flags & IFF_UP))
             continue;
         for (auto& [ifindex, address] : *addresses) {

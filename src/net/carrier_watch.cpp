@@ -1,5 +1,7 @@
 #include "net/carrier_watch.h"
 
+#include "net/libnl_error.h"
+
 #include <cerrno>
 #include <linux/if.h>
 #include <netlink/msg.h>
@@ -10,11 +12,6 @@
 namespace mb::net {
 
 namespace {
-
-Error nl_error(const char* what, int err)
-{
-    return Error::io(std::string(what) + ": " + nl_geterror(err));
-}
 
 void on_link_event(nl_object* object, void* argument)
 {

@@ -1,6 +1,7 @@
 #include "net/netlink.h"
 
 #include "dhcp/link_plan.h"
+#include "net/libnl_error.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -27,12 +28,12 @@
 
 namespace mb::net {
 
-namespace {
-
 Error nl_error(const char* what, int code)
 {
     return Error::io(std::string(what) + ": " + nl_geterror(code));
 }
+
+namespace {
 
 template<typename T, void (*Free)(T*)>
 struct Owned {

@@ -13,7 +13,7 @@ import netns
 import peers
 from netns import Topology
 from test_dhcp import lease
-from test_run import IFUPDOWN, NETPLAN, make_root, netplan_generate, read, run
+from test_run import IFUPDOWN, NETPLAN, ifquery, make_root, netplan_generate, read, run
 
 
 def test_a_nic_without_carrier_listed_first_holds_back_no_other(ctx):
@@ -38,9 +38,9 @@ def test_no_carrier_anywhere_gives_up_within_the_carrier_bound(ctx):
         before = t.client.snapshot()
         _, proc, elapsed = lease(t, ctx, timeout="60", check_exit=2)
         assert "no carrier on any interface" in proc.stderr, proc.stderr
-        # The documented bound is 5 s from the links coming up; the deadline
-        # (60 s) is not waited for.
-        assert elapsed < 30, elapsed
+        # The documented bound is 5 s from the links coming up (10 s of slack
+        # for a loaded machine); the deadline (60 s) is not waited for.
+        assert elapsed < 15, elapsed
         assert t.client.snapshot() == before
 
 
@@ -75,6 +75,17 @@ def test_a_private_network_answering_first_is_given_up_for_the_one_with_metadata
         shutil.rmtree(root, ignore_errors=True)
 
 
+def configure_eth0_statically(t):
+    """eth0 as dracut's ip= would leave it: up, an address, a default route.
+    Its IPv6 link-local address finishes DAD first: that is the kernel's own
+    change, which these tests are not about."""
+    t.client.run(["ip", "link", "set", "eth0", "up"])
+    t.client.run(["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"])
+    t.client.run(["ip", "route", "add", "default", "via", "198.18.0.1"])
+    netns.wait_for(lambda: not t.client.run(["ip", "-6", "addr", "show", "dev", "eth0", "tentative"]).stdout.strip(),
+                   timeout=10, what="DAD on eth0")
+
+
 ECHO_SERVER = """
 import socket, sys
 s = socket.socket()
@@ -107,13 +118,7 @@ def test_a_nic_configured_before_the_run_is_reused_and_left_alone(ctx):
         with Topology(nics=1) as t:
             # As dracut's ip= would leave it: an address, a default route, a
             # TCP connection open over it. No DHCP server answers at all.
-            t.client.run(["ip", "link", "set", "eth0", "up"])
-            t.client.run(["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"])
-            t.client.run(["ip", "route", "add", "default", "via", "198.18.0.1"])
-            # Its IPv6 link-local address finishes DAD first: the kernel's own
-            # change, which the teardown check is not about here.
-            netns.wait_for(lambda: not t.client.run(["ip", "-6", "addr", "show", "dev", "eth0", "tentative"]).stdout.strip(),
-                           timeout=10, what="DAD on eth0")
+            configure_eth0_statically(t)
             peers.start_emulator(t, "--nics", "1")
             server = t.server.popen(["python3", "-c", ECHO_SERVER], stdout=subprocess.PIPE, text=True)
             assert server.stdout.readline().strip() == "listening"
@@ -166,11 +171,7 @@ def test_the_nic_carrying_an_nfs_root_stays_configured_in_the_written_config(ctx
         with open(cmdline, "w") as f:
             f.write("root=/dev/nfs nfsroot=198.18.0.1:/srv/root ip=dhcp rw\n")
         with Topology(nics=1) as t:
-            t.client.run(["ip", "link", "set", "eth0", "up"])
-            t.client.run(["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"])
-            t.client.run(["ip", "route", "add", "default", "via", "198.18.0.1"])
-            netns.wait_for(lambda: not t.client.run(["ip", "-6", "addr", "show", "dev", "eth0", "tentative"]).stdout.strip(),
-                           timeout=10, what="DAD on eth0")
+            configure_eth0_statically(t)
             peers.start_emulator(t, "--nics", "1")
             before = t.client.snapshot()
             proc = run(t, ctx, root, "--cmdline", cmdline, timeout="10")
@@ -187,14 +188,13 @@ def test_the_nic_carrying_an_nfs_root_stays_configured_in_the_written_config(ctx
             # networking.service neither restarts DHCP on it nor takes it down.
             eni = read(root, IFUPDOWN)
             assert "iface eth0" not in eni and "eth0 carries the root filesystem" in eni, eni
+            # The real ifupdown reads the file and lists no eth0.
+            _, listed = ifquery(root, "lo")
+            assert "lo" in listed and "eth0" not in listed, listed
             assert t.client.snapshot() == before
         # Without a network root the same NIC is written as usual.
         with Topology(nics=1) as t:
-            t.client.run(["ip", "link", "set", "eth0", "up"])
-            t.client.run(["ip", "addr", "add", "198.18.0.50/24", "dev", "eth0"])
-            t.client.run(["ip", "route", "add", "default", "via", "198.18.0.1"])
-            netns.wait_for(lambda: not t.client.run(["ip", "-6", "addr", "show", "dev", "eth0", "tentative"]).stdout.strip(),
-                           timeout=10, what="DAD on eth0")
+            configure_eth0_statically(t)
             peers.start_emulator(t, "--nics", "1")
             with open(cmdline, "w") as f:
                 f.write("root=/dev/vda1 ro\n")
