@@ -271,6 +271,7 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     }
 
     std::vector<FileContent> root_files, runtime_files;
+    std::vector<fs::Sweep> root_sweeps, runtime_sweeps;
     auto persistence = config.runtime ? render::Persistence::Runtime : render::Persistence::Persistent;
     for (const render::Format* format : formats) {
         auto files = format->render(*network, view, persistence);
@@ -280,18 +281,25 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
         }
         for (auto& file : *files)
             (file.place == render::Place::Runtime ? runtime_files : root_files).push_back(std::move(file.content));
+        if (format->owned) {
+            for (const auto& owned : format->owned(persistence))
+                (owned.place == render::Place::Runtime ? runtime_sweeps : root_sweeps)
+                    .push_back({ std::string(owned.directory), std::string(owned.prefix), std::string(owned.suffix) });
+        }
     }
 
     std::lock_guard lock(SignalWatcher::critical());
-    for (auto [directory, files, remount] : { std::tuple { runtime_root, &runtime_files, fs::Remount::Never },
-             std::tuple { config.root.c_str(), &root_files, fs::Remount::IfReadOnly } }) {
-        auto report = fs::write_files(directory, *files, remount);
+    for (auto [directory, files, sweeps, remount] : { std::tuple { runtime_root, &runtime_files, &runtime_sweeps, fs::Remount::Never },
+             std::tuple { config.root.c_str(), &root_files, &root_sweeps, fs::Remount::IfReadOnly } }) {
+        auto report = fs::write_files(directory, *files, remount, *sweeps);
         if (report.is_error()) {
             log_error("writing: " + report.error().message());
             return ExitWriteFailed;
         }
         for (auto& file : report->files)
             written.push_back(file.path);
+        for (auto& path : report->removed)
+            log_info("removed " + path + ": written by an earlier boot for a NIC that is gone");
     }
     return ExitOk;
 }

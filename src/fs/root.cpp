@@ -366,4 +366,23 @@ Result<std::vector<std::string>> Root::list_directory(std::string_view relative_
     return names;
 }
 
+Result<bool> Root::remove_file(std::string_view relative_path) const
+{
+    auto [directory, name] = TRY(split_relative_path(relative_path));
+    auto dir = open_directory(directory, Create::No, 0);
+    if (dir.is_error()) {
+        if (dir.error().kind() == ErrorKind::NotFound)
+            return false;
+        return dir.release_error();
+    }
+    if (m_syscalls->unlinkat(dir->get(), name.c_str(), 0) < 0) {
+        if (errno == ENOENT)
+            return false;
+        return errno_error("remove " + std::string(relative_path) + " under " + m_path, errno);
+    }
+    if (m_syscalls->fsync(dir->get()) < 0)
+        return errno_error("fsync " + m_path + "/" + directory, errno);
+    return true;
+}
+
 }

@@ -83,6 +83,10 @@ public:
     // Names in a directory (no "." or ".."), sorted; empty when it is absent.
     Result<std::vector<std::string>> list_directory(std::string_view relative_path) const;
 
+    // Removes the file (or symlink: never followed) and makes the removal
+    // durable. False when it was not there; a directory is an error.
+    Result<bool> remove_file(std::string_view relative_path) const;
+
 private:
     Root(std::string path, Fd fd, const Syscalls& syscalls)
         : m_path(std::move(path))

@@ -3,6 +3,7 @@
 #include "fs/remount.h"
 #include "fs/root_config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <sys/stat.h>
 
@@ -43,30 +44,45 @@ std::string join_path(const std::string& directory, const std::string& relative)
     return directory + "/" + relative;
 }
 
-Status write_each(const Root& root, const std::string& directory, const std::vector<FileContent>& files, WriteReport& report)
+bool sweeps_name(const Sweep& sweep, const std::string& name)
+{
+    return name.size() >= sweep.prefix.size() + sweep.suffix.size() && name.compare(0, sweep.prefix.size(), sweep.prefix) == 0
+        && name.compare(name.size() - sweep.suffix.size(), sweep.suffix.size(), sweep.suffix) == 0;
+}
+
+Status write_each(const Root& root, const std::string& directory, const std::vector<FileContent>& files, const std::vector<Sweep>& sweeps, WriteReport& report)
 {
     for (const auto& file : files) {
         auto outcome = TRY(root.write_file(file.path, file.text, mode_t(file.mode)));
         report.files.push_back({ join_path(directory, file.path), outcome });
+    }
+    for (const auto& sweep : sweeps) {
+        for (const auto& name : TRY(root.list_directory(sweep.directory))) {
+            std::string path = sweep.directory + "/" + name;
+            if (!sweeps_name(sweep, name) || std::any_of(files.begin(), files.end(), [&](const FileContent& file) { return file.path == path; }))
+                continue;
+            if (TRY(root.remove_file(path)))
+                report.removed.push_back(join_path(directory, path));
+        }
     }
     return {};
 }
 
 }
 
-Result<WriteReport> write_files(const std::string& directory, const std::vector<FileContent>& files, Remount remount)
+Result<WriteReport> write_files(const std::string& directory, const std::vector<FileContent>& files, Remount remount, const std::vector<Sweep>& sweeps)
 {
     WriteReport report;
-    if (files.empty())
+    if (files.empty() && sweeps.empty())
         return report;
     auto root = TRY(Root::open(directory));
     if (remount == Remount::Never) {
-        TRY(write_each(root, directory, files, report));
+        TRY(write_each(root, directory, files, sweeps, report));
         return report;
     }
     auto guard = TRY(WritableGuard::make_writable(directory));
     report.remounted = guard.remounted();
-    auto status = write_each(root, directory, files, report);
+    auto status = write_each(root, directory, files, sweeps, report);
     // Restore read-only whatever happened; the first error is the one reported.
     auto restored = guard.restore();
     if (status.is_error())

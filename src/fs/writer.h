@@ -28,6 +28,7 @@ struct WrittenFile {
 struct WriteReport {
     bool remounted { false }; // the directory's mount was read-only, made writable and restored
     std::vector<WrittenFile> files;
+    std::vector<std::string> removed; // by a sweep, as the directory joined with the relative path
 };
 
 enum class Remount {
@@ -35,11 +36,24 @@ enum class Remount {
     Never,      // the initramfs's own /run
 };
 
-// Writes each file atomically, in order, under `directory`; stops at the
-// first failure (files already written stay written: each is whole). With
+// Files a writer owns by name under the same directory: every entry of
+// `directory` (relative) named `prefix`...`suffix`. After the writes, those
+// not among the files just written are removed (left by an earlier run for
+// something that is gone).
+struct Sweep {
+    std::string directory;
+    std::string prefix;
+    std::string suffix;
+
+    bool operator==(const Sweep&) const = default;
+};
+
+// Writes each file atomically, in order, under `directory`, then removes
+// what the sweeps name and this call did not write; stops at the first
+// failure (files already written stay written: each is whole). With
 // Remount::IfReadOnly a read-only mount is made writable and restored
 // whatever happens; the first error is the one reported.
-Result<WriteReport> write_files(const std::string& directory, const std::vector<FileContent>& files, Remount remount);
+Result<WriteReport> write_files(const std::string& directory, const std::vector<FileContent>& files, Remount remount, const std::vector<Sweep>& sweeps = {});
 
 // The state for the real root: `state_dir` (absolute) is created 0755 with
 // any missing parents, then the files are written as write_files() does.

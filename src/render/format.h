@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,10 +42,22 @@ struct OutputFile {
     FileContent content;
 };
 
+// Files a format owns by name in one directory, beyond the ones it writes
+// this time: a format with a file per NIC owns every `prefix`*`suffix` there,
+// and the ones not written again (a NIC that is gone) are removed.
+struct OwnedFiles {
+    Place place { Place::Root };
+    std::string_view directory; // relative, as OutputFile paths are
+    std::string_view prefix;
+    std::string_view suffix;
+};
+
 struct Format {
     std::string_view name; // --output, rd.metaboot.output=
     bool (*present)(const RootView& root);
     Result<std::vector<OutputFile>> (*render)(const NetworkConfig& config, const RootView& root, Persistence persistence);
+    // Per persistence; empty for formats with fixed file names.
+    std::span<const OwnedFiles> (*owned)(Persistence persistence) { nullptr };
 };
 
 // The first lines of every file metaboot writes: who wrote it and how to

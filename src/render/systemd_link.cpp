@@ -1,0 +1,18 @@
+#include "render/systemd_link.h"
+
+namespace mb::render {
+
+std::optional<FileContent> render_systemd_link(const Interface& interface, const std::string& directory, const char* header)
+{
+    if (!interface.match_mac || !interface.set_name)
+        return std::nullopt;
+    // PermanentMACAddress=, as netplan writes it: a bond or team port takes
+    // its master's MAC, and a renamed port must still be found by its own.
+    // WakeOnLan=off is netplan's default (`wakeonlan: false`); a .link file
+    // that names no WakeOnLan would leave the driver's setting instead.
+    std::string text = header;
+    text += "[Match]\nPermanentMACAddress=" + interface.match_mac->to_string() + "\n\n[Link]\nName=" + *interface.set_name + "\nWakeOnLan=off\n";
+    return FileContent { directory + "/" + systemd_file_prefix + *interface.set_name + ".link", std::move(text), 0644 };
+}
+
+}
