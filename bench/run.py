@@ -190,7 +190,7 @@ def bench_full(binary, runs, results):
             f.write("\n".join(key_list(2, ["02:00:00:00:00:01", "02:00:00:00:00:02"])) + "\n")
         root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
         contenders = {
-            "metaboot (full run)": [binary, "--interface", "eth0", "--root", root, "--state-dir", state,
+            "metaboot (full run)": [binary, "--interface", "eth0", "--root", root, "--output", "netplan,ifupdown", "--state-dir", state,
                                     "--provider", "ec2", "--timeout", "10", "--json"],
             "cloud-init way (dhclient + curl + ip)": ["bash", os.path.join(HERE, "cloud_init_way.sh"), "eth0", work, keys],
         }
@@ -234,7 +234,7 @@ def bench_growth(binary, runs, results):
             times, reqs = [], None
             for i in range(max(5, runs // 2)):
                 reset_client(t)
-                r = runner.run([binary, "--interface", "eth0", "--root", root, "--state-dir", state,
+                r = runner.run([binary, "--interface", "eth0", "--root", root, "--output", "netplan,ifupdown", "--state-dir", state,
                                 "--provider", "ec2", "--timeout", "10", "--json"])
                 if r.get("code") == 0:
                     data = json.loads(r["out"])
@@ -277,7 +277,7 @@ def bench_keepalive(binary, runs, results):
             for name, (port, _) in servers.items():
                 url = "http://169.254.169.254:" + port
                 reset_client(t)
-                r = runner.run([binary, "--interface", "eth0", "--root", root, "--state-dir", state, "--provider", "ec2",
+                r = runner.run([binary, "--interface", "eth0", "--root", root, "--output", "netplan,ifupdown", "--state-dir", state, "--provider", "ec2",
                                 "--metadata-url", url, "--timeout", "10", "--json"])
                 if r.get("code") != 0:
                     failures[name] += 1
@@ -369,7 +369,7 @@ def bench_footprint(binary, runs, results, launcher):
         runner = ClientRunner(t.client.name)
         root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
         results["footprint"]["peak_rss_kib_full_run"] = peak_rss(
-            launcher, runner, [binary, "--root", root, "--state-dir", state, "--provider", "ec2", "--timeout", "10"])
+            launcher, runner, [binary, "--root", root, "--output", "netplan,ifupdown", "--state-dir", state, "--provider", "ec2", "--timeout", "10"])
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(state, ignore_errors=True)
 

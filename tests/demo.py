@@ -36,8 +36,15 @@ def main():
     root = tempfile.mkdtemp(prefix="metaboot-demo-root-")
     state = tempfile.mkdtemp(prefix="metaboot-demo-state-")
     try:
+        # A root with netplan and ifupdown both installed and no systemd:
+        # metaboot writes for one stack, netplan (see doc/metaboot.8).
         os.makedirs(os.path.join(root, "etc/netplan"))
         os.makedirs(os.path.join(root, "etc/network"))
+        os.makedirs(os.path.join(root, "usr/sbin"))
+        os.symlink("usr/sbin", os.path.join(root, "sbin"))
+        for program in ("usr/sbin/netplan", "usr/sbin/ifup"):
+            with open(os.path.join(root, program), "w") as f:
+                f.write("#!/bin/sh\n")
         with open(os.path.join(root, "etc/network/interfaces"), "w") as f:
             f.write("auto lo\niface lo inet loopback\n")
         with netns.Topology(nics=2) as t:

@@ -13,9 +13,10 @@ command -v warn >/dev/null 2>&1 || . /lib/dracut-lib.sh
 if [ -x /usr/sbin/metaboot ]; then
     /usr/sbin/metaboot --root "${NEWROOT:-/sysroot}"
     _metaboot_rc=$?
-    # 0: done; 6: not a cloud, nothing done (metaboot has said why itself).
+    # 0: done; 6: not a cloud, nothing done; 7: the root runs no network stack
+    # metaboot writes for (metaboot has said why itself, and what it looked for).
     case "$_metaboot_rc" in
-        0 | 6) ;;
+        0 | 6 | 7) ;;
         *) warn "metaboot exited with status $_metaboot_rc; boot continues" ;;
     esac
     unset _metaboot_rc

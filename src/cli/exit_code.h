@@ -13,6 +13,9 @@ enum ExitCode : int {
     ExitWriteFailed = 4,
     ExitTeardownFailed = 5,
     ExitNotCloud = 6,
+    // The metadata was read and the state written, but the real root runs no
+    // network stack metaboot writes for (render/stack.h): nothing written.
+    ExitNoNetworkStack = 7,
 };
 
 }

@@ -68,8 +68,9 @@ int help_command(FILE* out, int exit_code)
         "rd.metaboot.network=0 writes no network config (the metadata is still written).\n"
         "\n"
         "Exit codes: 0 success; 1 usage; 2 no lease; 3 no metadata; 4 writing failed;\n"
-        "5 teardown failed; 6 platform not a cloud (nothing done); 128+N killed by signal N\n"
-        "(after the teardown).\n",
+        "5 teardown failed; 6 platform not a cloud (nothing done); 7 the root runs no network\n"
+        "stack metaboot writes for (state written, no network config); 128+N killed by\n"
+        "signal N (after the teardown).\n",
         clouds.c_str(), formats.c_str());
     return exit_code;
 }

@@ -44,7 +44,9 @@ int LeaseScope::tear_down(int exit_code, KeepLease keep)
     // Under the signal watcher's lock: a signal now waits for this teardown
     // instead of racing it.
     std::lock_guard lock(SignalWatcher::critical());
-    if (keep == KeepLease::Yes && exit_code == ExitOk) {
+    // --keep-lease holds also when no stack was found: the lease is then the
+    // real root's only network.
+    if (keep == KeepLease::Yes && (exit_code == ExitOk || exit_code == ExitNoNetworkStack)) {
         m_netlink->forget_journal();
         return exit_code;
     }

@@ -202,6 +202,7 @@ render::RootView view_of(const fs::Root& root)
         [&root](std::string_view path) { return root.exists(path); },
         [&root](std::string_view path) { return root.is_directory(path); },
         [&root](std::string_view path) { return root.read_file(path); },
+        [&root](std::string_view path) { return root.list_directory(path).value_or(std::vector<std::string>()); },
     };
 }
 
@@ -255,11 +256,6 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
         return ExitWriteFailed;
     }
     auto view = view_of(*root);
-    auto formats = config.outputs ? *config.outputs : render::detect_formats(view);
-    if (formats.empty()) {
-        log_notice("the root uses none of the output formats (" + render::format_names() + "): no network config written");
-        return ExitOk;
-    }
     auto opted_out = fs::cloud_init_network_opt_out(*root);
     if (opted_out.is_error()) {
         log_error("writing: " + opted_out.error().message());
@@ -268,6 +264,24 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     if (*opted_out) {
         log_notice("network config disabled by " + **opted_out);
         return ExitOk;
+    }
+    std::vector<const render::Format*> formats;
+    if (config.outputs) {
+        formats = *config.outputs;
+    } else {
+        auto stack = render::detect_stack(view);
+        if (!stack.format) {
+            std::string looked;
+            for (auto& line : stack.passed_over)
+                looked += (looked.empty() ? "" : "; ") + line;
+            log_warning("no network config written: the root runs no network stack metaboot writes for (" + looked
+                + "); choose one with --output or rd.metaboot.output=");
+            return ExitNoNetworkStack;
+        }
+        for (auto& line : stack.passed_over)
+            log_debug("stack: " + line);
+        log_info("writing " + std::string(stack.format->name) + ": " + stack.reason);
+        formats.push_back(stack.format);
     }
 
     std::vector<FileContent> root_files, runtime_files;
@@ -340,7 +354,8 @@ void print_summary(const Config& config, const RunSummary& run, const PhaseClock
 {
     std::string summary = run.link->name + " " + run.lease->address.to_string() + ", " + run.instance->cloud + " " + run.instance->api_version + ", "
         + std::to_string(run.instance->nics.size()) + " NICs, " + std::to_string(run.stats->requests) + " requests, " + std::to_string(run.written.size())
-        + " files" + (config.keep_lease && run.exit_code == ExitOk ? ", lease kept" : "") + ": " + phases.text();
+        + " files" + (run.exit_code == ExitNoNetworkStack ? " (no network stack in the root)" : "")
+        + (config.keep_lease && (run.exit_code == ExitOk || run.exit_code == ExitNoNetworkStack) ? ", lease kept" : "") + ": " + phases.text();
     log_notice(summary);
     if (!config.json) {
         std::printf("metaboot: %s\n", summary.c_str());

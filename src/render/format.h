@@ -23,6 +23,8 @@ struct RootView {
     std::function<bool(std::string_view)> exists;
     std::function<bool(std::string_view)> is_directory;
     std::function<Result<std::optional<std::string>>(std::string_view)> read_file;
+    // Names in a directory, sorted; empty when it is absent or unreadable.
+    std::function<std::vector<std::string>(std::string_view)> list;
 };
 
 // --runtime: files that can live in the initramfs's /run (which survives
@@ -58,6 +60,11 @@ struct Format {
     Result<std::vector<OutputFile>> (*render)(const NetworkConfig& config, const RootView& root, Persistence persistence);
     // Per persistence; empty for formats with fixed file names.
     std::span<const OwnedFiles> (*owned)(Persistence persistence) { nullptr };
+    // The systemd unit that runs this stack in the real root (render/stack.h);
+    // empty for a format a generator turns into another stack's config.
+    std::string_view service {};
+    // What present() looks for, for the message when nothing is found.
+    std::string_view looked_for {};
 };
 
 // The first lines of every file metaboot writes: who wrote it and how to

@@ -223,10 +223,12 @@ std::optional<std::string> interfaces_with_source_line(std::string_view existing
 
 namespace {
 
-// A root with ifupdown installed, or with its configuration file.
+// ifupdown installed (a merged-/usr root reaches sbin through its link, or
+// may lack the link). Its interfaces file alone is often left behind by a
+// switch to another stack.
 bool ifupdown_present(const RootView& root)
 {
-    return root.exists("sbin/ifup") || root.exists(interfaces_path);
+    return root.exists("sbin/ifup") || root.exists("usr/sbin/ifup");
 }
 
 // ifupdown has no runtime directory: the files always go into the root.
@@ -246,6 +248,9 @@ const Format ifupdown_format {
     .name = "ifupdown",
     .present = ifupdown_present,
     .render = render_ifupdown_files,
+    // Debian's ifupdown brings `auto` interfaces up from networking.service.
+    .service = "networking.service",
+    .looked_for = "sbin/ifup",
 };
 
 }

@@ -132,10 +132,12 @@ namespace mb::render {
 
 namespace {
 
-// A root with netplan installed, or with its configuration directory.
+// netplan installed: its command, or the systemd generator that turns
+// etc/netplan into networkd or NetworkManager config at boot. A leftover
+// etc/netplan directory alone is read by nothing.
 bool netplan_present(const RootView& root)
 {
-    return root.exists("usr/sbin/netplan") || root.is_directory("etc/netplan");
+    return root.exists("usr/sbin/netplan") || root.exists("usr/lib/systemd/system-generators/netplan") || root.exists("lib/systemd/system-generators/netplan");
 }
 
 // 0600: netplan warns about (and newer versions refuse) world-readable
@@ -154,6 +156,7 @@ const Format netplan_format {
     .name = "netplan",
     .present = netplan_present,
     .render = render_netplan_files,
+    .looked_for = "usr/sbin/netplan, or netplan's systemd generator",
 };
 
 }

@@ -4,6 +4,7 @@
 #include "common/text.h"
 #include "render/ifupdown.h"
 #include "render/netplan.h"
+#include "render/stack.h"
 
 #include <algorithm>
 
@@ -11,7 +12,8 @@ namespace mb::render {
 
 namespace {
 
-// One row per format; detection and --output lists keep this order.
+// One row per format. The order is detection's (render/stack.h): the first
+// stack the root runs wins. --output lists keep it too.
 constexpr const Format* registry[] = {
     &netplan_format,
     &ifupdown_format,
@@ -56,14 +58,9 @@ Result<std::vector<const Format*>> parse_format_list(std::string_view text)
     return formats;
 }
 
-std::vector<const Format*> detect_formats(const RootView& root)
+StackChoice detect_stack(const RootView& root)
 {
-    std::vector<const Format*> formats;
-    for (const Format* format : registry) {
-        if (format->present(root))
-            formats.push_back(format);
-    }
-    return formats;
+    return choose_stack(root, registry);
 }
 
 }

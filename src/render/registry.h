@@ -3,6 +3,7 @@
 #pragma once
 
 #include "render/format.h"
+#include "render/stack.h"
 
 #include <span>
 #include <string>
@@ -17,8 +18,8 @@ const Format* find_format(std::string_view name);
 // joined by commas, each at most once, or "none" (an empty list).
 Result<std::vector<const Format*>> parse_format_list(std::string_view text);
 
-// The formats whose present() says the root uses them, in registry order.
-std::vector<const Format*> detect_formats(const RootView& root);
+// The one stack the real root runs (render/stack.h), asked in registry order.
+StackChoice detect_stack(const RootView& root);
 
 // "netplan, ifupdown": for the help text and usage errors.
 std::string format_names();

@@ -878,7 +878,10 @@ def boot(kernel, initrd, rootimg, cmdline, network, workdir, smbios=(), name="gu
 def cmdline(kind, extra=()):
     # panic=-1 with -no-reboot turns a kernel panic into QEMU exiting; dracut
     # would otherwise wait in an emergency shell forever.
-    args = ["console=ttyS0", "root=/dev/vda", "ro", "panic=-1", "printk.time=1"]
+    # The test root has netplan and ifupdown installed and no systemd, where
+    # metaboot would write netplan alone (one stack per root): the boot tests
+    # read both formats back, so they ask for both.
+    args = ["console=ttyS0", "root=/dev/vda", "ro", "panic=-1", "printk.time=1", "rd.metaboot.output=netplan,ifupdown"]
     if kind.startswith("dracut"):
         args += ["rd.shell=0", "rd.emergency=poweroff"]
     return " ".join(args + list(extra))

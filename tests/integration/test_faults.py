@@ -67,7 +67,7 @@ class Run:
         self.before = t.client.snapshot()
         self.root_before = files_of(root)
         args = [ctx["binary"], "--root", root, "--state-dir", self.state, "--provider", "ec2",
-                "--timeout", str(timeout), "--json"] + list(flags)
+                "--timeout", str(timeout), "--json", "--output", "netplan,ifupdown"] + list(flags)
         started = time.monotonic()
         # A hang fails the test (the timeout below), never the suite.
         self.proc = t.client.run(args, check=False, timeout=self.timeout + 30)

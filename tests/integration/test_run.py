@@ -18,10 +18,22 @@ NETPLAN = "etc/netplan/50-cloud-init.yaml"
 IFUPDOWN = "etc/network/interfaces.d/50-cloud-init"
 
 
+# Most tests read both formats back; a root without systemd that has both
+# installed would get netplan alone (render/stack.h), so they ask for both.
+BOTH = ("--output", "netplan,ifupdown")
+
+
 def make_root():
+    """A root with netplan and ifupdown installed (stub programs) and no
+    systemd: the image's interfaces file, an empty etc/netplan."""
     root = tempfile.mkdtemp(prefix="mbt-root-")
     os.makedirs(os.path.join(root, "etc/netplan"))
     os.makedirs(os.path.join(root, "etc/network"))
+    os.makedirs(os.path.join(root, "usr/sbin"))
+    os.symlink("usr/sbin", os.path.join(root, "sbin"))
+    for program in ("usr/sbin/netplan", "usr/sbin/ifup"):
+        with open(os.path.join(root, program), "w") as f:
+            f.write("#!/bin/sh\n")
     with open(os.path.join(root, "etc/network/interfaces"), "w") as f:
         f.write("# the image's own\nauto lo\niface lo inet loopback\n")
     return root
@@ -38,6 +50,8 @@ def run(t, ctx, root, *flags, timeout="10", state=None):
     args = [ctx["binary"], "--state-dir", state, "--provider", "ec2", "--timeout", timeout, "--json"]
     if root:
         args += ["--root", root]
+        if "--output" not in flags:
+            args += list(BOTH)
     started = time.monotonic()
     proc = t.client.run(args + list(flags), check=False)
     proc.elapsed = time.monotonic() - started
@@ -120,7 +134,7 @@ def test_summary_line_without_json(ctx):
         with Topology() as t:
             serve(t)
             state = tempfile.mkdtemp(prefix="mbt-state-")
-            proc = t.client.run([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2"], check=False)
+            proc = t.client.run([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2"] + list(BOTH), check=False)
             assert proc.returncode == 0, proc.stderr
             line = proc.stdout.strip()
             assert line.startswith("metaboot: eth0 198.18.0."), line
@@ -192,6 +206,62 @@ def test_output_none_needs_no_root_and_missing_root_is_usage(ctx):
         assert proc.returncode == 1 and "--root is required" in proc.stderr
 
 
+def _files_under(root):
+    return sorted(os.path.relpath(os.path.join(d, n), root) for d, _, names in os.walk(root) for n in names)
+
+
+def _run_detecting(t, ctx, root):
+    """A run that leaves the choice of format to metaboot (no --output)."""
+    state = tempfile.mkdtemp(prefix="mbt-state-")
+    proc = t.client.run([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2", "--timeout", "10",
+                         "--verbose"], check=False)
+    proc.state = state
+    return proc
+
+
+def test_one_stack_per_root_and_exit_7_without_one(ctx):
+    """A systemd root with ifupdown enabled (and networkd installed, a
+    leftover etc/netplan) gets the ifupdown file alone; a root with no stack
+    gets nothing, a warning that names what was looked for, exit 7, its
+    state all the same, and the lease torn down."""
+    netns.require_root()
+    enabled = tempfile.mkdtemp(prefix="mbt-root-")
+    bare = tempfile.mkdtemp(prefix="mbt-root-")
+    try:
+        for rel in ("usr/sbin/ifup", "usr/lib/systemd/systemd", "usr/lib/systemd/system/networking.service",
+                    "usr/lib/systemd/systemd-networkd", "etc/network/interfaces", "etc/netplan/.keep"):
+            os.makedirs(os.path.dirname(os.path.join(enabled, rel)), exist_ok=True)
+            with open(os.path.join(enabled, rel), "w") as f:
+                f.write("auto lo\niface lo inet loopback\n" if rel.endswith("interfaces") else "")
+        os.symlink("usr/sbin", os.path.join(enabled, "sbin"))
+        wants = os.path.join(enabled, "etc/systemd/system/multi-user.target.wants")
+        os.makedirs(wants)
+        os.symlink("/usr/lib/systemd/system/networking.service", os.path.join(wants, "networking.service"))
+        bare_before = _files_under(bare)
+        with Topology() as t:
+            serve(t)
+            before = t.client.snapshot()
+            proc = _run_detecting(t, ctx, enabled)
+            assert proc.returncode == 0, proc.stderr
+            assert "writing ifupdown: networking.service enabled" in proc.stderr, proc.stderr
+            assert os.path.exists(os.path.join(enabled, IFUPDOWN))
+            assert not os.path.exists(os.path.join(enabled, NETPLAN))
+            ifquery(enabled, "eth0")
+
+            proc = _run_detecting(t, ctx, bare)
+            assert proc.returncode == 7, (proc.returncode, proc.stderr)
+            assert "no network config written" in proc.stderr, proc.stderr
+            for looked in ("netplan: not installed", "ifupdown: not installed (sbin/ifup)"):
+                assert looked in proc.stderr, proc.stderr
+            assert "0 files (no network stack in the root)" in proc.stdout, proc.stdout
+            assert _files_under(bare) == bare_before
+            assert os.path.exists(os.path.join(proc.state, "metadata.json"))
+            assert t.client.snapshot() == before
+    finally:
+        shutil.rmtree(enabled, ignore_errors=True)
+        shutil.rmtree(bare, ignore_errors=True)
+
+
 def test_metadata_stall_gives_up_by_the_deadline(ctx):
     netns.require_root()
     root = make_root()
@@ -242,7 +312,7 @@ def test_read_only_root_is_remounted_and_restored(ctx):
             state = tempfile.mkdtemp(prefix="mbt-state-")
             script = ("set -e; mount -t tmpfs -o size=4m tmpfs {b}; mkdir -p {b}/etc/netplan {b}/etc/network; "
                       "echo 'auto lo' > {b}/etc/network/interfaces; mount -o remount,ro {b}; "
-                      "ip netns exec {ns} {bin} --root {b} --state-dir {s} --provider ec2 --timeout 10; "
+                      "ip netns exec {ns} {bin} --root {b} --state-dir {s} --provider ec2 --timeout 10 --output netplan; "
                       "grep -q ' {b} tmpfs ro' /proc/self/mounts && echo STILL-RO; "
                       "test -s {b}/{np} && echo WRITTEN").format(b=base, ns=t.client.name, bin=ctx["binary"], s=state, np=NETPLAN)
             proc = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
@@ -257,7 +327,7 @@ def _strace_inject(t, ctx, root, syscall, errno_name, nth):
     state = tempfile.mkdtemp(prefix="mbt-state-")
     args = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=%s" % syscall,
             "-e", "inject=%s:error=%s:when=%d" % (syscall, errno_name, nth),
-            ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2", "--timeout", "10"]
+            ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2", "--timeout", "10"] + list(BOTH)
     return t.client.run(args, check=False)
 
 
@@ -324,7 +394,7 @@ def test_signals_at_random_points_tear_down(ctx):
                 sig = signal.SIGTERM if i % 2 == 0 else signal.SIGINT
                 state = tempfile.mkdtemp(prefix="mbt-state-")
                 proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state,
-                                                      "--provider", "ec2", "--timeout", "10"]),
+                                                      "--provider", "ec2", "--timeout", "10"] + list(BOTH)),
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 t.procs.append(proc)
                 time.sleep(rng.uniform(0.05, 2.5))

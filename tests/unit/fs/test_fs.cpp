@@ -349,6 +349,7 @@ render::RootView view_of(const Root& root)
         [&root](std::string_view path) { return root.exists(path); },
         [&root](std::string_view path) { return root.is_directory(path); },
         [&root](std::string_view path) { return root.read_file(path); },
+        [&root](std::string_view path) { return root.list_directory(path).value_or(std::vector<std::string>()); },
     };
 }
 
@@ -362,31 +363,43 @@ std::vector<std::string_view> names(const std::vector<const render::Format*>& fo
 
 using Names = std::vector<std::string_view>;
 
-TEST_CASE("fs: format detection follows a merged-/usr root's links inside the root")
+TEST_CASE("fs: stack detection follows a merged-/usr root's links inside the root")
 {
     TempDir dir;
     auto root = Root::open(dir.path()).release_value();
     auto view = view_of(root);
-    CHECK(render::detect_formats(view).empty());
+    CHECK(!render::detect_stack(view).format);
 
     make_dirs(dir / "usr/sbin");
     make_dirs(dir / "usr/share/netplan");
     put(dir / "usr/share/netplan/netplan.script", "#!/bin/sh\n");
     REQUIRE(::symlink("../share/netplan/netplan.script", (dir / "usr/sbin/netplan").c_str()) == 0);
-    CHECK(names(render::detect_formats(view)) == Names { "netplan" });
+    REQUIRE(render::detect_stack(view).format);
+    CHECK(render::detect_stack(view).format->name == "netplan");
 
+    // ifupdown installed too, reached through the sbin link: netplan still
+    // wins, and only one stack is written for.
     put(dir / "usr/sbin/ifup", "");
     REQUIRE(::symlink("usr/sbin", (dir / "sbin").c_str()) == 0);
-    CHECK(names(render::detect_formats(view)) == Names { "netplan", "ifupdown" });
+    CHECK(render::detect_stack(view).format->name == "netplan");
 
     TempDir other;
-    make_dirs(other / "etc/network");
-    put(other / "etc/network/interfaces", "");
-    // An absolute link that means the host's file must not count.
     make_dirs(other / "usr/sbin");
+    put(other / "usr/sbin/ifup", "");
+    REQUIRE(::symlink("usr/sbin", (other / "sbin").c_str()) == 0);
+    // An absolute link that means the host's file must not count.
     REQUIRE(::symlink("/usr/sbin/netplan-not-here", (other / "usr/sbin/netplan").c_str()) == 0);
+    // systemd in the root: ifupdown counts once networking.service is enabled,
+    // through a link whose absolute target is read inside the root.
+    make_dirs(other / "usr/lib/systemd/system");
+    put(other / "usr/lib/systemd/systemd", "");
+    put(other / "usr/lib/systemd/system/networking.service", "[Unit]\n");
     auto other_root = Root::open(other.path()).release_value();
-    CHECK(names(render::detect_formats(view_of(other_root))) == Names { "ifupdown" });
+    CHECK(!render::detect_stack(view_of(other_root)).format);
+    make_dirs(other / "etc/systemd/system/multi-user.target.wants");
+    REQUIRE(::symlink("/usr/lib/systemd/system/networking.service", (other / "etc/systemd/system/multi-user.target.wants/networking.service").c_str()) == 0);
+    REQUIRE(render::detect_stack(view_of(other_root)).format);
+    CHECK(render::detect_stack(view_of(other_root)).format->name == "ifupdown");
 
     CHECK(names(*render::parse_format_list("netplan,ifupdown")) == Names { "netplan", "ifupdown" });
     CHECK(names(*render::parse_format_list("ifupdown")) == Names { "ifupdown" });
