@@ -1,13 +1,18 @@
 // The ifupdown renderer: the stanzas cloud-init's ENI renderer
 // (cloudinit/net/eni.py) writes for the same configuration.
 //   auto X / iface X inet dhcp      with `metric` from the route-metric
-//   iface X inet6 dhcp              with `metric` and `accept_ra`, as cloud-init
+//   iface X inet6 manual            DHCPv6 started in the background (below)
 //   iface X inet6 auto + dhcp 0     SLAAC (accept-ra without dhcp6)
 //   iface X inet{,6} static         one per static address
 // ifupdown allows several stanzas per interface and family
 // (interfaces(5), "iface" stanzas); only the first carries `auto`.
 //
 // Deliberate differences from cloud-init, each for a reason:
+// - DHCPv6 is not cloud-init's `iface X inet6 dhcp`, which blocks the boot
+//   for minutes when no DHCPv6 server answers (see interface_stanzas()).
+//   interfaces(5) offers no non-blocking DHCPv6 method: `inet6 auto` with
+//   `dhcp 1` is stateless only (no address) and runs dhclient -1 in the
+//   foreground too.
 // - Routes use iproute2 (`ip route add ... || true`) where cloud-init uses
 //   net-tools' `route add`: ifupdown depends on iproute2, while net-tools is
 //   no longer installed by default on Debian or Ubuntu.
@@ -85,11 +90,25 @@ std::vector<Stanza> interface_stanzas(const Interface& interface)
         stanzas.push_back(std::move(stanza));
     }
     if (interface.dhcp6) {
-        Stanza stanza { true, "dhcp", {} };
+        // Not `inet6 dhcp`: that method runs `dhclient -6` in the foreground,
+        // and with no DHCPv6 server answering dhclient never returns, so
+        // networking.service waits out its whole start timeout (5 minutes on
+        // Debian 12) and network-online.target with it. Here dhclient runs
+        // the same (same pid and lease files, released on ifdown) but in the
+        // background once the link-local address is usable, as the dhcp
+        // method waits for it (wait-for-ll6.sh, bounded by ll-attempts). The
+        // dhcp method's accept_ra default, 1, is written the same way.
+        const std::string& name = interface.name;
+        std::string files = " -pf /run/dhclient6." + name + ".pid -lf /var/lib/dhcp/dhclient6." + name + ".leases -I -df /var/lib/dhcp/dhclient." + name
+            + ".leases " + name;
+        std::string metric;
         if (interface.dhcp6_overrides.route_metric)
-            stanza.options.push_back("metric " + std::to_string(*interface.dhcp6_overrides.route_metric));
-        if (interface.accept_ra)
-            stanza.options.push_back(accept_ra_option());
+            metric = " -e IF_METRIC=" + std::to_string(*interface.dhcp6_overrides.route_metric);
+        Stanza stanza { true, "manual", {} };
+        stanza.options.push_back(std::string("pre-up echo ") + (interface.accept_ra.value_or(true) ? "1" : "0") + " > /proc/sys/net/ipv6/conf/" + name + "/accept_ra");
+        stanza.options.push_back("up ip link set dev " + name + " up");
+        stanza.options.push_back("up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6" + metric + files + ") </dev/null >/dev/null 2>&1 &");
+        stanza.options.push_back("down dhclient -6 -r" + files + " || true");
         stanzas.push_back(std::move(stanza));
     } else if (interface.accept_ra && *interface.accept_ra) {
         stanzas.push_back(Stanza { true, "auto", { "dhcp 0" } });

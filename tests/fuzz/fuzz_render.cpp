@@ -206,8 +206,26 @@ void check_netplan(std::string_view text)
     }
 }
 
+// The DHCPv6 stanza's shell lines, rebuilt from the stanza's (checked)
+// interface name: nothing but the name may vary in them.
+bool is_dhcp6_command(std::string_view line, const std::string& name)
+{
+    std::string files = " -pf /run/dhclient6." + name + ".pid -lf /var/lib/dhcp/dhclient6." + name + ".leases -I -df /var/lib/dhcp/dhclient." + name
+        + ".leases " + name;
+    if (line == "    pre-up echo 1 > /proc/sys/net/ipv6/conf/" + name + "/accept_ra" || line == "    pre-up echo 0 > /proc/sys/net/ipv6/conf/" + name + "/accept_ra"
+        || line == "    up ip link set dev " + name + " up" || line == "    down dhclient -6 -r" + files + " || true")
+        return true;
+    std::string start = "    up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6";
+    std::string end = files + ") </dev/null >/dev/null 2>&1 &";
+    if (!starts_with(line, start) || line.size() < start.size() + end.size() || line.substr(line.size() - end.size()) != end)
+        return false;
+    std::string_view middle = line.substr(start.size(), line.size() - start.size() - end.size());
+    return middle.empty() || (starts_with(middle, " -e IF_METRIC=") && is_number(middle.substr(14)));
+}
+
 void check_ifupdown(std::string_view text)
 {
+    std::string current;
     for (auto line : lines_of(text)) {
         if (line.empty() || is_header(line))
             continue;
@@ -231,9 +249,12 @@ void check_ifupdown(std::string_view text)
                 check(words[0] == "iface" && words.size() == 4 && is_name(words[1]));
                 check(words[2] == "inet" || words[2] == "inet6");
                 check(words[3] == "dhcp" || words[3] == "static" || words[3] == "auto" || words[3] == "manual" || words[3] == "loopback");
+                current = std::string(words[1]);
             }
             continue;
         }
+        if (is_dhcp6_command(line, current))
+            continue;
         std::string_view key = words[0];
         if (key == "address") {
             check(words.size() == 2 && is_address(words[1]));
