@@ -99,6 +99,7 @@ constexpr Flag flags[] = {
     { "--sysfs", "", RunOnly | MetadataOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.sysfs_root = std::string(v); return {}; } },
     { "--cmdline", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.cmdline_path = std::string(v); return {}; } },
     { "--runtime", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.runtime = true; return {}; } },
+    { "--cloud-init-handoff", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.cloud_init_handoff = true; return {}; } },
     { "--no-policy-routing", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.policy_routing = false; return {}; } },
     { "--keep-lease", "", RunOnly | LeaseOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.keep_lease = true; return {}; } },
     { "--release", "", RunOnly | LeaseOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.release = true; return {}; } },
@@ -191,6 +192,11 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
             apply(set_metadata_url);
         } else if (key == "rd.metaboot.output") {
             apply(set_output);
+        } else if (key == "rd.metaboot.cloud-init-handoff") {
+            if (is_on(value) || is_off(value))
+                config.cloud_init_handoff = is_on(value);
+            else
+                warn("expected 0 or 1");
         } else if (key == "rd.metaboot.network") {
             if (is_off(value))
                 config.network_config = false;

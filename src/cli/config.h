@@ -32,6 +32,7 @@ struct Config {
     std::optional<std::vector<const render::Format*>> outputs; // --output; nullopt: what the root uses
     bool network_config { true }; // rd.metaboot.network=0 turns it off
     bool runtime { false };
+    bool cloud_init_handoff { false }; // --cloud-init-handoff: tell cloud-init to keep off the network
     bool policy_routing { true };
     bool keep_lease { false };
     bool release { false };

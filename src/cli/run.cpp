@@ -17,6 +17,7 @@
 #include "common/json_writer.h"
 #include "fs/dmi.h"
 #include "fs/small_file.h"
+#include "fs/root_config.h"
 #include "fs/writer.h"
 #include "model/instance_json.h"
 #include "model/network_config.h"
@@ -222,6 +223,37 @@ std::vector<MacAddress> critical_macs_of(const Config& config, const std::vector
     return macs;
 }
 
+// --cloud-init-handoff: metaboot wrote the network config, so cloud-init's
+// network stage in the real root must write none (cloud-init's
+// "network: {config: disabled}", which its _find_networking_config() reads
+// from the system config before the datasource's). Without the flag, a
+// hand-off left by an earlier boot is removed, so cloud-init configures the
+// network again.
+void add_cloud_init_handoff(const Config& config, const render::RootView& view, const std::vector<const render::Format*>& formats,
+    std::vector<FileContent>& root_files, std::vector<fs::Sweep>& root_sweeps)
+{
+    if (!config.cloud_init_handoff) {
+        if (view.exists(fs::cloud_init_handoff_path))
+            root_sweeps.push_back({ "etc/cloud/cloud.cfg.d", "99-metaboot-network-handoff", ".cfg" });
+        return;
+    }
+    if (!view.exists("etc/cloud/cloud.cfg") && !view.is_directory("etc/cloud/cloud.cfg.d")) {
+        log_info("--cloud-init-handoff: the root has no cloud-init configuration; nothing handed off");
+        return;
+    }
+    std::string names;
+    for (const auto* format : formats)
+        names += (names.empty() ? "" : ", ") + std::string(format->name);
+    std::string text = std::string(fs::cloud_init_handoff_marker)
+        + "# Written by metaboot in the initramfs: it wrote this boot's network\n# configuration ("
+        + names
+        + "), so cloud-init writes none. metaboot removes this\n"
+          "# file at a boot where it runs without --cloud-init-handoff; remove it\n"
+          "# yourself when you remove metaboot.\n"
+          "network: {config: disabled}\n";
+    root_files.push_back({ fs::cloud_init_handoff_path, std::move(text), 0644 });
+}
+
 // 5. Render and write into the root: the cloud's mapping, then every chosen
 // format's files, each written atomically. Returns the exit code.
 int write_network_phase(const Config& config, const clouds::Cloud& cloud, const InstanceMetadata& instance, const std::vector<SystemNic>& system_nics,
@@ -301,6 +333,8 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
                     .push_back({ std::string(owned.directory), std::string(owned.prefix), std::string(owned.suffix) });
         }
     }
+
+    add_cloud_init_handoff(config, view, formats, root_files, root_sweeps);
 
     std::lock_guard lock(SignalWatcher::critical());
     for (auto [directory, files, sweeps, remount] : { std::tuple { runtime_root, &runtime_files, &runtime_sweeps, fs::Remount::Never },

@@ -25,6 +25,12 @@ namespace mb::fs {
 // or several YAML documents in one file (the last `config` seen wins).
 std::optional<std::string> cloud_config_network_setting(std::string_view yaml_text);
 
+// metaboot's own hand-off file (--cloud-init-handoff): cloud-init reads it
+// like any other, metaboot never takes it for the user's opt-out. The first
+// line carries the marker.
+inline constexpr const char* cloud_init_handoff_path = "etc/cloud/cloud.cfg.d/99-metaboot-network-handoff.cfg";
+inline constexpr const char* cloud_init_handoff_marker = "# metaboot: cloud-init network hand-off\n";
+
 // cloud-init merges cloud.cfg, then cloud.cfg.d/*.cfg in lexical order, a
 // later file overriding; so the last setting seen is the one that counts.
 inline bool is_network_config_disabled(const std::optional<std::string>& last_setting)

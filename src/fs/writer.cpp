@@ -25,6 +25,8 @@ Result<std::optional<std::string>> cloud_init_network_opt_out(const Root& root)
         // network config either.
         if (text.is_error() || !*text)
             continue;
+        if ((*text)->starts_with(cloud_init_handoff_marker))
+            continue;
         if (auto value = cloud_config_network_setting(**text)) {
             setting = std::move(value);
             from = file;

@@ -19,13 +19,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
 import netns
 import peers
 from netns import Topology
-from test_run import IFUPDOWN, make_root, run
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_run import IFUPDOWN, make_root, run  # noqa: E402
 
 # Everything here is ours: a tmpfs /run (pid files, ifupdown state), a tmpfs
 # /var/lib/dhcp (leases), a resolv.conf and hostname that die with the
