@@ -75,8 +75,9 @@ std::string network_file(const Interface& interface)
     out += "\n[Network]\n";
     if (interface.dhcp4 || interface.dhcp6)
         add(out, "DHCP", interface.dhcp4 && interface.dhcp6 ? "yes" : interface.dhcp4 ? "ipv4" : "ipv6");
-    // netplan's default `link-local: [ipv6]`; networkd's own default, "yes",
-    // would also take an IPv4LL 169.254/16 address.
+    // netplan's default `link-local: [ipv6]`, written as netplan writes it.
+    // systemd 252's default is the same ("ipv6 otherwise"); "yes" would also
+    // take an IPv4LL 169.254/16 address while DHCPv4 is slow.
     add(out, "LinkLocalAddressing", "ipv6");
     for (const auto& address : interface.addresses)
         add(out, "Address", to_string(address));
