@@ -4,6 +4,7 @@
 #include "common/text.h"
 #include "render/ifupdown.h"
 #include "render/netplan.h"
+#include "render/networkd.h"
 #include "render/stack.h"
 
 #include <algorithm>
@@ -17,6 +18,7 @@ namespace {
 constexpr const Format* registry[] = {
     &netplan_format,
     &ifupdown_format,
+    &networkd_format,
 };
 
 }

@@ -1,5 +1,5 @@
 // Fuzz target: an instance model and a system NIC list built from the input,
-// mapped and rendered to netplan and ifupdown. Whatever the input, each
+// mapped and rendered to netplan, ifupdown and networkd. Whatever the input, each
 // rendered line must be one of the forms the renderers are meant to write,
 // every quoted or bare value made only of the characters an address, number
 // or validated name can hold; and rendering is deterministic. Anything else
@@ -13,6 +13,7 @@
 #include "render/ifupdown.h"
 #include "model/instance_json.h"
 #include "render/netplan.h"
+#include "render/networkd.h"
 #include "model/network_config.h"
 
 #include <cstddef>
@@ -280,6 +281,61 @@ void check_ifupdown(std::string_view text)
     }
 }
 
+bool is_domain_list(std::string_view text)
+{
+    for (size_t start = 0;;) {
+        size_t space = text.find(' ', start);
+        if (!is_name(text.substr(start, space - start)))
+            return false;
+        if (space == std::string_view::npos)
+            return true;
+        start = space + 1;
+    }
+}
+
+void check_networkd(const std::vector<FileContent>& files)
+{
+    static const std::string_view sections[] = { "[Match]", "[Link]", "[Network]", "[Route]", "[RoutingPolicyRule]", "[DHCPv4]", "[IPv6AcceptRA]" };
+    for (const auto& file : files) {
+        std::string_view path = file.path;
+        std::string_view prefix = "etc/systemd/network/10-cloud-init-";
+        check(file.mode == 0644 && starts_with(path, prefix));
+        path.remove_prefix(prefix.size());
+        size_t dot = path.rfind('.');
+        check(dot != std::string_view::npos && is_name(path.substr(0, dot)));
+        check(path.substr(dot) == ".network" || path.substr(dot) == ".link");
+        for (auto line : lines_of(file.text)) {
+            if (line.empty() || is_header(line))
+                continue;
+            bool known_section = false;
+            for (auto section : sections)
+                known_section = known_section || line == section;
+            if (known_section)
+                continue;
+            size_t equals = line.find('=');
+            check(equals != std::string_view::npos);
+            std::string_view key = line.substr(0, equals);
+            std::string_view value = line.substr(equals + 1);
+            if (key == "PermanentMACAddress" || key == "Address" || key == "DNS" || key == "Destination" || key == "Gateway" || key == "From")
+                check(is_address(value));
+            else if (key == "Name")
+                check(is_name(value));
+            else if (key == "MTUBytes" || key == "Metric" || key == "Table" || key == "RouteMetric")
+                check(is_number(value));
+            else if (key == "Domains")
+                check(is_domain_list(value));
+            else if (key == "DHCP")
+                check(value == "yes" || value == "ipv4" || value == "ipv6");
+            else if (key == "IPv6AcceptRA")
+                check(value == "yes" || value == "no");
+            else
+                check((key == "LinkLocalAddressing" && value == "ipv6") || (key == "KeepConfiguration" && value == "yes")
+                    || (key == "Scope" && value == "link") || (key == "UseMTU" && value == "true") || (key == "UseRoutes" && value == "false")
+                    || (key == "WakeOnLan" && value == "off"));
+        }
+    }
+}
+
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -329,12 +385,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 
     auto netplan = render_netplan(*config);
     auto ifupdown = render_ifupdown(*config);
-    check(netplan.ok() == ifupdown.ok());
+    auto networkd = render_networkd(*config, networkd_directory);
+    check(netplan.ok() == ifupdown.ok() && netplan.ok() == networkd.ok());
     if (netplan.is_error())
         return 0;
     check_netplan(*netplan);
     check_ifupdown(*ifupdown);
     check(*render_netplan(*config) == *netplan);
     check(*render_ifupdown(*config) == *ifupdown);
+    check_networkd(*networkd);
+    check(*render_networkd(*config, networkd_directory) == *networkd);
     return 0;
 }

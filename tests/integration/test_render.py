@@ -7,11 +7,17 @@
   tests/fixtures/render/make_reference.py).
 - ifupdown: `ifquery` parses each golden ifupdown file and reports the
   interfaces and options we expect.
+- networkd: each golden .networkd bundle means what `netplan generate` makes
+  for networkd from the golden netplan YAML of the same case, and what
+  cloud-init's own networkd renderer made (reference/*.cloud-init.networkd),
+  compared by meaning (see _unit_meaning) with each deliberate difference
+  named below with its reason.
 
 No namespaces or root needed: both tools only read and write under a temp dir.
 """
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -211,3 +217,236 @@ def test_metadata_json_golden_is_valid_json():
     assert document["user_data_present"] is True
     assert [entry["path"] for entry in document["raw"]] == ["meta-data/instance-id", "meta-data/tags/instance/Name"]
     assert b"secret" not in raw
+
+
+# --- networkd ---------------------------------------------------------------
+
+def _read_bundle(path):
+    """A .networkd golden or reference file: {path: text}, split at the
+    "==> PATH (MODE) <==" line before each file."""
+    files, current = {}, None
+    with open(path) as f:
+        for line in f:
+            match = re.match(r"==> (\S+) \(0[0-7]{3}\) <==\n$", line)
+            if match:
+                current = match.group(1)
+                files[current] = ""
+            else:
+                assert current is not None, "%s: text before the first file line" % path
+                files[current] += line
+    return files
+
+
+# Keys whose values systemd parses with parse_boolean() (or, for DHCP= and
+# KeepConfiguration=, as a boolean besides their own words).
+_BOOLEAN_KEYS = {"UseMTU", "UseRoutes", "CriticalConnection", "IPv6AcceptRA", "KeepConfiguration", "DHCP", "GatewayOnLink"}
+_TRUE, _FALSE = {"1", "yes", "y", "true", "t", "on"}, {"0", "no", "n", "false", "f", "off"}
+# Keys that take a space-separated list and may be repeated.
+_LIST_KEYS = {"DNS", "Domains"}
+# systemd 252's defaults, dropped so that writing one and leaving it out agree.
+_DEFAULTS = {("Network", "DHCP", "no"), ("Network", "LinkLocalAddressing", "ipv6"), ("DHCPv4", "UseRoutes", "yes")}
+_MULTI_SECTIONS = ("Route", "RoutingPolicyRule")
+
+
+def _boolean(value):
+    folded = value.lower()
+    return "yes" if folded in _TRUE else "no" if folded in _FALSE else value
+
+
+def _unit_meaning(text):
+    """What systemd 252 reads from a .network or .link file: {section: sorted
+    (key, value) multiset}, and [Route] and [RoutingPolicyRule] each as a
+    sorted set of sections. Aliases are resolved as networkd resolves them:
+    [Address] Address= is [Network] Address=; [DHCP] RouteMetric= sets the
+    DHCPv4 and the RA routes' metric, [DHCPv6] RouteMetric= the RA routes'
+    ("moved to [IPv6AcceptRA] ... still understood for compatibility",
+    NEWS v249); [DHCP]'s other keys are DHCPv4's; CriticalConnection=yes is
+    KeepConfiguration=yes. A [DHCPv4] section without a DHCPv4 client and an
+    [IPv6AcceptRA] section with RAs off mean nothing and are dropped."""
+    sections = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            assert line.endswith("]"), line
+            sections.append((line[1:-1], []))
+            continue
+        key, equals, value = line.partition("=")
+        assert equals and sections, "not a key=value line in a section: %r" % line
+        for item in value.split() if key in _LIST_KEYS else [value]:
+            sections[-1][1].append((key, _boolean(item) if key in _BOOLEAN_KEYS else item))
+    plain, multi = {}, {name: set() for name in _MULTI_SECTIONS}
+
+    def put(section, key, value):
+        if (section, key, value) not in _DEFAULTS:
+            plain.setdefault(section, []).append((key, value))
+
+    for name, pairs in sections:
+        if name in multi:
+            multi[name].add(tuple(sorted(pairs)))
+            continue
+        for key, value in pairs:
+            if name == "Address" and key == "Address":
+                put("Network", key, value)
+            elif name in ("DHCP", "DHCPv4") and key == "CriticalConnection":
+                put("Network", "KeepConfiguration", value)
+            elif name in ("DHCP", "DHCPv6") and key == "RouteMetric":
+                put("IPv6AcceptRA", key, value)
+                if name == "DHCP":
+                    put("DHCPv4", key, value)
+            else:
+                put("DHCPv4" if name == "DHCP" else name, key, value)
+    network = dict(plain.get("Network", []))
+    if network.get("DHCP", "no") not in ("yes", "ipv4"):
+        plain.pop("DHCPv4", None)
+    if network.get("IPv6AcceptRA") == "no":
+        plain.pop("IPv6AcceptRA", None)
+    out = {name: sorted(pairs) for name, pairs in plain.items() if pairs}
+    out.update({name: sorted(routes) for name, routes in multi.items() if routes})
+    return out
+
+
+def _files_meaning(files):
+    """{file name with netplan's 10-netplan- read as 10-cloud-init-: meaning}
+    of the .network and .link files."""
+    out = {}
+    for path, text in files.items():
+        name = os.path.basename(path)
+        if name.endswith((".network", ".link")):
+            out[re.sub(r"^10-netplan-", "10-cloud-init-", name)] = _unit_meaning(text)
+    return out
+
+
+def _drop(meaning, section, predicate):
+    """Removes the (key, value) pairs of `section` that `predicate` accepts,
+    or for a multi section the keys from each of its sections."""
+    if section not in meaning:
+        return
+    if section in _MULTI_SECTIONS:
+        meaning[section] = sorted({tuple(p for p in entry if not predicate(*p)) for entry in meaning[section]})
+    else:
+        meaning[section] = [p for p in meaning[section] if not predicate(*p)]
+    if not meaning[section]:
+        del meaning[section]
+
+
+def _each(files, suffix):
+    return [meaning for name, meaning in files.items() if name.endswith(suffix)]
+
+
+def _link_mtu(files):
+    for name in [n for n in files if n.endswith(".link")]:
+        _drop(files[name], "Link", lambda key, value: key == "MTUBytes")
+        if not any(key == "Name" for key, _ in files[name].get("Link", [])):
+            del files[name]
+
+
+def _permanent_mac(files):
+    for meaning in _each(files, ".network"):
+        if "Match" in meaning:
+            meaning["Match"] = sorted(("PermanentMACAddress" if key == "MACAddress" else key, value) for key, value in meaning["Match"])
+
+
+def _no_link_files(files):
+    for name in [n for n in files if n.endswith(".link")]:
+        del files[name]
+
+
+def _use_mtu(files):
+    for meaning in _each(files, ".network"):
+        _drop(meaning, "DHCPv4", lambda key, value: key == "UseMTU")
+
+
+def _route_metrics(files):
+    for meaning in _each(files, ".network"):
+        meaning.pop("IPv6AcceptRA", None)
+        _drop(meaning, "DHCPv4", lambda key, value: (key, value) == ("RouteMetric", "100"))
+
+
+def _policy_routing(files):
+    for meaning in _each(files, ".network"):
+        meaning.pop("RoutingPolicyRule", None)
+        _drop(meaning, "Route", lambda key, value: key == "Table")
+
+
+def _onlink_scope(files):
+    for meaning in _each(files, ".network"):
+        _drop(meaning, "Route", lambda key, value: (key, value) == ("Scope", "link"))
+
+
+def _slaac(files):
+    for meaning in _each(files, ".network"):
+        _drop(meaning, "Network", lambda key, value: (key, value) == ("IPv6AcceptRA", "yes"))
+
+
+# Deliberate differences, each applied to both sides before comparing (so it
+# hides only what it names). Modes are not compared: netplan writes 0640
+# root:systemd-network and cloud-init chowns to systemd-network, which the
+# initramfs may not know; ours are 0644, which networkd can read.
+NETPLAN_DIFFERENCES = {
+    "link_mtu": ("no .link for an MTU alone and no MTUBytes= in the rename .link: the .network's [Link] "
+                 "MTUBytes= sets the MTU, and an MTU-only .link would keep 99-default.link from applying", _link_mtu),
+}
+CLOUD_INIT_DIFFERENCES = {
+    "permanent_mac": ("[Match] PermanentMACAddress= as netplan writes (LP: #1804861): MACAddress= also matches "
+                      "a bond or VLAN that took the NIC's MAC", _permanent_mac),
+    "link_files": ("cloud-init's networkd renderer writes no .link files (cloud-init renames NICs itself in "
+                   "its init-local stage); metaboot's .link files do the set-name", _no_link_files),
+    "use_mtu": ("[DHCPv4] UseMTU=true as netplan writes; cloud-init leaves networkd's default, false, so a "
+                "DHCP MTU (EC2's 9001) would be ignored", _use_mtu),
+    "route_metrics": ("netplan's DHCP metric 100 when none is given and the RA routes' metric; cloud-init "
+                      "writes only dhcp4-overrides' route-metric", _route_metrics),
+    "policy_routing": ("cloud-init 25.1.4's networkd renderer drops routing-policy, and its v2-to-v1 route "
+                       "conversion drops the routes' table (keeps to, via, metric)", _policy_routing),
+    "onlink_scope": ("Scope=link on a gateway-less route as netplan writes; networkd's own default for such "
+                     "an IPv4 unicast route, and unused for IPv6", _onlink_scope),
+    "slaac": ("IPv6AcceptRA=yes for SLAAC; cloud-init writes nothing for an ipv6_slaac subnet, and networkd "
+              "accepts RAs by default when not forwarding", _slaac),
+}
+
+
+def _compare_networkd(case, ours, theirs, differences, peer):
+    for _, apply in differences.values():
+        apply(ours)
+        apply(theirs)
+    assert sorted(ours) == sorted(theirs), "%s: different files:\nmetaboot %s\n%s %s" % (case, sorted(ours), peer, sorted(theirs))
+    for name in sorted(ours):
+        for section in sorted(set(ours[name]) | set(theirs[name])):
+            mine, other = ours[name].get(section), theirs[name].get(section)
+            assert mine == other, "%s: %s [%s] differs\n  metaboot %s\n  %s %s" % (case, name, section, mine, peer, other)
+
+
+def test_networkd_means_what_netplan_generates():
+    names = _golden_names(".networkd")
+    assert sorted(names) == sorted(_golden_names(".netplan.yaml")), "a case lacks a networkd or netplan golden file"
+    for name in names:
+        ours = _files_meaning(_read_bundle(os.path.join(GOLDEN, name + ".networkd")))
+        generated = _netplan_generate(os.path.join(GOLDEN, name + ".netplan.yaml"))
+        theirs = _files_meaning({p: t for p, t in generated.items() if p.startswith("run/systemd/network/")})
+        _compare_networkd(name, ours, theirs, NETPLAN_DIFFERENCES, "netplan")
+
+
+def test_networkd_means_what_cloud_init_renders():
+    references = sorted(glob.glob(os.path.join(REFERENCE, "*.cloud-init.networkd")))
+    assert len(references) >= 6, "networkd reference fixtures missing"
+    for reference in references:
+        name = os.path.basename(reference)[: -len(".cloud-init.networkd")]
+        ours = _files_meaning(_read_bundle(os.path.join(GOLDEN, name + ".networkd")))
+        theirs = _files_meaning(_read_bundle(reference))
+        _compare_networkd(name, ours, theirs, CLOUD_INIT_DIFFERENCES, "cloud-init")
+
+
+def test_networkd_golden_paths_and_modes():
+    """Every golden bundle names files under etc/systemd/network with
+    cloud-init's 10-cloud-init- prefix, mode 0644, each starting with the
+    generated header."""
+    for name in _golden_names(".networkd"):
+        with open(os.path.join(GOLDEN, name + ".networkd")) as f:
+            heads = [line for line in f if line.startswith("==> ")]
+        files = _read_bundle(os.path.join(GOLDEN, name + ".networkd"))
+        assert len(heads) == len(files) and files, name
+        for head in heads:
+            assert re.match(r"==> etc/systemd/network/10-cloud-init-[^/ ]+\.(network|link) \(0644\) <==\n$", head), head
+        for path, text in files.items():
+            assert text.startswith("# Written by metaboot"), path

@@ -1,7 +1,7 @@
 // Golden-file tests for the mappings and renderers. Each case's model mirrors
 // tests/fixtures/render/cases/NAME.json (the input cloud-init's reference was
 // made from); keep the two in step. The golden files are
-// tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown}; run the unit
+// tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown,networkd}; run the unit
 // binary with METABOOT_UPDATE_GOLDEN=1 to rewrite them, then review the diff.
 #include "clouds/registry.h"
 #include "common/dns_name.h"
@@ -9,6 +9,7 @@
 #include "model/network_config.h"
 #include "render/ifupdown.h"
 #include "render/netplan.h"
+#include "render/networkd.h"
 
 #include <doctest/doctest.h>
 
@@ -88,6 +89,21 @@ void check_golden(const std::string& name, const std::string& suffix, const std:
     CHECK(text == read_text(path));
 }
 
+// All of a case's networkd files in one golden file, each after a line
+// naming its path and mode.
+std::string networkd_text(const NetworkConfig& config)
+{
+    auto files = render_networkd(config, networkd_directory);
+    REQUIRE(files.ok());
+    std::string out;
+    for (const auto& file : *files) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", file.mode);
+        out += "==> " + file.path + " (" + mode + ") <==\n" + file.text;
+    }
+    return out;
+}
+
 void check_goldens(const std::string& name, const NetworkConfig& config)
 {
     auto netplan = render_netplan(config);
@@ -96,6 +112,7 @@ void check_goldens(const std::string& name, const NetworkConfig& config)
     auto ifupdown = render_ifupdown(config);
     REQUIRE(ifupdown.ok());
     check_golden(name, ".ifupdown", *ifupdown);
+    check_golden(name, ".networkd", networkd_text(config));
 }
 
 NicMetadata ec2_nic(const char* mac_text, uint32_t card, uint32_t device, const char* address, const char* subnet)
@@ -367,6 +384,7 @@ TEST_CASE("render: hostile values are rejected, never rendered")
     auto expect_refused = [](const NetworkConfig& config) {
         CHECK(render_netplan(config).is_error());
         CHECK(render_ifupdown(config).is_error());
+        CHECK(render_networkd(config, networkd_directory).is_error());
     };
     std::string long_label(64, 'a');
     for (const std::string& domain : { std::string("evil\nnetwork: x"), std::string("a..b"), std::string("-a.com"), std::string("a-.com"), std::string("\"q\""), std::string(), std::string("a b"), long_label }) {
@@ -417,13 +435,17 @@ TEST_CASE("render: output is deterministic")
 {
     std::vector<SystemNic> system;
     auto metadata = ec2_15_nics(system);
-    auto first = render_netplan(map_network(metadata, system, {}).release_value());
+    auto config = map_network(metadata, system, {}).release_value();
+    auto first = render_netplan(config);
+    auto first_networkd = networkd_text(config);
     std::reverse(metadata.nics.begin(), metadata.nics.end());
     std::reverse(system.begin(), system.end());
-    auto second = render_netplan(map_network(metadata, system, {}).release_value());
+    config = map_network(metadata, system, {}).release_value();
+    auto second = render_netplan(config);
     REQUIRE(first.ok());
     REQUIRE(second.ok());
     CHECK(*first == *second);
+    CHECK(first_networkd == networkd_text(config));
 }
 
 TEST_CASE("render golden: metadata.json keeps secrets out and is valid UTF-8")
