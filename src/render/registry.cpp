@@ -4,6 +4,7 @@
 #include "common/text.h"
 #include "render/ifupdown.h"
 #include "render/netplan.h"
+#include "render/networkmanager.h"
 
 #include <algorithm>
 
@@ -15,6 +16,7 @@ namespace {
 constexpr const Format* registry[] = {
     &netplan_format,
     &ifupdown_format,
+    &networkmanager_format,
 };
 
 }

@@ -1,7 +1,7 @@
 // Golden-file tests for the mappings and renderers. Each case's model mirrors
 // tests/fixtures/render/cases/NAME.json (the input cloud-init's reference was
 // made from); keep the two in step. The golden files are
-// tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown}; run the unit
+// tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown,networkmanager}; run the unit
 // binary with METABOOT_UPDATE_GOLDEN=1 to rewrite them, then review the diff.
 #include "clouds/registry.h"
 #include "common/dns_name.h"
@@ -9,6 +9,7 @@
 #include "model/network_config.h"
 #include "render/ifupdown.h"
 #include "render/netplan.h"
+#include "render/networkmanager.h"
 
 #include <doctest/doctest.h>
 
@@ -88,6 +89,19 @@ void check_golden(const std::string& name, const std::string& suffix, const std:
     CHECK(text == read_text(path));
 }
 
+// A format's files as one golden text: each file after a line naming its
+// path and mode, in the form `head` prints between files.
+std::string concatenated(const std::vector<FileContent>& files)
+{
+    std::string text;
+    for (const auto& file : files) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", unsigned(file.mode));
+        text += "==> " + file.path + " (mode " + mode + ") <==\n" + file.text;
+    }
+    return text;
+}
+
 void check_goldens(const std::string& name, const NetworkConfig& config)
 {
     auto netplan = render_netplan(config);
@@ -96,6 +110,9 @@ void check_goldens(const std::string& name, const NetworkConfig& config)
     auto ifupdown = render_ifupdown(config);
     REQUIRE(ifupdown.ok());
     check_golden(name, ".ifupdown", *ifupdown);
+    auto networkmanager = render_networkmanager(config, networkmanager_directory, "etc/systemd/network");
+    REQUIRE(networkmanager.ok());
+    check_golden(name, ".networkmanager", concatenated(*networkmanager));
 }
 
 NicMetadata ec2_nic(const char* mac_text, uint32_t card, uint32_t device, const char* address, const char* subnet)
@@ -367,6 +384,7 @@ TEST_CASE("render: hostile values are rejected, never rendered")
     auto expect_refused = [](const NetworkConfig& config) {
         CHECK(render_netplan(config).is_error());
         CHECK(render_ifupdown(config).is_error());
+        CHECK(render_networkmanager(config, "c", "l").is_error());
     };
     std::string long_label(64, 'a');
     for (const std::string& domain : { std::string("evil\nnetwork: x"), std::string("a..b"), std::string("-a.com"), std::string("a-.com"), std::string("\"q\""), std::string(), std::string("a b"), long_label }) {

@@ -1,0 +1,274 @@
+// The NetworkManager renderer. Its reference meaning is what netplan's
+// NetworkManager backend makes of the netplan YAML metaboot writes for the
+// same config (tests/integration/test_render.py compares the two through
+// libnm); where netplan 0.106's backend loses a meaning the model has, the
+// keyfile says it the way NetworkManager documents, and the test names the
+// difference. Every value is re-printed from an address type, a number or a
+// name validate() accepted: none holds '\n', ';', '[', '=' or '\\', so no
+// GLib keyfile escaping is needed.
+// https://networkmanager.dev/docs/api/latest/nm-settings-keyfile.html
+// https://networkmanager.dev/docs/api/latest/nm-settings-nmcli.html
+#include "render/networkmanager.h"
+
+#include "render/systemd_link.h"
+
+namespace mb::render {
+
+namespace {
+
+class KeyfileWriter {
+public:
+    void section(std::string_view name)
+    {
+        m_out += m_out.empty() ? "[" : "\n[";
+        m_out += name;
+        m_out += "]\n";
+    }
+    void key(std::string_view key, std::string_view value)
+    {
+        m_out += key;
+        m_out += '=';
+        m_out += value;
+        m_out += '\n';
+    }
+    void numbered(std::string_view key, unsigned number, std::string_view value) { this->key(std::string(key) + std::to_string(number), value); }
+
+    std::string release() { return std::move(m_out); }
+
+private:
+    std::string m_out;
+};
+
+// One ipv4 or ipv6 setting. `method` is already chosen; `search` says
+// whether the search domains go here (NetworkManager merges the two
+// families' dns-search for the device, so they are written once).
+void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std::string_view method, bool search)
+{
+    out.section(ipv6 ? "ipv6" : "ipv4");
+    out.key("method", method);
+    // No IPv4 on the link: libnm's verify() refuses ipv4.dns with
+    // method=disabled, and a route or rule could not be used; cloud-init's
+    // renderer drops the DNS servers of a disabled family the same way.
+    if (method == "disabled" || method == "ignore")
+        return;
+    unsigned n = 0;
+    for (const auto& address : interface.addresses) {
+        if (is_ipv6(address) == ipv6)
+            out.numbered("address", ++n, to_string(address));
+    }
+    n = 0;
+    for (const auto& route : interface.routes) {
+        if (is_ipv6(route.to) != ipv6)
+            continue;
+        // "route1=dest/plen,gateway,metric": an on-link route leaves the
+        // gateway empty when a metric follows, as netplan writes it.
+        std::string value = to_string(route.to);
+        if (route.via || route.metric)
+            value += "," + (route.via ? to_string(*route.via) : std::string());
+        if (route.metric)
+            value += "," + std::to_string(*route.metric);
+        out.numbered("route", ++n, value);
+        if (route.table)
+            out.key("route" + std::to_string(n) + "_options", "table=" + std::to_string(*route.table));
+    }
+    n = 0;
+    for (const auto& rule : interface.routing_policy) {
+        // netplan 0.106's NetworkManager backend drops routing-policy; the
+        // rule is NetworkManager's routing-rule syntax instead. libnm
+        // refuses a rule without a priority ("missing priority"), so it
+        // gets the one `ip rule add` without `priority` gives the first
+        // rule (the lowest existing non-zero priority, 32766, minus one),
+        // which is what the ifupdown and networkd outputs end up with. Every
+        // rule is "from" a distinct own address, so equal priorities never
+        // compete.
+        if (is_ipv6(rule.from) == ipv6)
+            out.numbered("routing-rule", ++n, "priority 32765 from " + to_string(rule.from) + " table " + std::to_string(rule.table));
+    }
+    // dhcp4-overrides / dhcp6-overrides, as netplan's backend writes them:
+    // route-metric is the connection's default metric, and use-routes:
+    // false ignores the DHCP (or RA) routes, default route included.
+    if (ipv6 ? interface.dhcp6 : interface.dhcp4) {
+        const DhcpOverrides& overrides = ipv6 ? interface.dhcp6_overrides : interface.dhcp4_overrides;
+        if (overrides.route_metric)
+            out.key("route-metric", std::to_string(*overrides.route_metric));
+        if (overrides.use_routes == false) {
+            out.key("ignore-auto-routes", "true");
+            out.key("never-default", "true");
+        }
+    }
+    std::string servers;
+    for (const auto& server : interface.nameservers) {
+        if (is_ipv6(server) == ipv6)
+            servers += to_string(server) + ";";
+    }
+    if (!servers.empty())
+        out.key("dns", servers);
+    if (search && !interface.search_domains.empty()) {
+        std::string domains;
+        for (const auto& domain : interface.search_domains)
+            domains += domain + ";";
+        out.key("dns-search", domains);
+    }
+}
+
+bool has_family(const Interface& interface, bool ipv6)
+{
+    for (const auto& address : interface.addresses) {
+        if (is_ipv6(address) == ipv6)
+            return true;
+    }
+    return false;
+}
+
+bool has_ipv6_extras(const Interface& interface)
+{
+    for (const auto& route : interface.routes) {
+        if (is_ipv6(route.to))
+            return true;
+    }
+    for (const auto& rule : interface.routing_policy) {
+        if (is_ipv6(rule.from))
+            return true;
+    }
+    for (const auto& server : interface.nameservers) {
+        if (is_ipv6(server))
+            return true;
+    }
+    return false;
+}
+
+FileContent render_keyfile(const Interface& interface, const std::string& directory)
+{
+    const std::string& name = interface.set_name ? *interface.set_name : interface.name;
+    KeyfileWriter out;
+    out.section("connection");
+    out.key("id", "cloud-init " + name);
+    out.key("type", "ethernet");
+    // No uuid. NetworkManager's keyfile plugin derives a stable one from
+    // the file's path when the file has none (nm_keyfile_read_ensure_uuid()
+    // seeded with the full file name, in nms-keyfile-reader.c), and so does
+    // netplan's backend leave it out. cloud-init's uuid5 of the name would
+    // cost metaboot a SHA-1 for a value nothing refers to: no VLAN, bond or
+    // bridge profile names this one as its master.
+    //
+    // A MAC match with a rename: NetworkManager cannot rename, the .link
+    // file does, and the profile follows the name it gives (netplan writes
+    // interface-name=<set-name> and no mac-address). A MAC match alone:
+    // the MAC, and any name.
+    if (!interface.match_mac || interface.set_name)
+        out.key("interface-name", name);
+    // cloud-init's value: above the profiles NetworkManager or a distro
+    // makes on its own for an unconfigured NIC ("Wired connection 1",
+    // priority 0), so this one is chosen for the device.
+    out.key("autoconnect-priority", "120");
+
+    out.section("ethernet");
+    if (interface.match_mac && !interface.set_name)
+        out.key("mac-address", interface.match_mac->to_string());
+    if (interface.mtu)
+        out.key("mtu", std::to_string(*interface.mtu));
+
+    // ipv4: netplan's backend writes link-local for neither DHCP nor an
+    // address; the model means "no IPv4" (netplan's networkd output has no
+    // IPv4LL either), which is method=disabled, as cloud-init writes.
+    const char* ipv4 = interface.dhcp4 ? "auto" : has_family(interface, false) ? "manual" : "disabled";
+    // ipv6: dhcp6 is "auto" (RAs, and DHCPv6 as they ask), netplan's and
+    // cloud-init's mapping; with accept-ra: false it is DHCPv6 alone,
+    // "dhcp". accept-ra: true without dhcp6 is SLAAC, "auto" as cloud-init
+    // maps ipv6_slaac (netplan's backend ignores accept-ra). Otherwise
+    // static addresses, routes or servers need "manual" (which takes no
+    // address too, unlike ipv4), and nothing at all leaves IPv6 to the
+    // kernel, netplan's "ignore".
+    bool ipv6_dynamic = interface.dhcp6 || interface.accept_ra == true;
+    bool search_in_ipv6 = ipv4 == std::string_view("disabled") && !interface.search_domains.empty();
+    const char* ipv6 = interface.dhcp6 && interface.accept_ra == false ? "dhcp"
+        : ipv6_dynamic                                                 ? "auto"
+        : has_family(interface, true) || has_ipv6_extras(interface) || search_in_ipv6 ? "manual"
+                                                                       : "ignore";
+    write_family(out, interface, false, ipv4, !search_in_ipv6);
+    // may-fail (default true): "If TRUE, allow overall network
+    // configuration to proceed even if the configuration specified by this
+    // property times out. Note that at least one IP configuration must
+    // succeed or overall network configuration will still fail." (ipv4 and
+    // ipv6 settings, nm-settings-nmcli(5)). Dynamic IPv6 always may fail,
+    // so a network whose DHCPv6 server or router never answers is up on
+    // its IPv4 alone and never holds the boot. IPv4 alone must not fail
+    // (cloud-init's rule: configured, so expected to work, and
+    // network-online.target then means IPv4 is up); with dynamic IPv6
+    // beside it, either family is enough, as cloud-init's
+    // _set_mayfail_true_if_both_false_dhcp() and networkd decide.
+    if (ipv4 != std::string_view("disabled") && !ipv6_dynamic)
+        out.key("may-fail", "false");
+    write_family(out, interface, true, ipv6, search_in_ipv6);
+    if (ipv6_dynamic)
+        out.key("may-fail", "true");
+    return { directory + "/" + networkmanager_file_prefix + interface.name + networkmanager_file_suffix, generated_header + out.release(), 0600 };
+}
+
+}
+
+Result<std::vector<FileContent>> render_networkmanager(const NetworkConfig& config, const std::string& connections_directory,
+    const std::string& link_directory)
+{
+    TRY(validate(config));
+    std::vector<FileContent> files;
+    for (const auto& interface : config.interfaces)
+        files.push_back(render_keyfile(interface, connections_directory));
+    for (const auto& interface : config.interfaces) {
+        if (auto link = render_systemd_link(interface, link_directory, generated_header))
+            files.push_back(std::move(*link));
+    }
+    return files;
+}
+
+namespace {
+
+constexpr const char* link_directory = "etc/systemd/network";
+constexpr const char* runtime_link_directory = "run/systemd/network";
+
+// Choosing between installed network stacks is done elsewhere; this only
+// answers "installed".
+bool networkmanager_present(const RootView& root)
+{
+    return root.exists("usr/sbin/NetworkManager");
+}
+
+// 0600 and root's: "For security, it will ignore files that are readable
+// or writable by any user other than 'root'" (nm-settings-keyfile(5)).
+Result<std::vector<OutputFile>> render_networkmanager_files(const NetworkConfig& config, const RootView&, Persistence persistence)
+{
+    bool runtime = persistence == Persistence::Runtime;
+    auto files = TRY(render_networkmanager(config, runtime ? runtime_networkmanager_directory : networkmanager_directory,
+        runtime ? runtime_link_directory : link_directory));
+    std::vector<OutputFile> out;
+    for (auto& file : files)
+        out.push_back({ runtime ? Place::Runtime : Place::Root, std::move(file) });
+    return out;
+}
+
+constexpr OwnedFiles persistent_owned[] = {
+    { Place::Root, networkmanager_directory, networkmanager_file_prefix, networkmanager_file_suffix },
+    { Place::Root, link_directory, systemd_file_prefix, ".link" },
+};
+constexpr OwnedFiles runtime_owned[] = {
+    { Place::Runtime, runtime_networkmanager_directory, networkmanager_file_prefix, networkmanager_file_suffix },
+    { Place::Runtime, runtime_link_directory, systemd_file_prefix, ".link" },
+};
+
+std::span<const OwnedFiles> networkmanager_owned(Persistence persistence)
+{
+    if (persistence == Persistence::Runtime)
+        return runtime_owned;
+    return persistent_owned;
+}
+
+}
+
+const Format networkmanager_format {
+    .name = "networkmanager",
+    .present = networkmanager_present,
+    .render = render_networkmanager_files,
+    .owned = networkmanager_owned,
+};
+
+}
