@@ -16,22 +16,18 @@ namespace mb::render {
 
 namespace {
 
+// One string builder: put() appends, end() closes the line.
 class KeyfileWriter {
 public:
-    void section(std::string_view name)
+    KeyfileWriter& put(std::string_view text)
     {
-        m_out += m_out.empty() ? "[" : "\n[";
-        m_out += name;
-        m_out += "]\n";
+        m_out += text;
+        return *this;
     }
-    void key(std::string_view key, std::string_view value)
-    {
-        m_out += key;
-        m_out += '=';
-        m_out += value;
-        m_out += '\n';
-    }
-    void numbered(std::string_view key, unsigned number, std::string_view value) { this->key(std::string(key) + std::to_string(number), value); }
+    KeyfileWriter& put(uint32_t number) { return put(std::to_string(number)); }
+    void end() { m_out += '\n'; }
+    void section(std::string_view name) { put("\n[").put(name).put("]").end(); }
+    void line(std::string_view key, std::string_view value) { put(key).put("=").put(value).end(); }
 
     std::string release() { return std::move(m_out); }
 
@@ -39,22 +35,23 @@ private:
     std::string m_out;
 };
 
-// One ipv4 or ipv6 setting. `method` is already chosen; `search` says
+// One ipv4 or ipv6 setting. `method` is already chosen, and `used` is false
+// for "disabled" and "ignore", which take nothing more; `search` says
 // whether the search domains go here (NetworkManager merges the two
 // families' dns-search for the device, so they are written once).
-void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std::string_view method, bool search)
+void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std::string_view method, bool used, bool search)
 {
     out.section(ipv6 ? "ipv6" : "ipv4");
-    out.key("method", method);
+    out.line("method", method);
     // No IPv4 on the link: libnm's verify() refuses ipv4.dns with
     // method=disabled, and a route or rule could not be used; cloud-init's
     // renderer drops the DNS servers of a disabled family the same way.
-    if (method == "disabled" || method == "ignore")
+    if (!used)
         return;
-    unsigned n = 0;
+    uint32_t n = 0;
     for (const auto& address : interface.addresses) {
         if (is_ipv6(address) == ipv6)
-            out.numbered("address", ++n, to_string(address));
+            out.put("address").put(++n).put("=").put(to_string(address)).end();
     }
     n = 0;
     for (const auto& route : interface.routes) {
@@ -62,14 +59,16 @@ void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std
             continue;
         // "route1=dest/plen,gateway,metric": an on-link route leaves the
         // gateway empty when a metric follows, as netplan writes it.
-        std::string value = to_string(route.to);
+        out.put("route").put(++n).put("=").put(to_string(route.to));
         if (route.via || route.metric)
-            value += "," + (route.via ? to_string(*route.via) : std::string());
+            out.put(",");
+        if (route.via)
+            out.put(to_string(*route.via));
         if (route.metric)
-            value += "," + std::to_string(*route.metric);
-        out.numbered("route", ++n, value);
+            out.put(",").put(*route.metric);
+        out.end();
         if (route.table)
-            out.key("route" + std::to_string(n) + "_options", "table=" + std::to_string(*route.table));
+            out.put("route").put(n).put("_options=table=").put(*route.table).end();
     }
     n = 0;
     for (const auto& rule : interface.routing_policy) {
@@ -82,7 +81,7 @@ void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std
         // rule is "from" a distinct own address, so equal priorities never
         // compete.
         if (is_ipv6(rule.from) == ipv6)
-            out.numbered("routing-rule", ++n, "priority 32765 from " + to_string(rule.from) + " table " + std::to_string(rule.table));
+            out.put("routing-rule").put(++n).put("=priority 32765 from ").put(to_string(rule.from)).put(" table ").put(rule.table).end();
     }
     // dhcp4-overrides / dhcp6-overrides, as netplan's backend writes them:
     // route-metric is the connection's default metric, and use-routes:
@@ -90,60 +89,51 @@ void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std
     if (ipv6 ? interface.dhcp6 : interface.dhcp4) {
         const DhcpOverrides& overrides = ipv6 ? interface.dhcp6_overrides : interface.dhcp4_overrides;
         if (overrides.route_metric)
-            out.key("route-metric", std::to_string(*overrides.route_metric));
-        if (overrides.use_routes == false) {
-            out.key("ignore-auto-routes", "true");
-            out.key("never-default", "true");
+            out.put("route-metric=").put(*overrides.route_metric).end();
+        if (overrides.use_routes == false)
+            out.put("ignore-auto-routes=true\nnever-default=true\n");
+    }
+    // Lists end in ';', as NetworkManager writes them.
+    const char* lead = "dns=";
+    for (const auto& server : interface.nameservers) {
+        if (is_ipv6(server) == ipv6) {
+            out.put(lead).put(to_string(server)).put(";");
+            lead = "";
         }
     }
-    std::string servers;
-    for (const auto& server : interface.nameservers) {
-        if (is_ipv6(server) == ipv6)
-            servers += to_string(server) + ";";
-    }
-    if (!servers.empty())
-        out.key("dns", servers);
+    if (!*lead)
+        out.end();
     if (search && !interface.search_domains.empty()) {
-        std::string domains;
+        out.put("dns-search=");
         for (const auto& domain : interface.search_domains)
-            domains += domain + ";";
-        out.key("dns-search", domains);
+            out.put(domain).put(";");
+        out.end();
     }
 }
 
-bool has_family(const Interface& interface, bool ipv6)
+// Whether the interface has a static address of the family, or (with
+// `extras`) a route, rule or server of it.
+bool mentions(const Interface& interface, bool ipv6, bool extras)
 {
-    for (const auto& address : interface.addresses) {
-        if (is_ipv6(address) == ipv6)
-            return true;
+    bool found = false;
+    for (const auto& address : interface.addresses)
+        found |= is_ipv6(address) == ipv6;
+    if (extras) {
+        for (const auto& route : interface.routes)
+            found |= is_ipv6(route.to) == ipv6;
+        for (const auto& rule : interface.routing_policy)
+            found |= is_ipv6(rule.from) == ipv6;
+        for (const auto& server : interface.nameservers)
+            found |= is_ipv6(server) == ipv6;
     }
-    return false;
-}
-
-bool has_ipv6_extras(const Interface& interface)
-{
-    for (const auto& route : interface.routes) {
-        if (is_ipv6(route.to))
-            return true;
-    }
-    for (const auto& rule : interface.routing_policy) {
-        if (is_ipv6(rule.from))
-            return true;
-    }
-    for (const auto& server : interface.nameservers) {
-        if (is_ipv6(server))
-            return true;
-    }
-    return false;
+    return found;
 }
 
 FileContent render_keyfile(const Interface& interface, const std::string& directory)
 {
     const std::string& name = interface.set_name ? *interface.set_name : interface.name;
     KeyfileWriter out;
-    out.section("connection");
-    out.key("id", "cloud-init " + name);
-    out.key("type", "ethernet");
+    out.put(generated_header).put("[connection]\nid=cloud-init ").put(name).put("\ntype=ethernet\n");
     // No uuid. NetworkManager's keyfile plugin derives a stable one from
     // the file's path when the file has none (nm_keyfile_read_ensure_uuid()
     // seeded with the full file name, in nms-keyfile-reader.c), and so does
@@ -156,22 +146,23 @@ FileContent render_keyfile(const Interface& interface, const std::string& direct
     // interface-name=<set-name> and no mac-address). A MAC match alone:
     // the MAC, and any name.
     if (!interface.match_mac || interface.set_name)
-        out.key("interface-name", name);
+        out.line("interface-name", name);
     // cloud-init's value: above the profiles NetworkManager or a distro
     // makes on its own for an unconfigured NIC ("Wired connection 1",
     // priority 0), so this one is chosen for the device.
-    out.key("autoconnect-priority", "120");
+    out.put("autoconnect-priority=120\n");
 
     out.section("ethernet");
     if (interface.match_mac && !interface.set_name)
-        out.key("mac-address", interface.match_mac->to_string());
+        out.line("mac-address", interface.match_mac->to_string());
     if (interface.mtu)
-        out.key("mtu", std::to_string(*interface.mtu));
+        out.put("mtu=").put(*interface.mtu).end();
 
     // ipv4: netplan's backend writes link-local for neither DHCP nor an
     // address; the model means "no IPv4" (netplan's networkd output has no
     // IPv4LL either), which is method=disabled, as cloud-init writes.
-    const char* ipv4 = interface.dhcp4 ? "auto" : has_family(interface, false) ? "manual" : "disabled";
+    bool ipv4_used = interface.dhcp4 || mentions(interface, false, false);
+    const char* ipv4 = interface.dhcp4 ? "auto" : ipv4_used ? "manual" : "disabled";
     // ipv6: dhcp6 is "auto" (RAs, and DHCPv6 as they ask), netplan's and
     // cloud-init's mapping; with accept-ra: false it is DHCPv6 alone,
     // "dhcp". accept-ra: true without dhcp6 is SLAAC, "auto" as cloud-init
@@ -179,13 +170,17 @@ FileContent render_keyfile(const Interface& interface, const std::string& direct
     // static addresses, routes or servers need "manual" (which takes no
     // address too, unlike ipv4), and nothing at all leaves IPv6 to the
     // kernel, netplan's "ignore".
+    static constexpr const char* ipv6_ignore = "ignore";
     bool ipv6_dynamic = interface.dhcp6 || interface.accept_ra == true;
-    bool search_in_ipv6 = ipv4 == std::string_view("disabled") && !interface.search_domains.empty();
-    const char* ipv6 = interface.dhcp6 && interface.accept_ra == false ? "dhcp"
-        : ipv6_dynamic                                                 ? "auto"
-        : has_family(interface, true) || has_ipv6_extras(interface) || search_in_ipv6 ? "manual"
-                                                                       : "ignore";
-    write_family(out, interface, false, ipv4, !search_in_ipv6);
+    bool search_in_ipv6 = !ipv4_used && !interface.search_domains.empty();
+    const char* ipv6 = ipv6_ignore;
+    if (interface.dhcp6 && interface.accept_ra == false)
+        ipv6 = "dhcp";
+    else if (ipv6_dynamic)
+        ipv6 = "auto";
+    else if (search_in_ipv6 || mentions(interface, true, true))
+        ipv6 = "manual";
+    write_family(out, interface, false, ipv4, ipv4_used, !search_in_ipv6);
     // may-fail (default true): "If TRUE, allow overall network
     // configuration to proceed even if the configuration specified by this
     // property times out. Note that at least one IP configuration must
@@ -197,12 +192,14 @@ FileContent render_keyfile(const Interface& interface, const std::string& direct
     // network-online.target then means IPv4 is up); with dynamic IPv6
     // beside it, either family is enough, as cloud-init's
     // _set_mayfail_true_if_both_false_dhcp() and networkd decide.
-    if (ipv4 != std::string_view("disabled") && !ipv6_dynamic)
-        out.key("may-fail", "false");
-    write_family(out, interface, true, ipv6, search_in_ipv6);
+    if (ipv4_used && !ipv6_dynamic)
+        out.put("may-fail=false\n");
+    write_family(out, interface, true, ipv6, ipv6 != ipv6_ignore, search_in_ipv6);
     if (ipv6_dynamic)
-        out.key("may-fail", "true");
-    return { directory + "/" + networkmanager_file_prefix + interface.name + networkmanager_file_suffix, generated_header + out.release(), 0600 };
+        out.put("may-fail=true\n");
+    FileContent file { directory, out.release(), 0600 };
+    file.path.append("/").append(networkmanager_file_prefix).append(interface.name).append(networkmanager_file_suffix);
+    return file;
 }
 
 }
@@ -212,9 +209,8 @@ Result<std::vector<FileContent>> render_networkmanager(const NetworkConfig& conf
 {
     TRY(validate(config));
     std::vector<FileContent> files;
-    for (const auto& interface : config.interfaces)
-        files.push_back(render_keyfile(interface, connections_directory));
     for (const auto& interface : config.interfaces) {
+        files.push_back(render_keyfile(interface, connections_directory));
         if (auto link = render_systemd_link(interface, link_directory, generated_header))
             files.push_back(std::move(*link));
     }

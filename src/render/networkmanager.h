@@ -27,8 +27,8 @@ inline constexpr const char* runtime_networkmanager_directory = "run/NetworkMana
 inline constexpr const char* networkmanager_file_prefix = "cloud-init-";
 inline constexpr const char* networkmanager_file_suffix = ".nmconnection";
 
-// Refuses (Invalid) anything validate() refuses. The keyfiles (mode 0600)
-// in interface order, then the .link files in interface order; each file
+// Refuses (Invalid) anything validate() refuses. Per interface in order, its
+// keyfile (mode 0600), then its .link file if it is renamed; each file
 // starts with generated_header.
 Result<std::vector<FileContent>> render_networkmanager(const NetworkConfig& config, const std::string& connections_directory,
     const std::string& link_directory);
