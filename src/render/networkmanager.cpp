@@ -43,9 +43,11 @@ void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std
 {
     out.section(ipv6 ? "ipv6" : "ipv4");
     out.line("method", method);
-    // No IPv4 on the link: libnm's verify() refuses ipv4.dns with
-    // method=disabled, and a route or rule could not be used; cloud-init's
-    // renderer drops the DNS servers of a disabled family the same way.
+    // No addresses of the family: libnm's verify() refuses dns and
+    // dns-search with method disabled, ignore or link-local, and manual
+    // without an address, and a route or rule could not be used anyway;
+    // cloud-init's renderer drops the DNS servers of a disabled family the
+    // same way.
     if (!used)
         return;
     uint32_t n = 0;
@@ -111,22 +113,13 @@ void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std
     }
 }
 
-// Whether the interface has a static address of the family, or (with
-// `extras`) a route, rule or server of it.
-bool mentions(const Interface& interface, bool ipv6, bool extras)
+bool has_address(const Interface& interface, bool ipv6)
 {
-    bool found = false;
-    for (const auto& address : interface.addresses)
-        found |= is_ipv6(address) == ipv6;
-    if (extras) {
-        for (const auto& route : interface.routes)
-            found |= is_ipv6(route.to) == ipv6;
-        for (const auto& rule : interface.routing_policy)
-            found |= is_ipv6(rule.from) == ipv6;
-        for (const auto& server : interface.nameservers)
-            found |= is_ipv6(server) == ipv6;
+    for (const auto& address : interface.addresses) {
+        if (is_ipv6(address) == ipv6)
+            return true;
     }
-    return found;
+    return false;
 }
 
 FileContent render_keyfile(const Interface& interface, const std::string& directory)
@@ -161,24 +154,24 @@ FileContent render_keyfile(const Interface& interface, const std::string& direct
     // ipv4: netplan's backend writes link-local for neither DHCP nor an
     // address; the model means "no IPv4" (netplan's networkd output has no
     // IPv4LL either), which is method=disabled, as cloud-init writes.
-    bool ipv4_used = interface.dhcp4 || mentions(interface, false, false);
+    bool ipv4_used = interface.dhcp4 || has_address(interface, false);
     const char* ipv4 = interface.dhcp4 ? "auto" : ipv4_used ? "manual" : "disabled";
     // ipv6: dhcp6 is "auto" (RAs, and DHCPv6 as they ask), netplan's and
     // cloud-init's mapping; with accept-ra: false it is DHCPv6 alone,
     // "dhcp". accept-ra: true without dhcp6 is SLAAC, "auto" as cloud-init
-    // maps ipv6_slaac (netplan's backend ignores accept-ra). Otherwise
-    // static addresses, routes or servers need "manual" (which takes no
-    // address too, unlike ipv4), and nothing at all leaves IPv6 to the
-    // kernel, netplan's "ignore".
+    // maps ipv6_slaac (netplan's backend ignores accept-ra, and then writes
+    // a manual ipv6 without addresses that libnm refuses). Otherwise static
+    // addresses are "manual", and no address leaves IPv6 to the kernel,
+    // netplan's "ignore".
     static constexpr const char* ipv6_ignore = "ignore";
     bool ipv6_dynamic = interface.dhcp6 || interface.accept_ra == true;
-    bool search_in_ipv6 = !ipv4_used && !interface.search_domains.empty();
+    bool search_in_ipv6 = !ipv4_used;
     const char* ipv6 = ipv6_ignore;
     if (interface.dhcp6 && interface.accept_ra == false)
         ipv6 = "dhcp";
     else if (ipv6_dynamic)
         ipv6 = "auto";
-    else if (search_in_ipv6 || mentions(interface, true, true))
+    else if (has_address(interface, true))
         ipv6 = "manual";
     write_family(out, interface, false, ipv4, ipv4_used, !search_in_ipv6);
     // may-fail (default true): "If TRUE, allow overall network
