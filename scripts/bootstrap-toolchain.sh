@@ -233,6 +233,9 @@ runtimes() {
 
 # --- 6. libnl-3 + libnl-route-3 ---------------------------------------------
 # From the upstream tarball: Debian's patches make the build demand automake.
+# As LLVM bitcode (-flto, llvm-ar): libnl then joins metaboot's link-time
+# optimisation and machine outliner, 8.1 KB smaller (measured on the binary
+# of 2026-12-05, 408,784 -> 400,656 bytes).
 libnl() {
     local src=$deps/build/libnl
     rm -rf "$src"
@@ -242,7 +245,7 @@ libnl() {
     (
         cd "$src"
         CC="$deps/bin/metaboot-cc" AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
-            CFLAGS="-Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/libnl" \
+            CFLAGS="-Oz -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/libnl" \
             ./configure --host=x86_64-linux-musl --prefix=/usr --sysconfdir=/etc \
             --enable-static --disable-shared --disable-cli --disable-debug --disable-pthreads \
             >"$deps/build/libnl-configure.log"

@@ -5,6 +5,7 @@
 #include "render/ifupdown.h"
 #include "render/netplan.h"
 #include "render/networkd.h"
+#include "render/networkmanager.h"
 #include "render/stack.h"
 
 #include <algorithm>
@@ -17,6 +18,7 @@ namespace {
 // stack the root runs wins. --output lists keep it too.
 constexpr const Format* registry[] = {
     &netplan_format,
+    &networkmanager_format,
     &ifupdown_format,
     &networkd_format,
 };

@@ -1,5 +1,6 @@
 // Fuzz target: an instance model and a system NIC list built from the input,
-// mapped and rendered to netplan, ifupdown and networkd. Whatever the input, each
+// mapped and rendered to netplan, ifupdown, networkd and NetworkManager
+// keyfiles (with their .link files). Whatever the input, each
 // rendered line must be one of the forms the renderers are meant to write,
 // every quoted or bare value made only of the characters an address, number
 // or validated name can hold; and rendering is deterministic. Anything else
@@ -14,6 +15,7 @@
 #include "model/instance_json.h"
 #include "render/netplan.h"
 #include "render/networkd.h"
+#include "render/networkmanager.h"
 #include "model/network_config.h"
 
 #include <cstddef>
@@ -164,6 +166,18 @@ std::vector<std::string_view> lines_of(std::string_view text)
         text.remove_prefix(newline + 1);
     }
     return lines;
+}
+
+std::vector<std::string_view> split_view(std::string_view text, char separator)
+{
+    std::vector<std::string_view> parts;
+    while (true) {
+        size_t at = text.find(separator);
+        parts.push_back(text.substr(0, at));
+        if (at == std::string_view::npos)
+            return parts;
+        text.remove_prefix(at + 1);
+    }
 }
 
 bool is_header(std::string_view line)
@@ -336,6 +350,118 @@ void check_networkd(const std::vector<FileContent>& files)
     }
 }
 
+// A keyfile: the header, `[section]` lines of the four settings written, a
+// blank line before each but the first, and `key=value` lines whose key is
+// one the renderer writes and whose value is made of the characters that
+// key's value can hold. A .link file: the lines render_systemd_link writes.
+void check_keyfile(std::string_view text)
+{
+    std::string_view section;
+    bool blank = false;
+    for (auto line : lines_of(text)) {
+        if (is_header(line))
+            continue;
+        if (line.empty()) {
+            check(!blank && !section.empty());
+            blank = true;
+            continue;
+        }
+        if (line.front() == '[') {
+            check(blank == !section.empty());
+            blank = false;
+            section = line;
+            check(section == "[connection]" || section == "[ethernet]" || section == "[ipv4]" || section == "[ipv6]");
+            continue;
+        }
+        check(!blank && !section.empty());
+        size_t equals = line.find('=');
+        check(equals != std::string_view::npos);
+        std::string_view key = line.substr(0, equals);
+        std::string_view value = line.substr(equals + 1);
+        auto numbered = [&](std::string_view prefix, std::string_view suffix = {}) {
+            if (!starts_with(key, prefix) || key.size() <= prefix.size() + suffix.size() || key.substr(key.size() - suffix.size()) != suffix)
+                return false;
+            return is_number(key.substr(prefix.size(), key.size() - prefix.size() - suffix.size()));
+        };
+        auto list_of = [&](bool (*item)(std::string_view)) {
+            check(!value.empty() && value.back() == ';');
+            for (auto part : split_view(value.substr(0, value.size() - 1), ';'))
+                check(item(part));
+        };
+        if (section == "[connection]") {
+            if (key == "id")
+                check(starts_with(value, "cloud-init ") && is_name(value.substr(11)));
+            else if (key == "type")
+                check(value == "ethernet");
+            else if (key == "interface-name")
+                check(is_name(value));
+            else
+                check(key == "autoconnect-priority" && value == "120");
+        } else if (section == "[ethernet]") {
+            check((key == "mac-address" && is_address(value)) || (key == "mtu" && is_number(value)));
+        } else if (key == "method") {
+            check(value == "auto" || value == "manual" || value == "dhcp" || (section == "[ipv4]" ? value == "disabled" : value == "ignore"));
+        } else if (numbered("address")) {
+            check(is_address(value) && value.find('/') != std::string_view::npos);
+        } else if (numbered("route", "_options")) {
+            check(starts_with(value, "table=") && is_number(value.substr(6)));
+        } else if (numbered("route")) {
+            // dest/plen[,gateway[,metric]], the gateway empty before a metric
+            auto parts = split_view(value, ',');
+            check(parts.size() <= 3 && is_address(parts[0]) && parts[0].find('/') != std::string_view::npos);
+            if (parts.size() >= 2)
+                check(is_address(parts[1]) || (parts[1].empty() && parts.size() == 3));
+            if (parts.size() == 3)
+                check(is_number(parts[2]));
+        } else if (numbered("routing-rule")) {
+            auto words = split_view(value, ' ');
+            check(words.size() == 6 && words[0] == "priority" && words[1] == "32765" && words[2] == "from" && is_address(words[3])
+                && words[4] == "table" && is_number(words[5]));
+        } else if (key == "route-metric") {
+            check(is_number(value));
+        } else if (key == "ignore-auto-routes" || key == "never-default") {
+            check(value == "true");
+        } else if (key == "may-fail") {
+            check(value == "true" || value == "false");
+        } else if (key == "dns") {
+            list_of(is_address);
+        } else if (key == "dns-search") {
+            list_of(is_name);
+        } else {
+            check(false);
+        }
+    }
+    check(section == "[ipv6]");
+}
+
+void check_link(std::string_view text)
+{
+    for (auto line : lines_of(text)) {
+        if (is_header(line) || line.empty() || line == "[Match]" || line == "[Link]" || line == "WakeOnLan=off")
+            continue;
+        if (starts_with(line, "PermanentMACAddress="))
+            check(is_address(line.substr(20)));
+        else
+            check(starts_with(line, "Name=") && is_name(line.substr(5)));
+    }
+}
+
+void check_networkmanager(const std::vector<FileContent>& files, const NetworkConfig& config)
+{
+    size_t keyfiles = 0;
+    for (const auto& file : files) {
+        if (starts_with(file.path, "c/cloud-init-")) {
+            check(file.mode == 0600 && file.path.ends_with(".nmconnection") && is_name(file.path.substr(13, file.path.size() - 13 - 13)));
+            check_keyfile(file.text);
+            ++keyfiles;
+        } else {
+            check(starts_with(file.path, "l/10-cloud-init-") && file.path.ends_with(".link"));
+            check_link(file.text);
+        }
+    }
+    check(keyfiles == config.interfaces.size());
+}
+
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -387,13 +513,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     auto ifupdown = render_ifupdown(*config);
     auto networkd = render_networkd(*config, networkd_directory);
     check(netplan.ok() == ifupdown.ok() && netplan.ok() == networkd.ok());
+    auto networkmanager = render_networkmanager(*config, "c", "l");
+    check(netplan.ok() == networkmanager.ok());
     if (netplan.is_error())
         return 0;
     check_netplan(*netplan);
     check_ifupdown(*ifupdown);
+    check_networkmanager(*networkmanager, *config);
     check(*render_netplan(*config) == *netplan);
     check(*render_ifupdown(*config) == *ifupdown);
     check_networkd(*networkd);
     check(*render_networkd(*config, networkd_directory) == *networkd);
+    check(*render_networkmanager(*config, "c", "l") == *networkmanager);
     return 0;
 }

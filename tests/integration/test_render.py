@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -450,3 +451,322 @@ def test_networkd_golden_paths_and_modes():
             assert re.match(r"==> etc/systemd/network/10-cloud-init-[^/ ]+\.(network|link) \(0644\) <==\n$", head), head
         for path, text in files.items():
             assert text.startswith("# Written by metaboot"), path
+
+# --- NetworkManager -------------------------------------------------------
+#
+# Our keyfiles, the ones netplan's NetworkManager backend generates from our
+# golden netplan YAML (with `renderer: NetworkManager`), and cloud-init's own
+# (reference/NAME.cloud-init.nmconnection) are all read by libnm's own keyfile
+# reader (NM.keyfile_read, through GObject introspection) and verified with
+# NMConnection.verify(); then compared by meaning, not text.
+
+# What we say differently from netplan 0.106's NetworkManager backend, on
+# purpose. Each entry is applied to netplan's side before the comparison, so
+# anything else that differs fails the test.
+NM_NETPLAN_DIFFERENCES = {
+    "routing-rules": "netplan 0.106's NM backend drops routing-policy without a word; we write "
+                     "each rule of the YAML as routing-rule=priority 32765 from X table T (libnm "
+                     "requires a priority). Netplan's side gets the YAML's rules.",
+    "may-fail": "netplan writes no may-fail (both families may fail); we follow cloud-init: "
+                "IPv4 must not fail unless dynamic IPv6 is beside it. Dynamic IPv6 may always "
+                "fail, checked on its own below.",
+    "slaac": "netplan's NM backend ignores accept-ra, so accept-ra: true without dhcp6 gives "
+             "ipv6.method=manual (no SLAAC), and with no IPv6 address libnm's verify() refuses "
+             "that profile outright (NetworkManager would not load it). We write auto, as "
+             "cloud-init maps ipv6_slaac; netplan's text is patched to auto before loading.",
+}
+
+# What we say differently from cloud-init 25.1.4's own NetworkManager renderer.
+NM_CLOUD_INIT_DIFFERENCES = {
+    "binding": "cloud-init binds a renamed NIC by [ethernet] mac-address; we bind it by "
+               "interface-name=<set-name> with a .link file doing the rename, as netplan does. "
+               "Checked: cloud-init's MAC is the one in our .link file for that name.",
+    "policy-routing": "cloud-init makes EC2 source routing for netplan only; its NM profiles "
+                      "have no table routes and no rules. Ours (checked against netplan above) "
+                      "are left out here.",
+    "overrides": "cloud-init's NM renderer ignores dhcp4/dhcp6-overrides: no route-metric, "
+                 "so every EC2 NIC's default route gets NetworkManager's metric 100.",
+    "no-ipv6-section": "cloud-init writes no [ipv6] for an IPv4-only NIC, which NetworkManager "
+                       "reads as method=auto; we write ignore, as netplan does. Checked: ours "
+                       "is ignore wherever cloud-init's file lacks [ipv6].",
+    "may-fail": "cloud-init sets may-fail=false on SLAAC too, so a router that never answers "
+                "fails the activation; ours lets dynamic IPv6 fail always.",
+    "dns-placement": "the OpenStack mapping adds the network-wide servers to every NIC (see "
+                     "src/clouds/openstack/mapping.cpp); cloud-init uses them only for NICs "
+                     "without their own.",
+}
+
+
+def _nm():
+    # The tests may run under another Python than Debian's (pyenv, a venv);
+    # python3-gi is Debian's, so its folder is added when the versions match.
+    debian = subprocess.run(["/usr/bin/python3", "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+    if debian.stdout.strip() == str(tuple(sys.version_info[:2])) and "/usr/lib/python3/dist-packages" not in sys.path:
+        sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        import gi
+        gi.require_version("NM", "1.0")
+        from gi.repository import GLib, GObject, NM
+    except (ImportError, ValueError) as error:
+        raise Skip("libnm's GObject introspection is not installed (gir1.2-nm-1.0, python3-gi): %s" % error)
+    if not hasattr(NM, "keyfile_read"):
+        raise Skip("libnm is older than 1.30 (no NM.keyfile_read)")
+    return GLib, GObject, NM
+
+
+def _split_files(text):
+    """A golden or reference concatenation -> {path: (mode, text)}."""
+    files, path = {}, None
+    for line in text.splitlines(keepends=True):
+        if line.startswith("==> ") and line.rstrip().endswith(" <=="):
+            path, mode = line[4:-5].rsplit(" (mode ", 1)
+            files[path] = [int(mode.rstrip(")"), 8), ""]
+        else:
+            assert path, "text before the first file line"
+            files[path][1] += line
+    return {path: tuple(value) for path, value in files.items()}
+
+
+def _check_keys(text, where):
+    """Every key is a property of its setting (libnm ignores unknown keys
+    silently, so a misspelt key would otherwise pass)."""
+    GLib, GObject, NM = _nm()
+    import re
+    section = None
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            section = {"ethernet": "802-3-ethernet"}.get(line[1:-1], line[1:-1])
+            continue
+        key = line.split("=", 1)[0]
+        if section == "user":  # free-form (cloud-init writes one)
+            continue
+        if section in ("ipv4", "ipv6") and re.fullmatch(r"(address|route|routing-rule)\d+(_options)?", key):
+            continue
+        setting = GObject.new(NM.Setting.lookup_type(section))
+        assert setting.find_property(key), "%s: [%s] %s is not a NetworkManager property" % (where, section, key)
+
+
+def _load(path, text):
+    """One keyfile -> a verified, normalized NM.Connection."""
+    GLib, GObject, NM = _nm()
+    keyfile = GLib.KeyFile()
+    keyfile.load_from_data(text, len(text.encode()), GLib.KeyFileFlags.NONE)
+    connection = NM.keyfile_read(keyfile, "/", NM.KeyfileHandlerFlags.NONE, None, None)
+    setting = connection.get_setting_connection()
+    if not setting.get_uuid():
+        # NetworkManager's keyfile plugin derives it from the path; any
+        # stable value does here (uuids are not compared).
+        import uuid
+        setting.set_property("uuid", str(uuid.uuid5(uuid.NAMESPACE_URL, path)))
+    connection.verify()  # raises GLib.Error with the offending property
+    connection.normalize()
+    return connection
+
+
+def _meaning(connection, text):
+    GLib, GObject, NM = _nm()
+    setting = connection.get_setting_connection()
+    wired = connection.get_setting_wired()
+    out = {
+        "type": setting.get_connection_type(),
+        "interface-name": setting.get_interface_name(),
+        "mac": (wired.get_mac_address() or "").lower() or None,
+        "mtu": wired.get_mtu(),
+        "dns-search": set(),
+        "has-ipv6-section": "[ipv6]" in text,
+    }
+    for family, ip, default in (("ipv4", connection.get_setting_ip4_config(), "0.0.0.0"),
+                                ("ipv6", connection.get_setting_ip6_config(), "::")):
+        routes = []
+        for i in range(ip.get_num_routes()):
+            route = ip.get_route(i)
+            table = route.get_attribute("table")
+            routes.append((route.get_dest(), route.get_prefix(), route.get_next_hop(), route.get_metric(),
+                           table.unpack() if table else None))
+        if ip.get_gateway():  # the same default route, said another way
+            routes.append((default, 0, ip.get_gateway(), -1, None))
+        out[family] = {
+            "method": ip.get_method(),
+            "addresses": sorted("%s/%d" % (a.get_address(), a.get_prefix()) for a in
+                                (ip.get_address(i) for i in range(ip.get_num_addresses()))),
+            "routes": sorted(routes, key=repr),
+            "rules": sorted(ip.get_routing_rule(i).to_string(NM.IPRoutingRuleAsStringFlags.NONE, None)
+                            for i in range(ip.get_num_routing_rules())),
+            "dns": [ip.get_dns(i) for i in range(ip.get_num_dns())],
+            "route-metric": ip.get_route_metric(),
+            "ignore-auto-routes": ip.get_ignore_auto_routes(),
+            "never-default": ip.get_never_default(),
+            "may-fail": ip.get_may_fail(),
+        }
+        out["dns-search"] |= {ip.get_dns_search(i) for i in range(ip.get_num_dns_searches())}
+    return out
+
+
+def _keyfiles(files):
+    """{path: (mode, text)} -> {name: meaning} for the .nmconnection files;
+    the name is the connection id without its prefix."""
+    out = {}
+    for path, (mode, text) in sorted(files.items()):
+        if not path.endswith(".nmconnection"):
+            continue
+        _check_keys(text, path)
+        connection = _load(path, text)
+        name = connection.get_id()
+        for prefix in ("cloud-init ", "netplan-"):
+            if name.startswith(prefix):
+                name = name[len(prefix):]
+        out[name] = _meaning(connection, text)
+    return out
+
+
+def _netplan_nm(name):
+    """netplan's NM backend on our golden YAML with renderer: NetworkManager."""
+    source = os.path.join(GOLDEN, name + ".netplan.yaml")
+    with open(source) as f:
+        text = f.read().replace("\nnetwork:\n", "\nnetwork:\n  renderer: NetworkManager\n", 1)
+    assert "renderer: NetworkManager" in text
+    scratch = tempfile.mkdtemp(prefix="mb-nm-yaml-")
+    try:
+        path = os.path.join(scratch, "50-cloud-init.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        generated = _netplan_generate(path)
+    finally:
+        shutil.rmtree(scratch)
+    files = {}
+    yaml_interfaces = _yaml_interfaces(name)
+    for path, text in generated.items():
+        if not path.startswith("run/NetworkManager/system-connections/"):
+            continue
+        source = yaml_interfaces[path.rsplit("/netplan-", 1)[1][: -len(".nmconnection")]]
+        if source.get("accept-ra") is True and not source.get("dhcp6"):  # NM_NETPLAN_DIFFERENCES["slaac"]
+            assert "\n[ipv6]\nmethod=manual\n" in text, text
+            text = text.replace("\n[ipv6]\nmethod=manual\n", "\n[ipv6]\nmethod=auto\n")
+        files[path] = (0o600, text)
+    assert files, "%s: netplan generated no keyfile" % name
+    return files
+
+
+def _yaml_interfaces(name):
+    import yaml
+    with open(os.path.join(GOLDEN, name + ".netplan.yaml")) as f:
+        return yaml.safe_load(f)["network"]["ethernets"] or {}
+
+
+def _ours(name):
+    with open(os.path.join(GOLDEN, name + ".networkmanager")) as f:
+        files = _split_files(f.read())
+    for path, (mode, text) in files.items():
+        if path.endswith(".nmconnection"):
+            assert mode == 0o600, "%s: %s has mode %o; NetworkManager ignores keyfiles others can read" % (name, path, mode)
+    return files, _keyfiles(files)
+
+
+def _check_boot_guarantee(name, ours):
+    """DHCPv6 (or a router) that never answers must not hold the boot: dynamic
+    IPv6 may always fail."""
+    for interface, meaning in ours.items():
+        if meaning["ipv6"]["method"] in ("auto", "dhcp"):
+            assert meaning["ipv6"]["may-fail"], "%s: %s: dynamic IPv6 must be may-fail" % (name, interface)
+
+
+def _diff(name, interface, ours, theirs, who):
+    assert ours == theirs, "%s: %s differs from %s:\n--- metaboot\n%s\n--- %s\n%s" % (
+        name, interface, who, _pretty(ours), who, _pretty(theirs))
+
+
+def _pretty(meaning):
+    import pprint
+    return pprint.pformat(meaning, width=120)
+
+
+def _apply_netplan_differences(name, netplan):
+    """NM_NETPLAN_DIFFERENCES, applied to netplan's side from the YAML."""
+    yaml_interfaces = _yaml_interfaces(name)
+    for interface, meaning in netplan.items():
+        source = yaml_interfaces[interface]
+        # routing-rules
+        for family in ("ipv4", "ipv6"):
+            meaning[family]["rules"] = sorted(
+                "priority 32765 from %s table %d" % (rule["from"], rule["table"])
+                for rule in source.get("routing-policy", []) if (":" in rule["from"]) == (family == "ipv6"))
+    return netplan
+
+
+def _without(meaning, *keys):
+    meaning = copy_meaning(meaning)
+    for family in ("ipv4", "ipv6"):
+        for key in keys:
+            meaning[family].pop(key, None)
+    return meaning
+
+
+def copy_meaning(meaning):
+    import copy
+    return copy.deepcopy(meaning)
+
+
+def test_networkmanager_goldens_mean_what_netplan_nm_backend_makes():
+    names = _golden_names(".networkmanager")
+    assert sorted(names) == sorted(_golden_names(".netplan.yaml")), names
+    for name in names:
+        files, ours = _ours(name)
+        _check_boot_guarantee(name, ours)
+        netplan = _apply_netplan_differences(name, _keyfiles(_netplan_nm(name)))
+        assert sorted(ours) == sorted(netplan), "%s: connections %s, netplan %s" % (name, sorted(ours), sorted(netplan))
+        for interface in ours:
+            # may-fail: see NM_NETPLAN_DIFFERENCES
+            _diff(name, interface, _without(ours[interface], "may-fail"), _without(netplan[interface], "may-fail"), "netplan")
+        # The .link files are netplan's, less the MTUBytes= it adds (NetworkManager
+        # sets the MTU itself from [ethernet] mtu).
+        generated = {p: t for p, t in _netplan_generate(os.path.join(GOLDEN, name + ".netplan.yaml")).items()
+                     if p.endswith(".link")}
+        links = {p.replace("10-cloud-init-", "10-netplan-").replace("etc/", "run/", 1):
+                 "".join(l for l in t.splitlines(keepends=True) if not l.startswith("#"))
+                 for p, (mode, t) in files.items() if p.endswith(".link")}
+        theirs = {p: "\n".join(l for l in t.splitlines() if not l.startswith("MTUBytes=")) + "\n" for p, t in generated.items()}
+        assert links == theirs, "%s: .link files differ:\n%s\n%s" % (name, links, theirs)
+
+
+def test_networkmanager_goldens_mean_what_cloud_init_nm_renderer_makes():
+    references = sorted(glob.glob(os.path.join(REFERENCE, "*.cloud-init.nmconnection")))
+    assert len(references) >= 6, "reference fixtures missing"
+    for reference in references:
+        name = os.path.basename(reference)[: -len(".cloud-init.nmconnection")]
+        files, ours = _ours(name)
+        with open(reference) as f:
+            theirs = _keyfiles(_split_files(f.read()))
+        assert sorted(ours) == sorted(theirs), "%s: connections %s, cloud-init %s" % (name, sorted(ours), sorted(theirs))
+        link_macs = {}
+        for path, (mode, text) in files.items():
+            if path.endswith(".link"):
+                fields = dict(l.split("=", 1) for l in text.splitlines() if "=" in l and not l.startswith("#"))
+                link_macs[fields["Name"]] = fields["PermanentMACAddress"]
+        for interface in ours:
+            a, b = copy_meaning(ours[interface]), copy_meaning(theirs[interface])
+            # binding
+            assert b["mac"] == link_macs.get(interface) and b["interface-name"] is None, (name, interface, b)
+            assert a["interface-name"] == interface and a["mac"] is None, (name, interface, a)
+            for meaning in (a, b):
+                meaning["mac"] = meaning["interface-name"] = None
+                meaning.pop("has-ipv6-section")
+                for family in ("ipv4", "ipv6"):
+                    ip = meaning[family]
+                    ip.pop("may-fail")  # may-fail
+                    # policy-routing
+                    ip["routes"] = [r for r in ip["routes"] if r[4] is None]
+                    ip["rules"] = []
+                    # overrides
+                    ip["route-metric"] = -1
+            # no-ipv6-section
+            if not theirs[interface]["has-ipv6-section"]:
+                assert a["ipv6"]["method"] == "ignore", (name, interface, a["ipv6"])
+                a.pop("ipv6"), b.pop("ipv6")
+            # dns-placement
+            if name.startswith("openstack_"):
+                for family in ("ipv4", "ipv6"):
+                    assert set(b[family]["dns"]) <= set(a[family]["dns"]), (name, interface, family)
+                    a[family]["dns"] = b[family]["dns"] = None
+            _diff(name, interface, a, b, "cloud-init")

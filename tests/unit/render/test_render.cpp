@@ -1,7 +1,7 @@
 // Golden-file tests for the mappings and renderers. Each case's model mirrors
 // tests/fixtures/render/cases/NAME.json (the input cloud-init's reference was
 // made from); keep the two in step. The golden files are
-// tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown,networkd}; run the unit
+// tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown,networkd,networkmanager}; run the unit
 // binary with METABOOT_UPDATE_GOLDEN=1 to rewrite them, then review the diff.
 #include "clouds/registry.h"
 #include "common/dns_name.h"
@@ -10,6 +10,7 @@
 #include "render/ifupdown.h"
 #include "render/netplan.h"
 #include "render/networkd.h"
+#include "render/networkmanager.h"
 
 #include <doctest/doctest.h>
 
@@ -104,6 +105,19 @@ std::string networkd_text(const NetworkConfig& config)
     return out;
 }
 
+// A format's files as one golden text: each file after a line naming its
+// path and mode, in the form `head` prints between files.
+std::string concatenated(const std::vector<FileContent>& files)
+{
+    std::string text;
+    for (const auto& file : files) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", unsigned(file.mode));
+        text += "==> " + file.path + " (mode " + mode + ") <==\n" + file.text;
+    }
+    return text;
+}
+
 void check_goldens(const std::string& name, const NetworkConfig& config)
 {
     auto netplan = render_netplan(config);
@@ -113,6 +127,9 @@ void check_goldens(const std::string& name, const NetworkConfig& config)
     REQUIRE(ifupdown.ok());
     check_golden(name, ".ifupdown", *ifupdown);
     check_golden(name, ".networkd", networkd_text(config));
+    auto networkmanager = render_networkmanager(config, networkmanager_directory, "etc/systemd/network");
+    REQUIRE(networkmanager.ok());
+    check_golden(name, ".networkmanager", concatenated(*networkmanager));
 }
 
 NicMetadata ec2_nic(const char* mac_text, uint32_t card, uint32_t device, const char* address, const char* subnet)
@@ -385,6 +402,7 @@ TEST_CASE("render: hostile values are rejected, never rendered")
         CHECK(render_netplan(config).is_error());
         CHECK(render_ifupdown(config).is_error());
         CHECK(render_networkd(config, networkd_directory).is_error());
+        CHECK(render_networkmanager(config, "c", "l").is_error());
     };
     std::string long_label(64, 'a');
     for (const std::string& domain : { std::string("evil\nnetwork: x"), std::string("a..b"), std::string("-a.com"), std::string("a-.com"), std::string("\"q\""), std::string(), std::string("a b"), long_label }) {
