@@ -31,7 +31,8 @@ struct Config {
     double timeout_seconds { 30.0 };
     std::optional<std::vector<const render::Format*>> outputs; // --output; nullopt: what the root uses
     bool network_config { true }; // rd.metaboot.network=0 turns it off
-    bool runtime { false };
+    bool runtime { false };    // --runtime: files with a runtime place go to /run
+    bool persistent { false }; // --persistent: into the root even under SELinux
     bool cloud_init_handoff { false }; // --cloud-init-handoff: tell cloud-init to keep off the network
     bool policy_routing { true };
     bool keep_lease { false };

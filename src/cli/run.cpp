@@ -254,6 +254,42 @@ void add_cloud_init_handoff(const Config& config, const render::RootView& view, 
     root_files.push_back({ fs::cloud_init_handoff_path, std::move(text), 0644 });
 }
 
+// Where files go that have a runtime place. Into the root by default: a
+// later boot whose run fails still finds the last config there. Under
+// /run with --runtime, and by default when the root will run SELinux
+// enforcing: a file written from the initramfs, before any policy is loaded,
+// carries no label, and NetworkManager or networkd would be denied it, while
+// systemd relabels /run when it loads the policy (mount-setup.c).
+render::Persistence choose_persistence(const Config& config, const render::RootView& view, const std::vector<const render::Format*>& formats)
+{
+    auto persistence = render::Persistence::Persistent;
+    if (config.runtime) {
+        persistence = render::Persistence::Runtime;
+    } else if (!config.persistent) {
+        auto selinux = view.read_file("etc/selinux/config");
+        if (selinux.ok() && *selinux && fs::selinux_enforcing(**selinux, fs::read_small_file(config.cmdline_path))) {
+            log_info("the root runs SELinux enforcing: writing under /run, which systemd labels when it loads the policy (--persistent: into the root)");
+            persistence = render::Persistence::Runtime;
+        }
+    }
+    if (persistence == render::Persistence::Persistent)
+        return persistence;
+    // networkd reads etc/ before run/, and NetworkManager would hold two
+    // profiles for one NIC: files left in the root by an earlier boot (or by
+    // cloud-init) would win over or race the ones written now.
+    for (const auto* format : formats) {
+        if (!format->owned)
+            continue;
+        for (const auto& owned : format->owned(render::Persistence::Persistent)) {
+            for (const auto& name : view.list(owned.directory)) {
+                if (name.starts_with(owned.prefix) && name.ends_with(owned.suffix))
+                    log_warning(std::string(owned.directory) + "/" + name + " in the root shadows the files written under /run; remove it");
+            }
+        }
+    }
+    return persistence;
+}
+
 // 5. Render and write into the root: the cloud's mapping, then every chosen
 // format's files, each written atomically. Returns the exit code.
 int write_network_phase(const Config& config, const clouds::Cloud& cloud, const InstanceMetadata& instance, const std::vector<SystemNic>& system_nics,
@@ -318,7 +354,7 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
 
     std::vector<FileContent> root_files, runtime_files;
     std::vector<fs::Sweep> root_sweeps, runtime_sweeps;
-    auto persistence = config.runtime ? render::Persistence::Runtime : render::Persistence::Persistent;
+    auto persistence = choose_persistence(config, view, formats);
     for (const render::Format* format : formats) {
         auto files = format->render(*network, view, persistence);
         if (files.is_error()) {

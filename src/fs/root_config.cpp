@@ -152,5 +152,20 @@ std::optional<std::string> cloud_config_network_setting(std::string_view text)
     return setting;
 }
 
+bool selinux_enforcing(std::string_view selinux_config, std::string_view cmdline)
+{
+    for (auto word : split(cmdline, ' ')) {
+        word = trim(word);
+        if (word == "selinux=0" || word == "enforcing=0")
+            return false;
+    }
+    bool enforcing = false;
+    for (auto raw : split_lines(selinux_config)) {
+        auto line = trim(strip_comment(raw));
+        if (line.starts_with("SELINUX="))
+            enforcing = unquote(line.substr(8)) == "enforcing";
+    }
+    return enforcing;
+}
 
 }

@@ -38,5 +38,9 @@ inline bool is_network_config_disabled(const std::optional<std::string>& last_se
     return last_setting && *last_setting == "disabled";
 }
 
+// Will the real root run SELinux enforcing? Its etc/selinux/config says
+// SELINUX=enforcing (selinux(8)), and the kernel command line neither turns
+// SELinux off (selinux=0) nor starts it permissive (enforcing=0).
+bool selinux_enforcing(std::string_view selinux_config, std::string_view cmdline);
 
 }

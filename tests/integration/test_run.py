@@ -262,6 +262,71 @@ def test_one_stack_per_root_and_exit_7_without_one(ctx):
         shutil.rmtree(bare, ignore_errors=True)
 
 
+def _systemd_root(service, program, extra=()):
+    """A root with systemd, `program` installed and `service` enabled."""
+    root = tempfile.mkdtemp(prefix="mbt-root-")
+    for rel in ("usr/lib/systemd/systemd", program, "usr/lib/systemd/system/" + service) + tuple(extra):
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        with open(os.path.join(root, rel), "w") as f:
+            f.write("")
+    wants = os.path.join(root, "etc/systemd/system/multi-user.target.wants")
+    os.makedirs(wants)
+    os.symlink("/usr/lib/systemd/system/" + service, os.path.join(wants, service))
+    return root
+
+
+def test_networkd_root_gets_networkd_files_and_stale_ones_go(ctx):
+    netns.require_root()
+    root = _systemd_root("systemd-networkd.service", "usr/lib/systemd/systemd-networkd",
+                         ["etc/systemd/network/10-cloud-init-eth7.network", "etc/systemd/network/10-cloud-init-eth7.link",
+                          "etc/systemd/network/50-admin.network"])
+    try:
+        with Topology() as t:
+            serve(t)
+            before = t.client.snapshot()
+            proc = _run_detecting(t, ctx, root)
+            assert proc.returncode == 0, proc.stderr
+            assert "writing networkd: systemd-networkd.service enabled" in proc.stderr, proc.stderr
+            names = sorted(os.listdir(os.path.join(root, "etc/systemd/network")))
+            # eth7's files were written for a NIC that is gone; the admin's stay.
+            assert names == ["10-cloud-init-eth0.link", "10-cloud-init-eth0.network", "50-admin.network"], names
+            network = read(root, "etc/systemd/network/10-cloud-init-eth0.network")
+            assert "PermanentMACAddress=02:00:00:00:00:01" in network and "DHCP=" in network, network
+            assert "removed %s/etc/systemd/network/10-cloud-init-eth7.network" % root in proc.stderr, proc.stderr
+            assert t.client.snapshot() == before
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_selinux_networkmanager_root_gets_keyfiles_under_run(ctx):
+    """SELinux enforcing in the root: the keyfiles go to the initramfs's /run
+    (here a private tmpfs), none into the root, and a keyfile an earlier boot
+    left in the root is named as shadowing them."""
+    netns.require_root()
+    root = _systemd_root("NetworkManager.service", "usr/sbin/NetworkManager",
+                         ["etc/NetworkManager/system-connections/cloud-init-eth9.nmconnection"])
+    try:
+        os.makedirs(os.path.join(root, "etc/selinux"))
+        with open(os.path.join(root, "etc/selinux/config"), "w") as f:
+            f.write("# written by the image\nSELINUX=enforcing\nSELINUXTYPE=targeted\n")
+        root_before = _files_under(root)
+        state = tempfile.mkdtemp(prefix="mbt-state-")
+        with Topology() as t:
+            serve(t)
+            script = ("mount -t tmpfs tmpfs /run || exit 90; {bin} --root {root} --state-dir {state} --provider ec2 --timeout 10; "
+                      "echo EXIT=$?; cd /run && find . -type f -printf 'RUNFILE %m %p\\n'").format(bin=ctx["binary"], root=root, state=state)
+            proc = subprocess.run(t.client.cmd(["unshare", "-m", "--propagation", "private", "sh", "-c", script]),
+                                  capture_output=True, text=True, timeout=60)
+            assert "EXIT=0" in proc.stdout, proc.stdout + proc.stderr
+            assert "the root runs SELinux enforcing: writing under /run" in proc.stderr, proc.stderr
+            assert "cloud-init-eth9.nmconnection in the root shadows" in proc.stderr, proc.stderr
+            assert "RUNFILE 600 ./NetworkManager/system-connections/cloud-init-eth0.nmconnection" in proc.stdout, proc.stdout
+            assert "RUNFILE 644 ./systemd/network/10-cloud-init-eth0.link" in proc.stdout, proc.stdout
+            assert _files_under(root) == root_before
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_metadata_stall_gives_up_by_the_deadline(ctx):
     netns.require_root()
     root = make_root()

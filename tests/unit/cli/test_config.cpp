@@ -62,6 +62,31 @@ TEST_CASE("flags parse, and win over the kernel command line when applied after 
     CHECK(config.root == "/sysroot");
 }
 
+TEST_CASE("where files go and the cloud-init hand-off: the last flag wins, the kernel command line sets the hand-off")
+{
+    Config config;
+    REQUIRE(parse_flags(Command::Run, config, { "--runtime", "--persistent" }).ok());
+    CHECK(config.persistent);
+    CHECK_FALSE(config.runtime);
+    REQUIRE(parse_flags(Command::Run, config, { "--runtime" }).ok());
+    CHECK(config.runtime);
+    CHECK_FALSE(config.persistent);
+    CHECK(parse_flags(Command::Lease, config, { "--persistent" }).is_error());
+
+    std::vector<std::string> warnings;
+    Config handoff;
+    apply_kernel_cmdline(handoff, "ro rd.metaboot.cloud-init-handoff=1", warnings);
+    CHECK(handoff.cloud_init_handoff);
+    apply_kernel_cmdline(handoff, "rd.metaboot.cloud-init-handoff=0", warnings);
+    CHECK_FALSE(handoff.cloud_init_handoff);
+    CHECK(warnings.empty());
+    apply_kernel_cmdline(handoff, "rd.metaboot.cloud-init-handoff=maybe", warnings);
+    CHECK_FALSE(handoff.cloud_init_handoff);
+    CHECK(warnings.size() == 1);
+    REQUIRE(parse_flags(Command::Run, handoff, { "--cloud-init-handoff" }).ok());
+    CHECK(handoff.cloud_init_handoff);
+}
+
 TEST_CASE("usage errors")
 {
     const std::vector<std::vector<std::string_view>> bad = {

@@ -437,6 +437,31 @@ TEST_CASE("fs: cloud-init opt-out scanner")
     }
 }
 
+TEST_CASE("fs: will the root run SELinux enforcing")
+{
+    struct Case {
+        const char* config;
+        const char* cmdline;
+        bool expected;
+    };
+    const Case cases[] = {
+        { "SELINUX=enforcing\nSELINUXTYPE=targeted\n", "root=/dev/vda ro", true },
+        { "# SELINUX=enforcing\nSELINUX=permissive\n", "ro", false },
+        { "SELINUX=disabled\n", "", false },
+        { "  SELINUX=\"enforcing\"  # quoted\n", "", true },
+        { "SELINUX=enforcing\n", "ro selinux=0", false },
+        { "SELINUX=enforcing\n", "ro enforcing=0 quiet", false },
+        { "SELINUX=enforcing\n", "ro enforcing=1", true },
+        { "SELINUXTYPE=enforcing\n", "", false },
+        { "SELINUX=enforcing\nSELINUX=permissive\n", "", false },
+        { "", "", false },
+    };
+    for (const auto& c : cases) {
+        INFO(c.config, " | ", c.cmdline);
+        CHECK(selinux_enforcing(c.config, c.cmdline) == c.expected);
+    }
+}
+
 TEST_CASE("ifupdown: the interfaces source line is added only when missing")
 {
     CHECK(render::interfaces_with_source_line("") == std::optional<std::string>("source /etc/network/interfaces.d/*\n"));
