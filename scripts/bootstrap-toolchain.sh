@@ -99,9 +99,10 @@ download_sources() {
     rm -rf "$deps/src"
     mkdir -p "$deps/src"
     (cd "$deps/src" && apt_private source --download-only -qq \
-        "$LLVM_SOURCE=$LLVM_VERSION" "$LIBNL_SOURCE=$LIBNL_VERSION")
+        "$LLVM_SOURCE=$LLVM_VERSION" "$LIBNL_SOURCE=$LIBNL_VERSION" "$MUSL_SOURCE=$MUSL_VERSION")
     check_sha "$deps/src/$LLVM_ORIG" "$LLVM_ORIG_SHA256"
     check_sha "$deps/src/$LIBNL_ORIG" "$LIBNL_ORIG_SHA256"
+    check_sha "$deps/src/$MUSL_ORIG" "$MUSL_ORIG_SHA256"
 }
 
 check_sha() {
@@ -134,6 +135,31 @@ sysroot() {
     cp "$tmp/x/usr/include/picojson.h" "$s/usr/include/"
     cp -a "$tmp/x/usr/include/doctest" "$s/usr/include/"
     rm -rf "$tmp"
+}
+
+# --- 3b. musl's libc.a, at -Oz ----------------------------------------------
+# Debian builds musl with gcc at -O2; the same source with clang at -Oz and
+# one section per function is 15.3 KB smaller in metaboot (measured on the
+# binary of 2026-12-05, 410,768 -> 395,504 bytes). Only libc.a is replaced:
+# headers and crt files stay the host's musl-dev, of the same version.
+musl_libc() {
+    local src=$deps/build/musl have
+    have=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null || true)
+    [ "$have" = "$MUSL_VERSION" ] || log "note: the host's musl-dev is $have, libc.a is built from $MUSL_VERSION"
+    rm -rf "$src"
+    mkdir -p "$src"
+    [ -f "$deps/src/$MUSL_ORIG" ] || download_sources
+    tar -xzf "$deps/src/$MUSL_ORIG" -C "$src" --strip-components=1
+    (
+        cd "$src"
+        CC=clang-19 AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
+            CFLAGS="-Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/musl" \
+            ./configure --target=x86_64-linux-musl --prefix=/usr --disable-shared --disable-optimize \
+            >"$deps/build/musl-configure.log"
+        make -j"$(nproc)" lib/libc.a >"$deps/build/musl-make.log" 2>&1
+        cp lib/libc.a "$deps/sysroot/usr/lib/libc.a"
+    )
+    rm -rf "$src"
 }
 
 # --- 4. compiler wrappers + clang config files ------------------------------
@@ -287,6 +313,7 @@ step host-packages host_packages
 step private-sources private_sources
 step download-sources download_sources
 step sysroot sysroot
+step musl musl_libc
 step wrappers wrappers
 step runtimes runtimes
 step libnl libnl

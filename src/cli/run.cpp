@@ -16,18 +16,19 @@
 #include "clouds/registry.h"
 #include "common/json_writer.h"
 #include "fs/dmi.h"
-#include "fs/small_file.h"
 #include "fs/root_config.h"
+#include "fs/small_file.h"
 #include "fs/writer.h"
+#include "http/request.h"
+#include "model/cloud_init_data.h"
 #include "model/instance_json.h"
 #include "model/network_config.h"
-#include "http/request.h"
 #include "net/tcp_transport.h"
-
-#include <linux/if.h>
 #include "render/registry.h"
 
 #include <cstdio>
+#include <linux/if.h>
+#include <sys/utsname.h>
 
 namespace mb::cli {
 
@@ -388,13 +389,42 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     return ExitOk;
 }
 
-// 6. State for the real root (survives switch_root in /run).
-int write_state_phase(const Config& config, const InstanceMetadata& instance, const std::string& lease_json, const PhaseClock& phases)
+// What cloud-init's instance-data says of the system: the real root's
+// os-release (os-release(5): etc/, else usr/lib/) and the running kernel.
+HostFacts host_facts(const Config& config)
 {
+    HostFacts host;
+    if (auto root = fs::Root::open(config.root); !config.root.empty() && root.ok()) {
+        for (const char* path : { "etc/os-release", "usr/lib/os-release" }) {
+            auto text = root->read_file(path, 64 << 10);
+            if (text.ok() && *text) {
+                host.os_release = std::move(**text);
+                break;
+            }
+        }
+    }
+    struct utsname names;
+    if (::uname(&names) == 0) {
+        host.kernel_release = names.release;
+        host.machine = names.machine;
+    }
+    return host;
+}
+
+// 6. State for the real root (survives switch_root in /run): metaboot's own
+// files, and cloud-init's instance-data for scripts and templates written
+// against it (the user-data only in the 0600 one).
+int write_state_phase(const Config& config, const clouds::Cloud& cloud, const InstanceMetadata& instance, const std::string& lease_json,
+    const PhaseClock& phases)
+{
+    CloudInitNames names { cloud.cloud_init_name, cloud.cloud_init_platform, config.metadata_url };
+    auto host = host_facts(config);
     std::vector<FileContent> files {
         { "metadata.json", metadata_to_json(instance), 0644 },
         { "lease.json", lease_json, 0644 },
         { "timings.json", phases.json(), 0644 },
+        { "instance-data.json", cloud_init_instance_data(instance, names, host, false), 0644 },
+        { "instance-data-sensitive.json", cloud_init_instance_data(instance, names, host, true), 0600 },
     };
     // 0600: user-data often holds secrets.
     if (instance.user_data)
@@ -561,7 +591,7 @@ int run_command(const Args& args)
 
     // 6. State.
     run.lease_json = lease_to_json(*acquired);
-    if (int state = write_state_phase(config, *fetched, run.lease_json, phases); state != ExitOk)
+    if (int state = write_state_phase(config, *cloud, *fetched, run.lease_json, phases); state != ExitOk)
         run.exit_code = state;
     phases.mark("state");
 

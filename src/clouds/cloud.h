@@ -34,6 +34,10 @@ enum class Verdict {
 
 struct Cloud {
     std::string_view name; // --provider, rd.metaboot.provider=, the state files
+    // cloud-init's names for it in instance-data's v1 keys: cloud_name (its
+    // datasource's cloud_name) and platform (its platform_type).
+    std::string_view cloud_init_name;
+    std::string_view cloud_init_platform;
     Reach reach;
     PrimaryNic primary_nic;
     // Pure: DMI strings and the kernel command line in, a verdict out.

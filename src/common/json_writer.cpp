@@ -67,6 +67,17 @@ void append_escaped(std::string& out, std::string_view text)
 
 }
 
+bool is_valid_utf8(std::string_view text)
+{
+    while (!text.empty()) {
+        size_t length = utf8_sequence_length(text);
+        if (length == 0)
+            return false;
+        text.remove_prefix(length);
+    }
+    return true;
+}
+
 std::string json_string(std::string_view bytes)
 {
     std::string out;

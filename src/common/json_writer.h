@@ -17,6 +17,9 @@ namespace mb {
 // (RFC 8259 §8.1).
 std::string json_string(std::string_view bytes);
 
+// Is the whole text valid UTF-8 (the rule string() repairs by)?
+bool is_valid_utf8(std::string_view text);
+
 class JsonWriter {
 public:
     enum class Layout {

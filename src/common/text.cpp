@@ -1,5 +1,7 @@
 #include "common/text.h"
 
+#include <cstdint>
+
 namespace mb {
 
 std::optional<uint64_t> parse_decimal(std::string_view text, uint64_t max)
@@ -93,6 +95,23 @@ std::string printable(std::string_view text, size_t max)
     for (auto& c : out) {
         if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
             c = '?';
+    }
+    return out;
+}
+
+std::string base64_encode(std::string_view bytes)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+        uint32_t group = uint32_t(uint8_t(bytes[i])) << 16;
+        if (i + 1 < bytes.size())
+            group |= uint32_t(uint8_t(bytes[i + 1])) << 8;
+        if (i + 2 < bytes.size())
+            group |= uint8_t(bytes[i + 2]);
+        for (size_t k = 0; k < 4; ++k)
+            out += i + k <= bytes.size() ? alphabet[(group >> (18 - 6 * k)) & 63] : '=';
     }
     return out;
 }

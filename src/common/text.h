@@ -26,4 +26,7 @@ std::vector<std::string_view> split(std::string_view text, char separator);
 // in the kernel log.
 std::string printable(std::string_view text, size_t max = 64);
 
+// RFC 4648 §4 base64, with padding.
+std::string base64_encode(std::string_view bytes);
+
 }

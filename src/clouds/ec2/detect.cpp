@@ -43,6 +43,8 @@ Verdict detect_ec2(const PlatformFacts& facts)
 
 const Cloud ec2_cloud {
     .name = "ec2",
+    .cloud_init_name = "aws",
+    .cloud_init_platform = "ec2",
     .reach = Reach::Dhcp4Lease,
     // The primary ENI (device-number 0) sits in the lowest PCI slot, so it is
     // the first NIC the kernel numbers (ens5 on Nitro, eth0 on Xen).

@@ -29,6 +29,8 @@ Verdict detect_openstack(const PlatformFacts& facts)
 
 const Cloud openstack_cloud {
     .name = "openstack",
+    .cloud_init_name = "openstack",
+    .cloud_init_platform = "openstack",
     .reach = Reach::Dhcp4Lease,
     // Nova gives no NIC a primary role.
     .primary_nic = PrimaryNic::Unknown,
