@@ -9,6 +9,7 @@
 #   make bench           benchmarks against peers (root, namespaces)
 #   make size            binary size and largest contributors
 #   make install         DESTDIR= PREFIX=
+#   make uninstall       what make install installed (same DESTDIR= PREFIX=)
 #   make demo            the README's first command
 #
 # Any musl toolchain works through CC/CXX (Alpine: make CXX=g++ CC=gcc).
@@ -67,7 +68,7 @@ MAIN_SRC := src/main.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test test-packages unit integration boot fuzz bench size install demo clean check-static
+.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall demo clean check-static
 
 all: $(BUILD)/metaboot
 
@@ -141,9 +142,17 @@ install: $(BUILD)/metaboot
 	install -D -m 0755 $(BUILD)/metaboot $(DESTDIR)$(PREFIX)/sbin/metaboot
 	install -D -m 0755 dracut-module/95metaboot/module-setup.sh $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/module-setup.sh
 	install -D -m 0755 dracut-module/95metaboot/metaboot-pre-pivot.sh $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/metaboot-pre-pivot.sh
+	install -D -m 0644 dracut-module/95metaboot/metaboot.service $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/metaboot.service
+	install -D -m 0644 dracut-module/95metaboot/metaboot.service $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot.service
 	install -D -m 0755 initramfs-hooks/hooks/metaboot $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/metaboot
 	install -D -m 0755 initramfs-hooks/scripts/init-bottom/metaboot $(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-bottom/metaboot
 	install -D -m 0644 doc/metaboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/metaboot.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/metaboot $(DESTDIR)$(PREFIX)/share/man/man8/metaboot.8
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot.service
+	rm -rf $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot
+	rm -f $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/metaboot $(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-bottom/metaboot
 
 # The README's first command: sets everything up, then runs the job in namespaces.
 demo:

@@ -11,7 +11,7 @@
 command -v warn >/dev/null 2>&1 || . /lib/dracut-lib.sh
 
 if [ -x /usr/sbin/metaboot ]; then
-    /usr/sbin/metaboot --root "${NEWROOT:-/sysroot}"
+    METABOOT_LOG=kmsg /usr/sbin/metaboot --root "${NEWROOT:-/sysroot}"
     _metaboot_rc=$?
     # 0: done; 6: not a cloud, nothing done; 7: the root runs no network stack
     # metaboot writes for (metaboot has said why itself, and what it looked for).

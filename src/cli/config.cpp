@@ -98,6 +98,7 @@ constexpr Flag flags[] = {
     { "--crawl", "", RunOnly | MetadataOnly, true, set_crawl },
     { "--sysfs", "", RunOnly | MetadataOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.sysfs_root = std::string(v); return {}; } },
     { "--cmdline", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.cmdline_path = std::string(v); return {}; } },
+    { "--config", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.config_path = std::string(v); return {}; } },
     { "--runtime", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.runtime = true; s.config.persistent = false; return {}; } },
     { "--persistent", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.persistent = true; s.config.runtime = false; return {}; } },
     { "--cloud-init-handoff", "", RunOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.cloud_init_handoff = true; return {}; } },
@@ -156,6 +157,11 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
     // Words are separated by spaces; values here never need quoting.
     for (auto word : split(trim(cmdline), ' ')) {
         word = trim(word);
+        // The kernel's and dracut's own switches, which metaboot follows.
+        if (word == "quiet")
+            config.quiet = true;
+        if (word == "rd.debug")
+            config.verbose = true;
         if (!word.starts_with("rd.metaboot"))
             continue;
         auto eq = word.find('=');
@@ -206,6 +212,100 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
         } else {
             warn("unknown option");
         }
+    }
+}
+
+namespace {
+
+// The settings /etc/metaboot.conf may hold: what an image builder sets once.
+// Yes/no settings name the Config field they set; the others reuse the
+// flags' setters, so a value means the same in all three places.
+struct FileSetting {
+    std::string_view key;
+    bool Config::*toggle;
+    Status (*apply)(ParseState& state, std::string_view value);
+};
+
+Status set_state_dir(ParseState& state, std::string_view value)
+{
+    if (value.empty() || value.front() != '/')
+        return Error::invalid("state-dir must be an absolute path");
+    state.config.state_dir = std::string(value);
+    return {};
+}
+
+Status set_interfaces(ParseState& state, std::string_view list)
+{
+    for (auto name : split(list, ','))
+        TRY(set_interface(state, trim(name)));
+    return {};
+}
+
+constexpr FileSetting file_settings[] = {
+    { "output", nullptr, set_output },
+    { "provider", nullptr, set_provider },
+    { "timeout", nullptr, set_timeout },
+    { "metadata-url", nullptr, set_metadata_url },
+    { "interface", nullptr, set_interfaces },
+    { "state-dir", nullptr, set_state_dir },
+    { "runtime", &Config::runtime, nullptr },
+    { "persistent", &Config::persistent, nullptr },
+    { "policy-routing", &Config::policy_routing, nullptr },
+    { "cloud-init-handoff", &Config::cloud_init_handoff, nullptr },
+    { "network", &Config::network_config, nullptr },
+    { "release", &Config::release, nullptr },
+    { "verbose", &Config::verbose, nullptr },
+};
+
+}
+
+void apply_config_file(Config& config, std::string_view text, std::vector<std::string>& warnings)
+{
+    size_t number = 0;
+    for (auto raw : split_lines(text)) {
+        ++number;
+        auto line = trim(raw);
+        if (line.empty() || line.front() == '#')
+            continue;
+        auto warn = [&](const std::string& why) { warnings.push_back("metaboot.conf line " + std::to_string(number) + ": " + why); };
+        auto eq = line.find('=');
+        if (eq == std::string_view::npos) {
+            warn("expected key = value");
+            continue;
+        }
+        auto key = trim(line.substr(0, eq));
+        auto value = trim(line.substr(eq + 1));
+        const FileSetting* setting = nullptr;
+        for (const auto& candidate : file_settings) {
+            if (candidate.key == key)
+                setting = &candidate;
+        }
+        if (!setting) {
+            warn("unknown setting '" + printable(key) + "'");
+            continue;
+        }
+        // On a copy, as the kernel command line: a bad value changes nothing.
+        Config trial = config;
+        ParseState state { trial };
+        Status status;
+        if (setting->toggle) {
+            bool yes = is_on(value) || value == "true";
+            if (yes || is_off(value) || value == "false")
+                trial.*setting->toggle = yes;
+            else
+                status = Error::invalid("expected yes or no");
+            // The two places are one choice: the later line wins.
+            if (yes && key == "runtime")
+                trial.persistent = false;
+            if (yes && key == "persistent")
+                trial.runtime = false;
+        } else {
+            status = setting->apply(state, value);
+        }
+        if (status.ok())
+            config = std::move(trial);
+        else
+            warn(printable(key) + ": " + status.error().message());
     }
 }
 

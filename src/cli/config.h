@@ -38,12 +38,14 @@ struct Config {
     bool keep_lease { false };
     bool release { false };
     bool json { false };
-    bool verbose { false };
+    bool verbose { false }; // also rd.debug
+    bool quiet { false };   // `quiet` on the kernel command line
     bool disabled { false }; // rd.metaboot=0
     bool crawl_full { false };
     bool help { false };
     std::string sysfs_root { "/sys" };
     std::string cmdline_path { "/proc/cmdline" };
+    std::string config_path { "/etc/metaboot.conf" }; // absent: the embedded defaults
 };
 
 // A command's defaults (`metaboot metadata` waits 10 s, not 30).
@@ -53,6 +55,14 @@ Config default_config(Command command);
 // malformed values are reported in `warnings` and ignored: a typo on the
 // kernel command line must never stop the boot.
 void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<std::string>& warnings);
+
+// Applies /etc/metaboot.conf: `key = value` lines ('#' comments), the keys
+// the long flags' names without "--" (output, provider, timeout,
+// metadata-url, interface as a comma list, state-dir) and yes/no settings
+// (runtime, persistent, policy-routing, cloud-init-handoff, network,
+// release, verbose). As on the kernel command line, a bad line is reported
+// in `warnings` and ignored.
+void apply_config_file(Config& config, std::string_view text, std::vector<std::string>& warnings);
 
 // Parses a command's flags onto `config`. A flag the command does not take,
 // a missing or malformed value: a usage error (Error::invalid).
@@ -64,11 +74,12 @@ Status parse_flags(Command command, Config& config, const Args& args);
 template<typename ReadFile>
 Result<Config> load_run_config(const Args& args, ReadFile read_cmdline, std::vector<std::string>& warnings)
 {
-    // The flags are read twice: first for --cmdline, then over the kernel
-    // command line they override.
+    // The flags are read twice: first for --cmdline and --config, then over
+    // the file and the kernel command line they override, in that order.
     Config probe = default_config(Command::Run);
     TRY(parse_flags(Command::Run, probe, args));
     Config config = default_config(Command::Run);
+    apply_config_file(config, read_cmdline(probe.config_path), warnings);
     apply_kernel_cmdline(config, read_cmdline(probe.cmdline_path), warnings);
     TRY(parse_flags(Command::Run, config, args));
     return config;

@@ -13,6 +13,7 @@ namespace {
 
 int g_kmsg = -1;
 bool g_verbose = false;
+bool g_kmsg_only = false;
 std::mutex g_mutex;
 
 void write_all(int fd, const std::string& text)
@@ -38,6 +39,7 @@ void log_open(bool verbose, const char* kmsg_path)
     const char* where = getenv("METABOOT_LOG");
     if (where && std::string_view(where) == "stderr")
         return;
+    g_kmsg_only = where && std::string_view(where) == "kmsg";
     if (g_kmsg < 0)
         g_kmsg = open(kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 }
@@ -64,8 +66,11 @@ void log_line(LogLevel level, std::string_view text)
         // One write per record: /dev/kmsg takes "<prio>text".
         std::string record = "<" + std::to_string(int(level)) + ">metaboot: " + clean + "\n";
         write_all(g_kmsg, record);
-        // Errors also go to the console the hook sees.
-        if (level <= LogLevel::Warning)
+        // Errors and warnings also go to stderr for whoever runs metaboot by
+        // hand; not from the initramfs hooks and unit (METABOOT_LOG=kmsg),
+        // whose stderr is the console the kernel already puts the line on by
+        // its level (`quiet` keeps warnings off it): every line would print twice.
+        if (level <= LogLevel::Warning && !g_kmsg_only)
             write_all(2, "metaboot: " + clean + "\n");
         return;
     }

@@ -121,7 +121,7 @@ int metadata_command(const Args& args)
     }
     const clouds::Cloud* cloud = config.cloud;
     if (!cloud) {
-        cloud = clouds::detect_cloud(PlatformFacts { fs::read_dmi(config.sysfs_root), fs::read_small_file(config.cmdline_path) });
+        cloud = clouds::detect_cloud(PlatformFacts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) });
         if (!cloud) {
             std::fprintf(stderr, "metaboot metadata: platform not recognised from DMI under %s; force one with --provider\n", config.sysfs_root.c_str());
             return ExitNoMetadata;

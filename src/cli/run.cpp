@@ -48,7 +48,7 @@ const clouds::Cloud* choose_cloud(const Config& config, std::string& platform_te
         platform_text = "forced " + std::string(config.cloud->name);
         return config.cloud;
     }
-    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_small_file(config.cmdline_path) };
+    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) };
     const clouds::Cloud* cloud = clouds::detect_cloud(facts);
     if (!cloud) {
         log_notice("not a cloud platform (DMI vendor '" + printable(facts.dmi.sys_vendor) + "', product '" + printable(facts.dmi.product_name) + "'): nothing to do");
@@ -213,7 +213,7 @@ render::RootView view_of(const fs::Root& root)
 std::vector<MacAddress> critical_macs_of(const Config& config, const std::vector<ConfiguredLink>& configured)
 {
     std::vector<MacAddress> macs;
-    auto cmdline = fs::read_small_file(config.cmdline_path);
+    auto cmdline = fs::read_kernel_cmdline(config.cmdline_path);
     // initramfs-tools' open-iscsi hook copies the root's iSCSI settings to
     // /etc/iscsi.initramfs inside the initramfs.
     NetworkRootFacts facts { cmdline, fs::path_exists(config.sysfs_root + "/firmware/ibft"), fs::path_exists("/etc/iscsi.initramfs") };
@@ -268,7 +268,7 @@ render::Persistence choose_persistence(const Config& config, const render::RootV
         persistence = render::Persistence::Runtime;
     } else if (!config.persistent) {
         auto selinux = view.read_file("etc/selinux/config");
-        if (selinux.ok() && *selinux && fs::selinux_enforcing(**selinux, fs::read_small_file(config.cmdline_path))) {
+        if (selinux.ok() && *selinux && fs::selinux_enforcing(**selinux, fs::read_kernel_cmdline(config.cmdline_path))) {
             log_info("the root runs SELinux enforcing: writing under /run, which systemd labels when it loads the policy (--persistent: into the root)");
             persistence = render::Persistence::Runtime;
         }
@@ -496,6 +496,11 @@ void print_not_cloud(const Config& config, const PhaseClock& phases)
         phases.write(json);
         json.close_object();
         std::printf("%s\n", json.release().c_str());
+    } else if (config.quiet) {
+        // `quiet` on the kernel command line: a machine that is not a cloud
+        // boots with nothing from metaboot on its console (the notice still
+        // reaches the kernel log at its level).
+        log_notice("not a cloud platform, nothing done (" + std::to_string(phases.total()) + " ms)");
     } else {
         std::printf("metaboot: not a cloud platform, nothing done (%lld ms)\n", phases.total());
     }
@@ -510,7 +515,7 @@ int run_command(const Args& args)
 
     // 1. Configuration: flags over the kernel command line over defaults.
     std::vector<std::string> warnings;
-    auto loaded = load_run_config(args, [](const std::string& path) { return fs::read_small_file(path); }, warnings);
+    auto loaded = load_run_config(args, [](const std::string& path) { return fs::read_kernel_cmdline(path); }, warnings);
     if (loaded.is_error()) {
         std::fprintf(stderr, "metaboot: %s\n", loaded.error().message().c_str());
         return help_command(stderr, ExitUsage);

@@ -1,6 +1,10 @@
 #include "fs/small_file.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <dirent.h>
+#include <string_view>
+#include <vector>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -40,6 +44,29 @@ std::string read_net_driver(const std::string& sysfs_root, const std::string& in
     std::string_view path(target, size_t(length));
     auto slash = path.rfind('/');
     return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+std::string read_kernel_cmdline(const std::string& cmdline_path, const std::string& cmdline_d)
+{
+    std::string out;
+    if (cmdline_path == "/proc/cmdline") {
+        if (DIR* dir = ::opendir(cmdline_d.c_str())) {
+            std::vector<std::string> names;
+            while (struct dirent* entry = ::readdir(dir)) {
+                std::string_view name = entry->d_name;
+                if (name.size() > 5 && name.ends_with(".conf") && name.front() != '.')
+                    names.emplace_back(name);
+            }
+            ::closedir(dir);
+            std::sort(names.begin(), names.end());
+            for (const auto& name : names) {
+                for (char c : read_small_file(cmdline_d + "/" + name))
+                    out += (c == '\n' || c == '\t') ? ' ' : c;
+                out += ' ';
+            }
+        }
+    }
+    return out + read_small_file(cmdline_path);
 }
 
 bool path_exists(const std::string& path)

@@ -38,8 +38,21 @@ def assets(ctx, workdir):
     return _assets["kernel"], _assets["tools"], _assets["busybox"]
 
 
+# What each kind of image must hold of ours beyond the binary: systemd
+# initramfs images run metaboot.service, enabled for initrd.target; the
+# shell ones source the pre-pivot hook.
+NEEDED = {
+    "dracut": ("metaboot-pre-pivot.sh",),
+    "dracut-systemd": ("usr/lib/systemd/system/metaboot.service", "initrd.target.wants/metaboot.service"),
+    "initramfs-tools": ("scripts/init-bottom/metaboot",),
+}
+
+
 def image(kind, ctx, kernel, tools, workdir):
-    path, _ = bootlib.initramfs(kind, ctx, kernel, tools, workdir)
+    path, _ = bootlib.initramfs(kind, ctx, kernel, tools, workdir, needed=NEEDED[kind])
+    if kind == "dracut-systemd":
+        contents = bootlib.run(["sh", "-c", bootlib.listing_command(path)]).stdout
+        assert "metaboot-pre-pivot.sh" not in contents, "the systemd image also carries the shell hook"
     return path
 
 
@@ -97,6 +110,7 @@ def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
         if result.mark("timings"):
             log("%s %s: /run/metaboot/timings.json %s" % (kind, network_kind, result.mark("timings")))
         check_reached_init(result)
+        check_predictable_name(result)
         check_clean(rootimg)
         # Everything below needs the full binary (lease, metadata, writes, teardown).
         check_summary(result)
@@ -112,6 +126,15 @@ def check_reached_init(result):
     assert result.ip_section() is not None, "no ip output from the real root:\n" + result.tail()
     options = result.mark("root-options") or ""
     assert options.split(",")[0] == "ro", "root not read-only at switch_root: %r" % options
+
+
+def check_predictable_name(result):
+    """The NIC has the name the real root's udev gives it (99-default.link's
+    NamePolicy: ens<slot> on QEMU's PCI bus), not the kernel's eth0, in every
+    kind of image: metaboot writes the name it sees, and the root's stack
+    matches on it (ifupdown only by name)."""
+    nic = result.nic_name(bootlib.GUEST_MAC)
+    assert nic and re.match(r"^ens\d+$", nic), "the NIC is %r in the initramfs, not its predictable name:\n%s" % (nic, result.ip_section())
 
 
 def check_clean(rootimg):
@@ -161,7 +184,9 @@ def check_written(rootimg, result, secondary):
     # with ipv6s).
     assert re.search(r"dhcp6: true", text), text
     assert re.search(r"^\s+- ['\"]?%s/24['\"]?$" % re.escape(secondary), text, re.M), text
-    assert re.search(r"^iface %s inet6 dhcp$" % re.escape(name.group(1)), eni, re.M), eni
+    # DHCPv6 started in the background (src/render/ifupdown.cpp), not
+    # cloud-init's blocking `inet6 dhcp`.
+    assert re.search(r"^iface %s inet6 manual\n(    .*\n)*    up \(/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6 " % re.escape(name.group(1)), eni, re.M), eni
     assert re.search(r"^iface %s inet static$" % re.escape(name.group(1)), eni, re.M), eni
     assert re.search(r"^\s+address %s/" % re.escape(secondary), eni, re.M), eni
     state = (result.mark("state") or "").split()
@@ -277,8 +302,10 @@ def test_initramfs_tools_ec2_dmi(ctx):
 
 
 def test_dracut_systemd_ec2_dmi(ctx):
-    # systemd as the initramfs's init: the hook runs from dracut-pre-pivot.service.
-    boot_cloud(ctx, "dracut-systemd", "tap", smbios=bootlib.EC2_SMBIOS)
+    # systemd as the initramfs's init: metaboot runs as metaboot.service.
+    result = boot_cloud(ctx, "dracut-systemd", "tap", smbios=bootlib.EC2_SMBIOS)
+    # systemd's own status line for the unit (colours and all), before switch_root.
+    assert re.search(r"Finished \S*metaboot\.service", result.console), result.tail()
 
 
 def test_dracut_boot_survives_metaboot_failure(ctx):
@@ -453,7 +480,11 @@ network:
 CANNED_ENI = """auto ens2
 iface ens2 inet dhcp
 
-iface ens2 inet6 dhcp
+iface ens2 inet6 manual
+    pre-up echo 1 > /proc/sys/net/ipv6/conf/ens2/accept_ra
+    up ip link set dev ens2 up
+    up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6 -e IF_METRIC=100 -pf /run/dhclient6.ens2.pid -lf /var/lib/dhcp/dhclient6.ens2.leases -I -df /var/lib/dhcp/dhclient.ens2.leases ens2) </dev/null >/dev/null 2>&1 &
+    down dhclient -6 -r -pf /run/dhclient6.ens2.pid -lf /var/lib/dhcp/dhclient6.ens2.leases -I -df /var/lib/dhcp/dhclient.ens2.leases ens2 || true
 
 iface ens2 inet static
     address 198.18.0.11/24

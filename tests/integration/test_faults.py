@@ -32,7 +32,7 @@ from test_run import IFUPDOWN, NETPLAN, ifquery, make_root, netplan_generate  # 
 MARGIN = 1.5
 V = "2021-03-23"  # the API version metaboot picks from the emulator's list
 OLD_NETPLAN = "# old\nnetwork: {version: 2}\n"
-STATE_FILES = {"metadata.json", "lease.json", "timings.json", "user-data"}
+STATE_FILES = {"metadata.json", "lease.json", "timings.json", "user-data", "instance-data.json", "instance-data-sensitive.json"}
 
 
 # --- the guarantees ------------------------------------------------------------

@@ -169,20 +169,53 @@ TEST_CASE("every registered cloud and format is accepted by name; the URL is che
     }
 }
 
-TEST_CASE("the run's configuration: flags read twice, over the kernel command line named by --cmdline")
+TEST_CASE("the run's configuration: flags over the kernel command line over the config file")
 {
     std::vector<std::string> warnings;
-    std::string asked;
+    std::vector<std::string> asked;
     auto read = [&](const std::string& path) {
-        asked = path;
-        return std::string("rd.metaboot.timeout=5 rd.metaboot.interface=ens5 rd.metaboot.provider=ec2");
+        asked.push_back(path);
+        if (path == "/tmp/metaboot.conf")
+            return std::string("# an image's defaults\noutput = networkd\ntimeout = 20\nprovider = openstack\ncloud-init-handoff = yes\n"
+                               "policy-routing = no\ninterface = ens5, ens6\n");
+        return std::string("rd.metaboot.timeout=5 rd.metaboot.provider=ec2 quiet rd.debug");
     };
-    auto config = load_run_config({ "--cmdline", "/tmp/cmdline", "--timeout", "2" }, read, warnings);
+    auto config = load_run_config({ "--cmdline", "/tmp/cmdline", "--config", "/tmp/metaboot.conf", "--timeout", "2" }, read, warnings);
     REQUIRE(config.ok());
-    CHECK(asked == "/tmp/cmdline");
-    CHECK(config->timeout_seconds == 2.0);
-    CHECK(config->interfaces == std::vector<std::string> { "ens5" });
-    CHECK(config->cloud == clouds::find_cloud("ec2"));
+    CHECK(asked == std::vector<std::string> { "/tmp/metaboot.conf", "/tmp/cmdline" });
+    CHECK(config->timeout_seconds == 2.0);               // the flag
+    CHECK(config->cloud == clouds::find_cloud("ec2"));  // the kernel command line
+    REQUIRE(config->outputs);                           // the file
+    CHECK(config->outputs->size() == 1);
+    CHECK(config->cloud_init_handoff);
+    CHECK_FALSE(config->policy_routing);
+    CHECK(config->interfaces == std::vector<std::string> { "ens5", "ens6" });
+    CHECK(config->quiet);
+    CHECK(config->verbose);
     CHECK(warnings.empty());
     CHECK(load_run_config({ "--bogus" }, read, warnings).is_error());
+
+    Config defaults;
+    CHECK(defaults.config_path == "/etc/metaboot.conf");
+}
+
+TEST_CASE("config file: bad lines are reported and ignored, never fatal")
+{
+    std::vector<std::string> warnings;
+    Config config;
+    apply_config_file(config,
+        "runtime = yes\npersistent = yes\ntimeout = soon\nbogus = 1\nno equals sign\noutput = systemd\n"
+        "  # indented comment\n\nmetadata-url = not a url\nstate-dir = relative\nverbose = maybe\nnetwork = no\n",
+        warnings);
+    CHECK(config.persistent);
+    CHECK_FALSE(config.runtime);
+    CHECK(config.timeout_seconds == 30.0);
+    CHECK_FALSE(config.outputs);
+    CHECK(config.state_dir == "/run/metaboot");
+    CHECK_FALSE(config.verbose);
+    CHECK_FALSE(config.network_config);
+    REQUIRE(warnings.size() == 7);
+    CHECK(warnings[0].starts_with("metaboot.conf line 3: timeout"));
+    CHECK(warnings[1] == "metaboot.conf line 4: unknown setting 'bogus'");
+    CHECK(warnings[2] == "metaboot.conf line 5: expected key = value");
 }

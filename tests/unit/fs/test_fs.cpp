@@ -5,6 +5,7 @@
 #include "fs/remount.h"
 #include "fs/root.h"
 #include "fs/root_config.h"
+#include "fs/small_file.h"
 #include "fs/writer.h"
 #include "render/ifupdown.h"
 #include "render/netplan.h"
@@ -435,6 +436,22 @@ TEST_CASE("fs: cloud-init opt-out scanner")
         INFO(c.text);
         CHECK(cloud_config_network_setting(c.text) == c.expected);
     }
+}
+
+TEST_CASE("fs: the kernel command line with dracut's baked-in options first")
+{
+    TempDir dir;
+    put(dir / "20-later.conf", "rd.metaboot.timeout=9\n");
+    put(dir / "10-first.conf", "rd.metaboot.provider=ec2\trd.metaboot.output=networkd\n");
+    put(dir / "README", "not a .conf file");
+    put(dir / ".hidden.conf", "rd.metaboot=0");
+    auto proc = read_small_file("/proc/cmdline");
+    auto merged = read_kernel_cmdline("/proc/cmdline", dir.path());
+    CHECK(merged == "rd.metaboot.provider=ec2 rd.metaboot.output=networkd  rd.metaboot.timeout=9  " + proc);
+    // Another file (--cmdline in the tests) is read alone.
+    put(dir / "cmdline", "ro quiet\n");
+    CHECK(read_kernel_cmdline(dir / "cmdline", dir.path()) == "ro quiet\n");
+    CHECK(read_kernel_cmdline("/proc/cmdline", dir / "absent") == proc);
 }
 
 TEST_CASE("fs: will the root run SELinux enforcing")
