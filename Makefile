@@ -182,6 +182,6 @@ demo:
 	python3 tests/demo.py --binary $(BUILD)/metaboot
 
 clean:
-	rm -rf build build-aarch64 build-x86_64
+	rm -rf build build-*/
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
