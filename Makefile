@@ -2,6 +2,8 @@
 #
 #   make deps            bootstrap the musl C++ toolchain into $(DEPS)
 #   make                 build/metaboot (static, stripped)
+#   make ARCH=aarch64    build-aarch64/metaboot with a cross toolchain of its own;
+#                        `make ARCH=aarch64 unit` runs the unit tests under qemu-aarch64-static
 #   make test            unit + integration (namespaces) + boot (QEMU) tests
 #   make boot            the QEMU boot tests alone
 #   make test SANITIZE=1 the same tests built with ASan+UBSan (glibc clang)
@@ -15,9 +17,32 @@
 # Any musl toolchain works through CC/CXX (Alpine: make CXX=g++ CC=gcc).
 
 VERSION := 0.1.0
+
+# The target CPU, as GNU names it. A Debian package build names it Debian's way
+# (dpkg-buildpackage exports DEB_HOST_ARCH: amd64, arm64), and so does the
+# kernel's ARCH=arm64; both spellings are taken. An ARCH given to make wins.
+HOST_ARCH := $(shell uname -m)
+ARCH ?= $(if $(DEB_HOST_ARCH),$(DEB_HOST_ARCH),$(HOST_ARCH))
+override ARCH := $(patsubst amd64,x86_64,$(patsubst arm64,aarch64,$(ARCH)))
+ifeq ($(filter x86_64 aarch64,$(ARCH)),)
+  $(error ARCH=$(ARCH): x86_64 (amd64) or aarch64 (arm64))
+endif
+# Another CPU's binaries run under QEMU's user mode (Debian's qemu-user-static).
+EMULATOR := $(if $(filter-out $(HOST_ARCH),$(ARCH)),qemu-$(ARCH)-static)
+
 PINS_HASH := $(shell sha256sum scripts/toolchain.pins scripts/bootstrap-toolchain.sh | sha256sum | cut -c1-12)
 CACHE_HOME := $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)
-DEPS ?= $(CACHE_HOME)/metaboot/toolchain-$(PINS_HASH)
+# x86_64 keeps the toolchain's and the build's names from before there was a
+# second architecture (CI caches the toolchain by that name); any other
+# architecture's hash takes the architecture in as well.
+ifeq ($(ARCH),x86_64)
+  DEPS ?= $(CACHE_HOME)/metaboot/toolchain-$(PINS_HASH)
+  BUILD_DIR := build
+else
+  ARCH_HASH := $(shell { sha256sum scripts/toolchain.pins scripts/bootstrap-toolchain.sh; echo $(ARCH); } | sha256sum | cut -c1-12)
+  DEPS ?= $(CACHE_HOME)/metaboot/toolchain-$(ARCH)-$(ARCH_HASH)
+  BUILD_DIR := build-$(ARCH)
+endif
 
 SANITIZE ?= 0
 WERROR ?= $(if $(CI),1,0)
@@ -26,8 +51,11 @@ DESTDIR ?=
 FUZZ_SECONDS ?= 10
 
 ifeq ($(SANITIZE),1)
+  ifneq ($(ARCH),$(HOST_ARCH))
+    $(error SANITIZE=1 builds for this machine only (ARCH=$(HOST_ARCH)))
+  endif
   # glibc build, allowed only for sanitizers and fuzzing, never shipped.
-  BUILD := build/sanitize
+  BUILD := $(BUILD_DIR)/sanitize
   CXX := clang++-19
   CC := clang-19
   SYS_CPPFLAGS := -I/usr/include/libnl3
@@ -35,7 +63,7 @@ ifeq ($(SANITIZE),1)
   LINK_STATIC :=
   TOOLCHAIN_DEP :=
 else
-  BUILD := build
+  BUILD := $(BUILD_DIR)
   ifeq ($(origin CXX),default)
     CXX := $(DEPS)/bin/metaboot-c++
     CC := $(DEPS)/bin/metaboot-cc
@@ -77,7 +105,7 @@ deps: $(DEPS)/stamps/smoke
 # The directory's name already hashes the pins and the script, so the stamp
 # needs no prerequisites (a fresh clone's newer mtimes must not rebuild it).
 $(DEPS)/stamps/smoke:
-	bash scripts/bootstrap-toolchain.sh $(DEPS)
+	bash scripts/bootstrap-toolchain.sh $(DEPS) $(ARCH)
 
 # Nothing throws: our code returns errors as values, libc++ is built without
 # exceptions, and the picojson island drives picojson's parser with its own
@@ -106,13 +134,15 @@ $(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
 
 unit: $(BUILD)/unit-tests
-	$(BUILD)/unit-tests
+	$(EMULATOR) $(BUILD)/unit-tests
 
-# Sets up everything from nothing (packages, toolchain), then runs every suite.
+# Sets up everything from nothing (packages, toolchain), then runs every suite;
+# for another CPU only the unit tests (the other suites run the binary in this
+# machine's namespaces and VMs).
 test:
 	bash scripts/install-test-packages.sh
 	$(MAKE) -j2 $(BUILD)/metaboot $(BUILD)/unit-tests
-	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE)
+	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE) $(if $(EMULATOR),--suite unit)
 
 # Only the QEMU boot tests (real kernel, dracut and initramfs-tools images).
 boot: $(BUILD)/metaboot
@@ -161,6 +191,6 @@ demo:
 	python3 tests/demo.py --binary $(BUILD)/metaboot
 
 clean:
-	rm -rf build
+	rm -rf build build-*/
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,7 +1,14 @@
 #!/bin/bash
 # Builds metaboot's static musl C++ toolchain from Debian's signed archive only.
 #
-#   scripts/bootstrap-toolchain.sh DEPS_DIR
+#   scripts/bootstrap-toolchain.sh DEPS_DIR [ARCH]
+#
+# ARCH is the target's CPU as GNU names it: x86_64 or aarch64 (default: this
+# machine's). For another machine's CPU clang is the cross compiler (every
+# clang is), and what the host's packages give a native build comes from the
+# target architecture's Debian packages instead, downloaded through the
+# private apt state and unpacked, never installed: musl-dev, linux-libc-dev
+# and compiler-rt's builtins (libclang-rt-19-dev, at the pinned LLVM version).
 #
 # Result, under DEPS_DIR:
 #   bin/metaboot-cc, bin/metaboot-c++   wrappers that always make static musl binaries
@@ -18,7 +25,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=toolchain.pins
 . "$here/toolchain.pins"
 
-deps=${1:?usage: bootstrap-toolchain.sh DEPS_DIR}
+deps=${1:?usage: bootstrap-toolchain.sh DEPS_DIR [ARCH]}
+arch=${2:-$(uname -m)}
+case $arch in
+x86_64) deb_arch=amd64 ;;
+aarch64) deb_arch=arm64 ;;
+*) printf 'deps: unsupported ARCH %s (x86_64 or aarch64)\n' "$arch" >&2; exit 2 ;;
+esac
+target=$arch-linux-musl
+foreign=0
+[ "$arch" = "$(uname -m)" ] || foreign=1
 mkdir -p "$deps"
 deps=$(cd "$deps" && pwd)
 stamps=$deps/stamps
@@ -69,10 +85,14 @@ host_packages() {
 # --- 2. sources through a private apt state ---------------------------------
 # A copy of this machine's own Debian sources with deb-src added; nothing under
 # /etc changes and no mirror is named here.
+# For a foreign target the lists cover its architecture too (APT::Architectures
+# adds it to this machine's), so `apt-get download pkg:arm64` finds it.
 apt_private() {
+    local foreign_arch=()
+    [ $foreign = 0 ] || foreign_arch=(-o "APT::Architectures::=$deb_arch")
     apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$deps/apt/sources" \
         -o Dir::State::Lists="$deps/apt/lists" -o Dir::Cache="$deps/apt/cache" \
-        -o APT::Sandbox::User=root "$@"
+        -o APT::Sandbox::User=root "${foreign_arch[@]}" "$@"
 }
 
 private_sources() {
@@ -115,20 +135,43 @@ check_sha() {
 }
 
 # --- 3. the private sysroot -------------------------------------------------
+# Native: musl-dev and linux-libc-dev as installed on this machine. Foreign:
+# the same packages of the target's architecture, unpacked into $tmp/target,
+# plus compiler-rt's builtins and crt objects, which clang finds only under its
+# resource directory: a private one beside the sysroot, whose include/ is
+# clang's own.
 sysroot() {
-    local s=$deps/sysroot
-    rm -rf "$s"
+    local s=$deps/sysroot from=
+    rm -rf "$s" "$deps/resource"
     mkdir -p "$s/usr/include" "$s/usr/lib"
-    cp -a /usr/include/x86_64-linux-musl/. "$s/usr/include/"
-    cp -a /usr/lib/x86_64-linux-musl/. "$s/usr/lib/"
-    # linux-libc-dev's kernel headers: the generic ones plus the arch's asm/.
-    for d in linux asm-generic mtd rdma sound video xen misc drm; do
-        [ -d "/usr/include/$d" ] && cp -a "/usr/include/$d" "$s/usr/include/"
-    done
-    cp -a /usr/include/x86_64-linux-gnu/asm "$s/usr/include/asm"
-    # Header-only libraries, from their .debs, never installed on the machine.
     [ -d "$deps/apt/lists" ] || private_sources
     local tmp
+    tmp=$(mktemp -d)
+    if [ $foreign = 1 ]; then
+        from=$tmp/target
+        mkdir -p "$tmp/debs"
+        (cd "$tmp/debs" && apt_private download -qq "musl-dev:$deb_arch" "linux-libc-dev:$deb_arch" \
+            "libclang-rt-19-dev:$deb_arch=$LLVM_VERSION")
+        for deb in "$tmp"/debs/*.deb; do
+            log "unpacking $(basename "$deb")"
+            dpkg-deb -x "$deb" "$from"
+        done
+        local rt=/usr/lib/llvm-19/lib/clang/19
+        mkdir -p "$deps/resource/lib/linux"
+        ln -s "$rt/include" "$deps/resource/include"
+        for f in libclang_rt.builtins-$arch.a clang_rt.crtbegin-$arch.o clang_rt.crtend-$arch.o; do
+            cp "$from$rt/lib/linux/$f" "$deps/resource/lib/linux/"
+        done
+    fi
+    cp -a "$from/usr/include/$arch-linux-musl/." "$s/usr/include/"
+    cp -a "$from/usr/lib/$arch-linux-musl/." "$s/usr/lib/"
+    # linux-libc-dev's kernel headers: the generic ones plus the arch's asm/.
+    for d in linux asm-generic mtd rdma sound video xen misc drm; do
+        [ -d "$from/usr/include/$d" ] && cp -a "$from/usr/include/$d" "$s/usr/include/"
+    done
+    cp -a "$from/usr/include/$arch-linux-gnu/asm" "$s/usr/include/asm"
+    # Header-only libraries, from their .debs, never installed on the machine.
+    rm -rf "$tmp"
     tmp=$(mktemp -d)
     (cd "$tmp" && apt_private download -qq $HEADER_PACKAGES)
     for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
@@ -166,8 +209,9 @@ musl_libc() {
 write_config() {
     local file=$1 cxx=$2 unwind=$3
     {
-        echo "--target=x86_64-linux-musl"
+        echo "--target=$target"
         echo "--sysroot=$deps/sysroot"
+        [ $foreign = 0 ] || echo "-resource-dir=$deps/resource"
         echo "-fuse-ld=lld"
         echo "--rtlib=compiler-rt"
         echo "--unwindlib=$unwind"
@@ -221,14 +265,18 @@ runtimes() {
     tar -xJf "$deps/src/$LLVM_ORIG" -C "$src" --strip-components=1 \
         "$top/runtimes" "$top/libcxx" "$top/libcxxabi" "$top/libunwind" \
         "$top/cmake" "$top/llvm/cmake" "$top/llvm/utils/llvm-lit" "$top/third-party"
-    cmake -G Ninja -S "$src/runtimes" -B "$build" \
+    # CMake cross-compiles (and runs none of its test programs) only when
+    # told the target system.
+    local cross=()
+    [ $foreign = 0 ] || cross=(-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$arch")
+    cmake -G Ninja -S "$src/runtimes" -B "$build" "${cross[@]}" \
         -DCMAKE_BUILD_TYPE=MinSizeRel \
         -DCMAKE_C_COMPILER="$deps/bin/bootstrap-cc" \
         -DCMAKE_CXX_COMPILER="$deps/bin/bootstrap-c++" \
         -DCMAKE_AR=/usr/lib/llvm-19/bin/llvm-ar \
         -DCMAKE_RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
-        -DCMAKE_C_COMPILER_TARGET=x86_64-linux-musl \
-        -DCMAKE_CXX_COMPILER_TARGET=x86_64-linux-musl \
+        -DCMAKE_C_COMPILER_TARGET="$target" \
+        -DCMAKE_CXX_COMPILER_TARGET="$target" \
         -DCMAKE_INSTALL_PREFIX="$deps/sysroot/usr" \
         -DCMAKE_C_FLAGS="-ffile-prefix-map=$src=/llvm" \
         -DCMAKE_CXX_FLAGS="-ffile-prefix-map=$src=/llvm" \
@@ -272,7 +320,7 @@ libnl() {
         cd "$src"
         CC="$deps/bin/metaboot-cc" AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
             CFLAGS="-Oz -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/libnl" \
-            ./configure --host=x86_64-linux-musl --prefix=/usr --sysconfdir=/etc \
+            ./configure --host="$target" --prefix=/usr --sysconfdir=/etc \
             --enable-static --disable-shared --disable-cli --disable-debug --disable-pthreads \
             >"$deps/build/libnl-configure.log"
         make -j"$(nproc)" lib/libnl-3.la lib/libnl-route-3.la >"$deps/build/libnl-make.log" 2>&1
@@ -301,7 +349,22 @@ int main() {
 }
 EOF
     "$deps/bin/metaboot-c++" -std=c++20 -Os "$tmp/t.cpp" -o "$tmp/t"
-    "$tmp/t" >/dev/null
+    if [ $foreign = 0 ]; then
+        "$tmp/t" >/dev/null
+    elif command -v "qemu-$arch-static" >/dev/null; then
+        "qemu-$arch-static" "$tmp/t" >/dev/null
+    else
+        log "smoke test built, not run: no qemu-$arch-static (Debian's qemu-user-static)"
+    fi
+    local machine
+    machine=$(readelf -h "$tmp/t" | sed -n 's/^ *Machine: *//p')
+    case $arch:$machine in
+    x86_64:*X86-64* | aarch64:AArch64) ;;
+    *)
+        log "smoke test binary is for $machine, not $arch"
+        return 1
+        ;;
+    esac
     if readelf -l "$tmp/t" | grep -q INTERP; then
         log "smoke test binary is dynamic"
         return 1
@@ -321,4 +384,4 @@ step smoke smoke
 # Sources and package lists are kept only as long as a step may need them;
 # a step redone later fetches them again.
 rm -rf "$deps/src" "$deps/build" "$deps/apt"
-log "toolchain ready in $deps ($(du -sh "$deps" | cut -f1))"
+log "$arch toolchain ready in $deps ($(du -sh "$deps" | cut -f1))"

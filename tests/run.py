@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """metaboot's test runner: the one command behind `make test`.
 
-Runs, in order: the doctest unit tests; every `test_*` function in
-tests/integration/test_*.py and tests/boot/test_*.py (namespace and QEMU tests,
-which need root); and the fuzz targets briefly, when they are built. Prints one
-closing line `N passed, N failed` (doctest's own summary is not what CI reads).
+Runs, in order: the doctest unit tests (another CPU's under QEMU's user mode);
+every `test_*` function in tests/integration/test_*.py and tests/boot/test_*.py
+(namespace and QEMU tests, which need root); the fuzz targets briefly, when they
+are built; and tests/cross (the aarch64 build). Prints one closing line
+`N passed, N failed` (doctest's own summary is not what CI reads).
 
-    tests/run.py [--build DIR] [--sanitize 0|1] [--only SUBSTRING] [--suite unit,integration,boot,fuzz]
+    tests/run.py [--build DIR] [--sanitize 0|1] [--only SUBSTRING] [--suite unit,integration,boot,fuzz,cross]
 """
 import argparse
 import importlib.util
 import inspect
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -30,9 +32,23 @@ class Tally:
         self.failures = []
 
 
+# The ELF header's e_machine (little-endian, offset 18), named as uname -m names the CPU.
+ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
+
+
+def emulator_for(binary):
+    """QEMU's user mode for a binary of another CPU (make ARCH=aarch64), else nothing."""
+    with open(binary, "rb") as f:
+        header = f.read(20)
+    machine = ELF_MACHINES.get(int.from_bytes(header[18:20], "little"))
+    if machine is None or machine == platform.machine():
+        return []
+    return ["qemu-%s-static" % machine]
+
+
 def run_unit(build, tally):
     binary = os.path.join(ROOT, build, "unit-tests")
-    proc = subprocess.run([binary], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(emulator_for(binary) + [binary], cwd=ROOT, capture_output=True, text=True)
     sys.stdout.write(proc.stdout[-20000:])
     sys.stdout.write(proc.stderr[-5000:])
     match = re.search(r"test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed", proc.stdout)
@@ -97,7 +113,7 @@ def main():
     parser.add_argument("--build", default="build")
     parser.add_argument("--sanitize", default="0")
     parser.add_argument("--only", default="")
-    parser.add_argument("--suite", default=os.environ.get("METABOOT_SUITES", "unit,integration,boot,fuzz"))
+    parser.add_argument("--suite", default=os.environ.get("METABOOT_SUITES", "unit,integration,boot,fuzz,cross"))
     args = parser.parse_args()
     suites = args.suite.split(",")
     context = {
@@ -111,7 +127,7 @@ def main():
     tally = Tally()
     if "unit" in suites:
         run_unit(args.build, tally)
-    for folder in ("integration", "boot", "fuzz"):
+    for folder in ("integration", "boot", "fuzz", "cross"):
         if folder in suites:
             run_python_suite(folder, tally, args.only, context)
     if tally.failures:
