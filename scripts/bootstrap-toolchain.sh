@@ -188,16 +188,16 @@ sysroot() {
 musl_libc() {
     local src=$deps/build/musl have
     have=$(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null || true)
-    [ "$have" = "$MUSL_VERSION" ] || log "note: the host's musl-dev is $have, libc.a is built from $MUSL_VERSION"
+    [ $foreign = 1 ] || [ "$have" = "$MUSL_VERSION" ] || log "note: the host's musl-dev is $have, libc.a is built from $MUSL_VERSION"
     rm -rf "$src"
     mkdir -p "$src"
     [ -f "$deps/src/$MUSL_ORIG" ] || download_sources
     tar -xzf "$deps/src/$MUSL_ORIG" -C "$src" --strip-components=1
     (
         cd "$src"
-        CC=clang-19 AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
+        CC="clang-19 --target=$target" AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
             CFLAGS="-Oz -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/musl" \
-            ./configure --target=x86_64-linux-musl --prefix=/usr --disable-shared --disable-optimize \
+            ./configure --target="$target" --prefix=/usr --disable-shared --disable-optimize \
             >"$deps/build/musl-configure.log"
         make -j"$(nproc)" lib/libc.a >"$deps/build/musl-make.log" 2>&1
         cp lib/libc.a "$deps/sysroot/usr/lib/libc.a"
