@@ -341,7 +341,7 @@ DRACUT_MODULES = "base rootfs-block kernel-modules udev-rules metaboot"
 DRACUT_SYSTEMD_MODULES = "systemd systemd-initrd dracut-systemd " + DRACUT_MODULES
 
 
-def build_dracut(out, kernel, tools, stage, workdir, modules=DRACUT_MODULES):
+def build_dracut(out, kernel, tools, stage, workdir, modules=DRACUT_MODULES, drivers=GUEST_DRIVERS):
     confdir = os.path.join(workdir, "dracut.conf.d")
     os.makedirs(confdir, exist_ok=True)
     # --conf/--confdir keep the host's /etc/dracut.conf* out of it. The
@@ -349,7 +349,7 @@ def build_dracut(out, kernel, tools, stage, workdir, modules=DRACUT_MODULES):
     # dracut can find (systemd among them, since the host has it).
     argv = ["dracut", "--force", "--quiet", "--no-hostonly", "--no-hostonly-cmdline",
             "--no-early-microcode", "--conf", "/dev/null", "--confdir", confdir,
-            "--modules", modules, "--drivers", " ".join(GUEST_DRIVERS),
+            "--modules", modules, "--drivers", " ".join(drivers),
             "--tmpdir", workdir, "--kver", kernel.release, out]
     return run_over_host(layers(kernel, tools, stage), argv, env=dict(os.environ, TMPDIR=workdir))
 
@@ -376,8 +376,18 @@ def build_dracut_systemd(out, kernel, tools, stage, workdir):
     return build_dracut(out, kernel, tools, stage, workdir, modules=DRACUT_SYSTEMD_MODULES)
 
 
+def build_dracut_plain(out, kernel, tools, stage, workdir):
+    """An image without metaboot (the root runs it): the NIC driver then
+    comes from the harness, as a stock image's udev would load it."""
+    return build_dracut(out, kernel, tools, stage, workdir, modules=DRACUT_MODULES.replace(" metaboot", ""),
+                        drivers=GUEST_DRIVERS + ("virtio_net",))
+
+
 BUILDERS = {"dracut": build_dracut, "dracut-systemd": build_dracut_systemd,
-            "initramfs-tools": build_initramfs_tools}
+            "initramfs-tools": build_initramfs_tools, "dracut-plain": build_dracut_plain}
+# What every image of a kind must hold (more with `needed`), and must not.
+HOLDS = {"dracut-plain": ("/virtio_net.ko",)}
+LACKS = {"dracut-plain": ("usr/sbin/metaboot",)}
 
 
 def initramfs(kind, ctx, kernel, tools, workdir, extra=None, needed=()):
@@ -410,9 +420,12 @@ def initramfs(kind, ctx, kernel, tools, workdir, extra=None, needed=()):
         BUILDERS[kind](tmp, kernel, tools, os.path.join(stage, "usr"), os.path.join(workdir, kind))
         elapsed = time.monotonic() - started
         contents = run(["sh", "-c", listing_command(tmp)]).stdout
-        for path in ("usr/sbin/metaboot", "/virtio_net.ko", "/ena.ko") + tuple(needed):
+        for path in HOLDS.get(kind, ("usr/sbin/metaboot", "/virtio_net.ko", "/ena.ko")) + tuple(needed):
             if path not in contents:
                 raise AssertionError("%s image has no %s:\n%s" % (kind, path, contents[-3000:]))
+        for path in LACKS.get(kind, ()):
+            if path in contents:
+                raise AssertionError("%s image has %s" % (kind, path))
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -443,6 +456,11 @@ ROOT_INIT = r"""#!/bin/busybox sh
 export PATH=/bin
 mount -t proc proc /proc 2>/dev/null
 mount -t sysfs sysfs /sys 2>/dev/null
+# mbtest.rootmode: an image without metaboot in its initramfs runs it from
+# the root's own early boot, through the project's init script.
+if grep -qw mbtest.rootmode /proc/cmdline && [ -x /etc/init.d/metaboot ]; then
+    /etc/init.d/metaboot start
+fi
 echo "mbtest: uptime $(cut -d' ' -f1 /proc/uptime)"
 echo "mbtest: root-options $(awk '$2 == "/" { o = $4 } END { print o }' /proc/mounts)"
 echo "mbtest: dmi $(cat /sys/class/dmi/id/sys_vendor)|$(cat /sys/class/dmi/id/product_name)"
@@ -521,7 +539,7 @@ INTERFACES = "# the boot test's ifupdown configuration\nauto lo\niface lo inet l
 NETPLAN_STUB = "#!/bin/sh\n# stands in for netplan: metaboot only looks for it\nexit 0\n"
 
 
-def make_rootfs(path, busybox, workdir, binary=None):
+def make_rootfs(path, busybox, workdir, binary=None, init_script=None):
     tree = os.path.join(workdir, "rootfs")
     shutil.rmtree(tree, ignore_errors=True)
     for d in ("bin", "dev", "proc", "sys", "run", "tmp", "root", "sbin", "usr/sbin",
@@ -546,6 +564,10 @@ def make_rootfs(path, busybox, workdir, binary=None):
     if binary:
         shutil.copyfile(binary, os.path.join(tree, "usr", "sbin", "metaboot"))
         os.chmod(os.path.join(tree, "usr", "sbin", "metaboot"), 0o755)
+    if init_script:
+        os.makedirs(os.path.join(tree, "etc", "init.d"))
+        shutil.copyfile(init_script, os.path.join(tree, "etc", "init.d", "metaboot"))
+        os.chmod(os.path.join(tree, "etc", "init.d", "metaboot"), 0o755)
     if os.path.exists(path):
         os.unlink(path)
     run(["mke2fs", "-q", "-F", "-t", "ext4", "-L", "mbroot", "-d", tree, path, "32M"])

@@ -42,6 +42,7 @@ def assets(ctx, workdir):
 # initramfs images run metaboot.service, enabled for initrd.target; the
 # shell ones source the pre-pivot hook.
 NEEDED = {
+    "dracut-plain": (),
     "dracut": ("metaboot-pre-pivot.sh",),
     "dracut-systemd": ("usr/lib/systemd/system/metaboot.service", "initrd.target.wants/metaboot.service"),
     "initramfs-tools": ("scripts/init-bottom/metaboot",),
@@ -203,8 +204,9 @@ def check_imdsv2(network):
     log("metadata: %d requests" % len(requests))
 
 
-def boot_not_cloud(ctx, kind):
-    """Plain QEMU DMI, no forced provider: metaboot must do nothing, at once."""
+def boot_not_cloud(ctx, kind, quiet=False):
+    """Plain QEMU DMI, no forced provider: metaboot must do nothing, at once;
+    with `quiet` on the kernel command line, without a line on the console."""
     with bootlib.Workdir() as workdir:
         kernel, tools, busybox = assets(ctx, workdir)
         initrd = image(kind, ctx, kernel, tools, workdir)
@@ -213,7 +215,7 @@ def boot_not_cloud(ctx, kind):
         # dnsmasq is there, so a metaboot that ignored the platform would get a lease.
         network = bootlib.TapNetwork(ctx, workdir, metadata=False)
         try:
-            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, ["quiet"] if quiet else []), network, workdir,
                                   name=kind + "-not-cloud")
             leases = open(network.dnsmasq_log).read() if os.path.exists(network.dnsmasq_log) else ""
         finally:
@@ -228,6 +230,13 @@ def boot_not_cloud(ctx, kind):
         assert "DHCPDISCOVER" not in leases, "metaboot ran DHCP on a non-cloud machine:\n" + leases
         # Needs the full binary: exit 6 is silent in the hooks, any other status warns.
         assert not result.hook_warning(), "metaboot failed on a non-cloud machine: %s" % result.hook_warning()
+        if quiet:
+            # Not a line from metaboot on the console (the root's init shows
+            # the kernel log's own copy, as `mbtest: kmsg`).
+            shown = [l for l in result.lines if "metaboot" in l and not l.startswith("mbtest:")]
+            assert not shown, "metaboot printed on a quiet non-cloud boot:\n" + "\n".join(shown)
+            assert any("not a cloud platform" in l for l in result.marks("kmsg")), result.tail()
+            return
         # ... and it said so, at once (DMI is a few sysfs reads; 2 s is TCG's slack).
         summary = result.summary()
         assert summary and "cloud" in summary, "no not-a-cloud line:\n" + result.tail()
@@ -306,6 +315,33 @@ def test_dracut_systemd_ec2_dmi(ctx):
     result = boot_cloud(ctx, "dracut-systemd", "tap", smbios=bootlib.EC2_SMBIOS)
     # systemd's own status line for the unit (colours and all), before switch_root.
     assert re.search(r"Finished \S*metaboot\.service", result.console), result.tail()
+
+
+def test_root_mode_from_the_roots_own_init_script(ctx):
+    """An image without an initramfs hook (dracut without our module): the
+    root's early boot runs metaboot through rootfs/metaboot.init, on the root
+    it booted (read-only, remounted for the writes), before anything else."""
+    kind = "dracut-plain"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir, binary=ctx["binary"],
+                            init_script=os.path.join(ctx["root"], "rootfs", "metaboot.init"))
+        network = bootlib.TapNetwork(ctx, workdir)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, ["mbtest.rootmode", "rd.metaboot.provider=ec2"]),
+                                  network, workdir, name="root-mode")
+        finally:
+            network.close()
+        report(kind, "root-mode", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        check_no_leftover_address(result)
+        check_written(rootimg, result, network.secondary)
+        check_parsers(rootimg, workdir, result.nic_name(bootlib.GUEST_MAC))
+        check_imdsv2(network)
 
 
 def test_dracut_boot_survives_metaboot_failure(ctx):
@@ -414,7 +450,7 @@ def test_dracut_not_cloud(ctx):
 
 
 def test_initramfs_tools_not_cloud(ctx):
-    boot_not_cloud(ctx, "initramfs-tools")
+    boot_not_cloud(ctx, "initramfs-tools", quiet=True)
 
 
 def test_initramfs_tools_qemu_user_network(ctx):
@@ -423,14 +459,17 @@ def test_initramfs_tools_qemu_user_network(ctx):
 
 
 def test_integration_scripts_lint(ctx):
-    """The dracut module and the initramfs-tools scripts parse in the shells
-    that run them, and shellcheck finds nothing (dracut runs module-setup.sh
-    with bash; the hooks run under the initramfs's /bin/sh)."""
+    """The dracut module, the initramfs-tools scripts and the root's init
+    scripts parse in the shells that run them, and shellcheck finds nothing
+    (dracut runs module-setup.sh with bash; the hooks run under the
+    initramfs's /bin/sh, the init scripts under the root's)."""
     root = ctx["root"]
     scripts = {"dracut-module/95metaboot/module-setup.sh": "bash",
                "dracut-module/95metaboot/metaboot-pre-pivot.sh": "sh",
                "initramfs-hooks/hooks/metaboot": "sh",
-               "initramfs-hooks/scripts/init-bottom/metaboot": "sh"}
+               "initramfs-hooks/scripts/init-bottom/metaboot": "sh",
+               "rootfs/metaboot.init": "sh",
+               "rootfs/metaboot.openrc": "sh"}
     if not shutil.which("shellcheck"):
         raise AssertionError("no shellcheck (scripts/install-test-packages.sh installs it)")
     for path, shell in scripts.items():

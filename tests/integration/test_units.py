@@ -1,0 +1,41 @@
+"""The systemd units metaboot ships (metaboot.service for systemd initrds,
+metaboot-root.service for roots without an initramfs hook), as `make
+install` installs them, pass `systemd-analyze verify` against that tree:
+every key known, every ordering target real, ExecStart= present."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import netns
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_units_verify(ctx):
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        raise netns.Skip("systemd-analyze is not installed")
+    stage = tempfile.mkdtemp(prefix="mbt-units-")
+    try:
+        build = os.path.dirname(ctx["binary"])
+        subprocess.run(["make", "-s", "-C", ROOT, "-o", os.path.join(build, "metaboot"), "install", "BUILD=" + build,
+                        "DESTDIR=" + stage, "PREFIX=/usr"], check=True, capture_output=True)
+        units = [os.path.join(stage, "usr/lib/systemd/system", name) for name in ("metaboot.service", "metaboot-root.service")]
+        for unit in units:
+            assert os.path.exists(unit), unit
+        proc = subprocess.run([analyze, "verify", "--man=no", "--root=" + stage] + units, capture_output=True, text=True)
+        assert proc.returncode == 0 and not proc.stdout.strip() and not proc.stderr.strip(), proc.stdout + proc.stderr
+        # The check can fail: a unit with an unknown key does.
+        broken = os.path.join(stage, "usr/lib/systemd/system/metaboot-broken.service")
+        with open(units[0]) as f:
+            text = f.read()
+        with open(broken, "w") as f:
+            f.write(text.replace("RemainAfterExit=yes", "RemainAfterExitt=yes"))
+        proc = subprocess.run([analyze, "verify", "--man=no", "--root=" + stage, broken], capture_output=True, text=True)
+        assert "RemainAfterExitt" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+        # The dracut module carries the same unit it installs into systemd images.
+        with open(os.path.join(stage, "usr/lib/dracut/modules.d/95metaboot/metaboot.service")) as f:
+            assert f.read() == text
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
