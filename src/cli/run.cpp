@@ -279,9 +279,7 @@ render::Persistence choose_persistence(const Config& config, const render::RootV
     // profiles for one NIC: files left in the root by an earlier boot (or by
     // cloud-init) would win over or race the ones written now.
     for (const auto* format : formats) {
-        if (!format->owned)
-            continue;
-        for (const auto& owned : format->owned(render::Persistence::Persistent)) {
+        for (const auto& owned : format->owned_persistent) {
             for (const auto& name : view.list(owned.directory)) {
                 if (name.starts_with(owned.prefix) && name.ends_with(owned.suffix))
                     log_warning(std::string(owned.directory) + "/" + name + " in the root shadows the files written under /run; remove it");
@@ -364,11 +362,9 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
         }
         for (auto& file : *files)
             (file.place == render::Place::Runtime ? runtime_files : root_files).push_back(std::move(file.content));
-        if (format->owned) {
-            for (const auto& owned : format->owned(persistence))
-                (owned.place == render::Place::Runtime ? runtime_sweeps : root_sweeps)
-                    .push_back({ std::string(owned.directory), std::string(owned.prefix), std::string(owned.suffix) });
-        }
+        for (const auto& owned : format->owned(persistence))
+            (owned.place == render::Place::Runtime ? runtime_sweeps : root_sweeps)
+                .push_back({ std::string(owned.directory), std::string(owned.prefix), std::string(owned.suffix) });
     }
 
     add_cloud_init_handoff(config, view, formats, root_files, root_sweeps);

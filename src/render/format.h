@@ -58,8 +58,15 @@ struct Format {
     std::string_view name; // --output, rd.metaboot.output=
     bool (*present)(const RootView& root);
     Result<std::vector<OutputFile>> (*render)(const NetworkConfig& config, const RootView& root, Persistence persistence);
-    // Per persistence; empty for formats with fixed file names.
-    std::span<const OwnedFiles> (*owned)(Persistence persistence) { nullptr };
+    // Where the files go into the root, and under /run (--runtime); empty
+    // for formats with fixed file names.
+    std::span<const OwnedFiles> owned_persistent {};
+    std::span<const OwnedFiles> owned_runtime {};
+
+    std::span<const OwnedFiles> owned(Persistence persistence) const
+    {
+        return persistence == Persistence::Runtime ? owned_runtime : owned_persistent;
+    }
     // The systemd unit that runs this stack in the real root (render/stack.h);
     // empty for a format a generator turns into another stack's config.
     std::string_view service {};

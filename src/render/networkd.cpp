@@ -188,20 +188,14 @@ constexpr OwnedFiles runtime_owned[] = {
     { Place::Runtime, runtime_networkd_directory, systemd_file_prefix, ".link" },
 };
 
-std::span<const OwnedFiles> networkd_owned(Persistence persistence)
-{
-    if (persistence == Persistence::Runtime)
-        return runtime_owned;
-    return persistent_owned;
-}
-
 }
 
 const Format networkd_format {
     .name = "networkd",
     .present = networkd_present,
     .render = render_networkd_files,
-    .owned = networkd_owned,
+    .owned_persistent = persistent_owned,
+    .owned_runtime = runtime_owned,
     .service = "systemd-networkd.service",
     .looked_for = "usr/lib/systemd/systemd-networkd",
 };

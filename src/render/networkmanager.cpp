@@ -244,20 +244,14 @@ constexpr OwnedFiles runtime_owned[] = {
     { Place::Runtime, runtime_link_directory, systemd_file_prefix, ".link" },
 };
 
-std::span<const OwnedFiles> networkmanager_owned(Persistence persistence)
-{
-    if (persistence == Persistence::Runtime)
-        return runtime_owned;
-    return persistent_owned;
-}
-
 }
 
 const Format networkmanager_format {
     .name = "networkmanager",
     .present = networkmanager_present,
     .render = render_networkmanager_files,
-    .owned = networkmanager_owned,
+    .owned_persistent = persistent_owned,
+    .owned_runtime = runtime_owned,
     .service = "NetworkManager.service",
     .looked_for = "usr/sbin/NetworkManager",
 };

@@ -225,18 +225,11 @@ def test_one_stack_per_root_and_exit_7_without_one(ctx):
     gets nothing, a warning that names what was looked for, exit 7, its
     state all the same, and the lease torn down."""
     netns.require_root()
-    enabled = tempfile.mkdtemp(prefix="mbt-root-")
+    enabled = _systemd_root("networking.service", "usr/sbin/ifup",
+                            ["usr/lib/systemd/systemd-networkd", "etc/network/interfaces", "etc/netplan/.keep"])
     bare = tempfile.mkdtemp(prefix="mbt-root-")
     try:
-        for rel in ("usr/sbin/ifup", "usr/lib/systemd/systemd", "usr/lib/systemd/system/networking.service",
-                    "usr/lib/systemd/systemd-networkd", "etc/network/interfaces", "etc/netplan/.keep"):
-            os.makedirs(os.path.dirname(os.path.join(enabled, rel)), exist_ok=True)
-            with open(os.path.join(enabled, rel), "w") as f:
-                f.write("auto lo\niface lo inet loopback\n" if rel.endswith("interfaces") else "")
         os.symlink("usr/sbin", os.path.join(enabled, "sbin"))
-        wants = os.path.join(enabled, "etc/systemd/system/multi-user.target.wants")
-        os.makedirs(wants)
-        os.symlink("/usr/lib/systemd/system/networking.service", os.path.join(wants, "networking.service"))
         bare_before = _files_under(bare)
         with Topology() as t:
             serve(t)
