@@ -153,6 +153,54 @@ def bench_lease(binary, runs, results):
                         for name, s in samples.items() if s}
 
 
+def bench_rapidcommit(binary, runs, results):
+    """`metaboot lease` against dnsmasq with --dhcp-rapid-commit (DISCOVER,
+    ACK) and without (DISCOVER, OFFER, REQUEST, ACK), side by side: one
+    server per NIC of one topology, runs interleaved, each from a link that
+    is already up. On veth a round trip is tens of microseconds, so the same
+    pair also runs against servers that hold every reply 1 s
+    (--dhcp-reply-delay, whole seconds only: this kernel has no netem), where
+    each message the exchange saves is visible."""
+    variants = {"four messages": ("eth0", []), "rapid commit": ("eth1", ["--dhcp-rapid-commit"]),
+                "four messages, 1 s per reply": ("eth2", ["--dhcp-reply-delay=1"]),
+                "rapid commit, 1 s per reply": ("eth3", ["--dhcp-rapid-commit", "--dhcp-reply-delay=1"])}
+    samples = {name: [] for name in variants}
+    with netns.Topology(nics=4) as t:
+        for i, (name, (iface, extra)) in enumerate(variants.items()):
+            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i], extra=extra)
+        runner = ClientRunner(t.client.name)
+        for i in range(runs):
+            for name, (iface, extra) in variants.items():
+                if extra and "--dhcp-reply-delay=1" in extra and i >= 5:
+                    continue  # five of the slow ones are enough
+                reset_client(t, iface)
+                t.client.run(["ip", "link", "set", iface, "up"])
+                netns.wait_for(lambda: "LOWER_UP" in t.client.run(["ip", "link", "show", iface]).stdout, what="carrier")
+                time.sleep(0.05)
+                r = runner.run([binary, "lease", "--interface", iface, "--timeout", "10"])
+                if r.get("code") == 0:
+                    samples[name].append(r["elapsed"])
+        for iface, _ in variants.values():
+            reset_client(t, iface)
+    results["rapidcommit"] = {name: summarize(s) for name, s in samples.items() if s}
+    for fast, slow, key in (("rapid commit", "four messages", "ratio_rapid_to_four"),
+                            ("rapid commit, 1 s per reply", "four messages, 1 s per reply", "ratio_rapid_to_four_delayed")):
+        if samples[fast] and samples[slow]:
+            results["rapidcommit"][key] = pairwise_ratio(samples[fast], samples[slow])
+
+
+def rapidcommit_markdown(r):
+    out = ["## DHCP in two messages (RFC 4039 Rapid Commit)", "",
+           "`metaboot lease` from exec to exit against dnsmasq, with `--dhcp-rapid-commit` and without, runs interleaved.", "",
+           "| server | median ms | p90 ms | runs |", "|---|---|---|---|"]
+    for name in ("four messages", "rapid commit", "four messages, 1 s per reply", "rapid commit, 1 s per reply"):
+        if name in r:
+            out.append("| %s | %.2f | %.2f | %d |" % (name, r[name]["median_ms"], r[name]["p90_ms"], r[name]["n"]))
+    out += ["", "rapid / four: %s on veth, %s with 1 s per server reply (medians of run-by-run ratios)."
+            % (r.get("ratio_rapid_to_four"), r.get("ratio_rapid_to_four_delayed")), ""]
+    return out
+
+
 def key_list(nics, macs):
     """The keys the cloud-init way fetches, one curl each (the same data as
     metaboot's targeted fetch)."""
@@ -415,6 +463,8 @@ def write_markdown(results, path):
             out.append("| %d | %d | %d | %s | %.1f | %.1f |" % (row["nics"], row["public_keys"], row["user_data_bytes"],
                                                             row["requests"], mp["median_ms"], mp["p90_ms"]))
         out.append("")
+    if "rapidcommit" in results:
+        out += rapidcommit_markdown(results["rapidcommit"])
     if "keepalive" in results:
         out += keepalive_markdown(results["keepalive"])
     if "footprint" in results:
@@ -462,7 +512,7 @@ plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with point
     return proc.returncode == 0
 
 
-PARTS = ("lease", "full", "keepalive", "growth", "footprint", "boot")
+PARTS = ("lease", "rapidcommit", "full", "keepalive", "growth", "footprint", "boot")
 
 
 def main():
@@ -510,7 +560,7 @@ def main():
             boot.bench_boot(binary, args.boot_runs, results, keys=key_list(1, [boot.bootlib.GUEST_MAC]),
                             machine_note=machine_note)
         else:
-            {"lease": bench_lease, "full": bench_full, "keepalive": bench_keepalive,
+            {"lease": bench_lease, "rapidcommit": bench_rapidcommit, "full": bench_full, "keepalive": bench_keepalive,
              "growth": bench_growth}[part](binary, args.runs, results)
     if set(parts) - {"boot"}:
         results["machine"]["load_after"] = os.getloadavg()

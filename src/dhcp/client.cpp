@@ -170,6 +170,10 @@ void Client::send_discover(Millis now, Actions& actions)
     auto message = new_request(MessageType::Discover, m_discover_secs);
     // RFC 2131 §4.4.1: the client MAY suggest an address in option 50.
     message.options.requested_address = m_config.requested_address;
+    // RFC 4039 §3.1: a client that can take a lease in two messages says so
+    // in its DISCOVER; a server without Rapid Commit ignores the option and
+    // the exchange stays at four messages.
+    message.options.rapid_commit = m_config.rapid_commit;
     actions.push_back(SendPacket { encode_ipv4_udp(unspecified_address, limited_broadcast, client_port, server_port, encode_message(message)) });
     arm_retransmit(m_transmissions, now, actions);
 }
@@ -282,9 +286,17 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
     }
     auto type = *reply.options.message_type;
 
+    if (m_state == State::Selecting && type == MessageType::Ack && m_config.rapid_commit && reply.options.rapid_commit) {
+        // RFC 4039 §3.1: the server committed the lease on our DISCOVER; the
+        // ACK carries the Rapid Commit option and is checked as any ACK is.
+        actions.push_back(Note { "Rapid Commit ACK" });
+        bind(reply, now, actions);
+        return;
+    }
     if (m_state == State::Selecting || m_state == State::Init) {
         if (type != MessageType::Offer) {
-            // An ACK or NAK here answers a REQUEST we never sent.
+            // An ACK or NAK here answers a REQUEST we never sent (or, without
+            // option 80, a DISCOVER that asked for no Rapid Commit).
             actions.push_back(Note { ignored(reply, std::string("no OFFER accepted yet, in ") + state_name(m_state)) });
             return;
         }
@@ -345,12 +357,17 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
         arm_retransmit(m_naks - 1, now, actions);
         return;
     }
-    auto lease = lease_from_message(reply);
+    bind(reply, now, actions);
+}
+
+void Client::bind(const Message& ack, Millis now, Actions& actions)
+{
+    auto lease = lease_from_message(ack);
     if (!lease) {
-        actions.push_back(Note { ignored(reply, lease.error().message()) });
+        actions.push_back(Note { ignored(ack, lease.error().message()) });
         return;
     }
-    for (auto const& warning : reply.warnings)
+    for (auto const& warning : ack.warnings)
         actions.push_back(Note { "ACK: " + warning });
     set_state(State::Bound, now, actions);
     actions.push_back(Bound { lease.release_value(), now - m_start });

@@ -26,7 +26,8 @@ namespace mb::dhcp {
 using Millis = std::chrono::milliseconds;
 
 // RFC 2131 §4.4 figure 5, cut down to what an initramfs needs: no INIT-REBOOT,
-// no renewal. Bound and Failed are terminal.
+// no renewal; and RFC 4039's Rapid Commit, SELECTING straight to BOUND on an
+// ACK to the DISCOVER. Bound and Failed are terminal.
 enum class State {
     Init,
     Selecting,
@@ -44,6 +45,8 @@ struct ClientConfig {
     Millis deadline { 0 }; // absolute, on the caller's clock
     std::optional<Ipv4Address> requested_address;
     uint16_t max_message_size { 1500 };
+    // RFC 4039: ask for the two-message exchange (option 80 in DISCOVER).
+    bool rapid_commit { true };
 };
 
 // A frame for the AF_PACKET SOCK_DGRAM socket, from 0.0.0.0:68 to
@@ -109,6 +112,8 @@ private:
     Millis randomized(Millis base);
     Message new_request(MessageType type, uint16_t secs) const;
     void handle_reply(const Message& reply, Millis now, Actions& actions);
+    // An ACK's lease, checked: BOUND, or the ACK ignored with a note.
+    void bind(const Message& ack, Millis now, Actions& actions);
 
     ClientConfig m_config;
     std::function<uint32_t()> m_random;

@@ -229,6 +229,14 @@ void decode_option(uint8_t option, ByteSpan data, Options& out, OptionDecoder& d
         }
         out.client_id = Bytes(data.begin(), data.end());
         return;
+    case OptionCode::RapidCommit:
+        // RFC 4039 §4: code 80, length 0.
+        if (!data.empty()) {
+            decoder.fail(wrong_length(option, data.size(), "0"));
+            return;
+        }
+        out.rapid_commit = true;
+        return;
     case OptionCode::DomainSearch: {
         auto names = decode_domain_search(data);
         if (!names) {
@@ -276,6 +284,7 @@ bool is_typed_or_structural(uint8_t option)
     case OptionCode::RenewalTime:
     case OptionCode::RebindingTime:
     case OptionCode::ClientIdentifier:
+    case OptionCode::RapidCommit:
     case OptionCode::DomainSearch:
     case OptionCode::ClasslessStaticRoute:
     case OptionCode::End:
@@ -355,6 +364,8 @@ std::vector<std::pair<uint8_t, Bytes>> flatten(const Options& options)
         add(OptionCode::RebindingTime, seconds_bytes(*options.rebinding_time));
     if (options.client_id)
         add(OptionCode::ClientIdentifier, *options.client_id);
+    if (options.rapid_commit)
+        add(OptionCode::RapidCommit, {});
     if (!options.search_domains.empty())
         add(OptionCode::DomainSearch, encode_domain_search(options.search_domains));
     if (!options.classless_routes.empty())

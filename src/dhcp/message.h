@@ -64,6 +64,7 @@ struct Options {
     std::optional<std::chrono::seconds> renewal_time;       // 58 (T1)
     std::optional<std::chrono::seconds> rebinding_time;     // 59 (T2)
     std::optional<Bytes> client_id;                         // 61, >= 2 bytes
+    bool rapid_commit { false };                            // 80, empty (RFC 4039)
     std::vector<std::string> search_domains;                // 119
     std::vector<ClasslessRoute> classless_routes;           // 121
     // Every other option, raw and concatenated (RFC 3396), by code. Pad (0),

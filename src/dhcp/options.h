@@ -17,7 +17,7 @@
 
 namespace mb::dhcp {
 
-// RFC 2132 (and RFC 3397, RFC 3442) codes for the options metaboot reads or writes.
+// RFC 2132 (and RFC 3397, RFC 3442, RFC 4039) codes for the options metaboot reads or writes.
 enum class OptionCode : uint8_t {
     Pad = 0,
     SubnetMask = 1,
@@ -37,6 +37,7 @@ enum class OptionCode : uint8_t {
     RenewalTime = 58,
     RebindingTime = 59,
     ClientIdentifier = 61,
+    RapidCommit = 80,
     DomainSearch = 119,
     ClasslessStaticRoute = 121,
     End = 255,

@@ -3,6 +3,7 @@ namespaces. Every test checks that the client namespace's links, addresses,
 routes and rules after the run equal those before it."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -48,6 +49,34 @@ def test_plain_lease_from_dnsmasq(ctx):
         assert data["lease_time"] == 3600
         assert data["interface"] == "eth0"
         assert_unchanged(t, before)
+
+
+def _dhcp_log(server):
+    with open(os.path.join(server.workdir, "log")) as f:
+        return f.read()
+
+
+def test_rapid_commit_lease_from_dnsmasq_in_two_messages(ctx):
+    """dnsmasq with --dhcp-rapid-commit answers the DISCOVER (which carries
+    option 80) with an ACK, and the lease is bound without a REQUEST; the
+    same client against a dnsmasq without it takes the four-message way."""
+    netns.require_root()
+    for rapid in (True, False):
+        with Topology() as t:
+            server = peers.start_dnsmasq(t, options=["option:router,198.18.0.1"],
+                                         extra=["--dhcp-rapid-commit"] if rapid else [])
+            before = t.client.snapshot()
+            data, _, _ = lease(t, ctx, "--interface", "eth0")
+            assert _in_range(data["address"]), data
+            assert data["server"] == "198.18.0.1" and data["lease_time"] == 3600, data
+            assert_unchanged(t, before)
+            log = _dhcp_log(server)
+            assert log.count("DHCPDISCOVER(veth0)") == 1, log
+            assert ("DHCPREQUEST(veth0)" in log) != rapid, log
+            assert ("DHCPOFFER(veth0)" in log) != rapid, log
+            assert "DHCPACK(veth0)" in log, log
+            # The ACK carries option 80 only when the server committed on the DISCOVER.
+            assert bool(re.search(r"sent size:\s*0 option: 80 rapid-commit", log)) == rapid, log
 
 
 def test_plain_lease_from_udhcpd(ctx):

@@ -85,6 +85,7 @@ struct Reply {
     Ipv4Address server { server_address };
     OpCode op { OpCode::BootReply };
     bool lease_time { true };
+    bool rapid_commit { false };
 };
 
 Bytes reply_frame(const Reply& r)
@@ -97,6 +98,7 @@ Bytes reply_frame(const Reply& r)
         m.yiaddr = offered_address;
     m.options.message_type = r.type;
     m.options.server_id = r.server;
+    m.options.rapid_commit = r.rapid_commit;
     if (r.type != MessageType::Nak) {
         m.options.subnet_mask = Ipv4Address(255, 255, 255, 0);
         m.options.routers = { server_address };
@@ -132,6 +134,7 @@ TEST_CASE("start sends a broadcast DISCOVER and arms the first retransmit")
     CHECK(o.max_message_size == 1500);
     CHECK_FALSE(o.requested_address);
     CHECK_FALSE(o.server_id);
+    CHECK(o.rapid_commit);
     for (uint8_t wanted : { 1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59, 119, 121 })
         CHECK(std::find(o.parameter_request_list.begin(), o.parameter_request_list.end(), wanted) != o.parameter_request_list.end());
     CHECK(timer(actions) == 2000ms);
@@ -337,6 +340,53 @@ TEST_CASE("OFFER -> REQUEST -> ACK binds")
     // Terminal.
     CHECK(client.on_timeout(3500ms).empty());
     CHECK(has_note(deliver(client, { .type = MessageType::Ack, .xid = xid }, 2800ms), "ignored packet in state BOUND"));
+}
+
+TEST_CASE("Rapid Commit (RFC 4039): an ACK with option 80 to the DISCOVER binds in two messages")
+{
+    Client client(config(), CountingRandom {});
+    (void)client.start(0ms);
+    uint32_t xid = client.xid();
+
+    SUBCASE("an ACK without option 80 is not taken for one") {
+        auto plain = deliver(client, { .type = MessageType::Ack, .xid = xid }, 100ms);
+        CHECK(has_note(plain, "ignored ACK: no OFFER accepted yet, in SELECTING"));
+        CHECK(client.state() == State::Selecting);
+    }
+    SUBCASE("a Rapid Commit ACK that is no lease is ignored as any ACK would be") {
+        auto bad = deliver(client, { .type = MessageType::Ack, .xid = xid, .lease_time = false, .rapid_commit = true }, 100ms);
+        CHECK(client.state() == State::Selecting);
+        CHECK(count<Bound>(bad) == 0);
+    }
+    SUBCASE("a NAK with option 80 is no lease") {
+        auto nak = deliver(client, { .type = MessageType::Nak, .xid = xid, .rapid_commit = true }, 100ms);
+        CHECK(client.state() == State::Selecting);
+        CHECK(count<Bound>(nak) == 0);
+    }
+
+    auto actions = deliver(client, { .type = MessageType::Ack, .xid = xid, .rapid_commit = true }, 300ms);
+    CHECK(client.state() == State::Bound);
+    CHECK(count<SendPacket>(actions) == 0); // no REQUEST: two messages in all
+    CHECK(has_note(actions, "Rapid Commit ACK"));
+    auto const* bound = first<Bound>(actions);
+    REQUIRE(bound);
+    CHECK(bound->lease.address == Ipv4Prefix(offered_address, 24));
+    CHECK(bound->lease.server_id == server_address);
+    CHECK(client.transitions() == std::vector<Transition> {
+        { State::Init, State::Selecting, 0ms },
+        { State::Selecting, State::Bound, 300ms },
+    });
+}
+
+TEST_CASE("Rapid Commit off: no option 80, and an ACK with it is still ignored in SELECTING")
+{
+    auto c = config();
+    c.rapid_commit = false;
+    Client client(c, CountingRandom {});
+    CHECK_FALSE(sent(client.start(0ms)).options.rapid_commit);
+    auto actions = deliver(client, { .type = MessageType::Ack, .xid = client.xid(), .rapid_commit = true }, 100ms);
+    CHECK(client.state() == State::Selecting);
+    CHECK(count<Bound>(actions) == 0);
 }
 
 TEST_CASE("a NAK in REQUESTING restarts discovery with a new xid, then backs off")

@@ -200,11 +200,33 @@ Message sample_message()
     o.search_domains = { "metaboot.test", "example.test" };
     o.classless_routes = { { Ipv4Prefix(Ipv4Address(198, 19, 0, 0), 16), Ipv4Address(198, 18, 0, 1) },
         { Ipv4Prefix(Ipv4Address(), 0), Ipv4Address(198, 18, 0, 1) } };
+    o.rapid_commit = true; // option 80: zero length (RFC 4039)
     o.other[224] = Bytes { 1, 2, 3 };
-    o.other[80] = Bytes {}; // zero-length option (rapid commit)
+    o.other[252] = Bytes {}; // a zero-length unknown option
     return m;
 }
 
+}
+
+TEST_CASE("option 80 (Rapid Commit): empty, and any content is refused")
+{
+    auto m = sample_message();
+    auto bytes = encode_message(m);
+    // Find "80 0" in the options and give it a byte of content.
+    Bytes longer;
+    bool done = false;
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        longer.push_back(bytes[i]);
+        if (!done && i >= 240 && bytes[i] == 80 && i + 1 < bytes.size() && bytes[i + 1] == 0) {
+            longer.push_back(1);
+            longer.push_back(7);
+            ++i;
+            done = true;
+        }
+    }
+    REQUIRE(done);
+    auto decoded = decode_message(longer);
+    CHECK((decoded.is_error() || !decoded->options.rapid_commit));
 }
 
 TEST_CASE("round trip: decode(encode(m)) == m")
