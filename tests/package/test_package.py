@@ -104,6 +104,7 @@ def test_deb_contents_and_fields():
                  "./usr/share/initramfs-tools/hooks/metaboot",
                  "./usr/share/initramfs-tools/" + INIT_BOTTOM,
                  "./usr/share/man/man8/metaboot.8.gz",
+                 "./usr/lib/systemd/system/metaboot-root.service",
                  "./usr/share/doc/metaboot/copyright"):
         assert re.search(r" %s$" % re.escape(path), listing, re.M), "%s not in the package:\n%s" % (path, listing)
     if os.path.exists(os.path.join(ROOT, "doc", "metaboot.conf")):
@@ -214,6 +215,10 @@ def test_install_rebuilds_initramfs_and_purge_removes_everything():
         assert "/scripts/init-bottom/metaboot" in order, order
         in_chroot(root, "rm", "-rf", "/tmp/x")
 
+        # The systemd units are installed but left for the admin to enable.
+        wants = in_chroot(root, "sh", "-c", "ls -R /etc/systemd/system 2>/dev/null || true")
+        assert "metaboot" not in wants, wants
+
         package_files = [line.split()[-1][1:] for line in run(["dpkg-deb", "-c", deb]).splitlines()
                          if not line.startswith("d")]
         out = in_chroot(root, "dpkg", "--purge", "metaboot")
@@ -226,6 +231,8 @@ def test_install_rebuilds_initramfs_and_purge_removes_everything():
         for folder in ("/usr/lib/dracut/modules.d/95metaboot", "/usr/share/doc/metaboot"):
             assert not os.path.lexists(root + folder), folder + " left after purge"
         leftovers = [n for n in os.listdir(os.path.join(root, "var/lib/dpkg/info")) if n.startswith("metaboot.")]
+        for folder, _, names in os.walk(os.path.join(root, "var/lib/systemd")):
+            leftovers += [os.path.join(folder, n) for n in names if "metaboot" in n]
         assert not leftovers, leftovers
         with open(os.path.join(root, "var/lib/dpkg/status")) as f:
             assert not re.search(r"^Package: metaboot$", f.read(), re.M), "dpkg still knows metaboot"
