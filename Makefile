@@ -12,6 +12,7 @@
 #   make size            binary size and largest contributors
 #   make install         DESTDIR= PREFIX=
 #   make uninstall       what make install installed (same DESTDIR= PREFIX=)
+#   make relink LIBNL_LIBDIR=DIR   relink against another libnl (LGPL-2.1 s. 6)
 #   make demo            the README's first command
 #
 # Any musl toolchain works through CC/CXX (Alpine: make CXX=g++ CC=gcc).
@@ -93,7 +94,9 @@ WARN := -Wall -Wextra -Wno-missing-field-initializers $(if $(filter 1,$(WERROR))
 CPPFLAGS := -Isrc $(SYS_CPPFLAGS) -DMETABOOT_VERSION='"$(VERSION)"' -MMD -MP $(CPPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(WARN) -ffile-prefix-map=$(CURDIR)=. $(CXXFLAGS)
 LDFLAGS := $(OPT) $(LINK_STATIC) $(LDFLAGS)
-LIBS := -lnl-route-3 -lnl-3 -lpthread
+# LIBNL_LIBDIR: a folder with libnl-3.a and libnl-route-3.a to link instead of
+# the toolchain's (`make relink`; README, "Licence").
+LIBS := $(if $(LIBNL_LIBDIR),-L$(LIBNL_LIBDIR)) -lnl-route-3 -lnl-3 -lpthread
 
 LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp src/*/*/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
@@ -101,7 +104,7 @@ MAIN_SRC := src/main.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall demo clean check-static
+.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall relink demo clean check-static
 
 all: $(BUILD)/metaboot
 
@@ -172,6 +175,11 @@ bench:
 	bash scripts/install-test-packages.sh
 	$(MAKE) $(BUILD)/metaboot $(BUILD)/peak-rss
 	python3 bench/run.py --binary $(BUILD)/metaboot --peak-rss $(BUILD)/peak-rss
+
+# LGPL-2.1 section 6: the same objects linked against a modified libnl.
+relink:
+	rm -f $(BUILD)/metaboot.unstripped $(BUILD)/metaboot
+	$(MAKE) $(BUILD)/metaboot
 
 install: $(BUILD)/metaboot
 	install -D -m 0755 $(BUILD)/metaboot $(DESTDIR)$(PREFIX)/sbin/metaboot

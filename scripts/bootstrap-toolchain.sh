@@ -9,6 +9,17 @@
 # target architecture's Debian packages instead, downloaded through the
 # private apt state and unpacked, never installed: musl-dev, linux-libc-dev
 # and compiler-rt's builtins (libclang-rt-19-dev, at the pinned LLVM version).
+#   METABOOT_SOURCES=DIR scripts/bootstrap-toolchain.sh DEPS_DIR
+#   scripts/bootstrap-toolchain.sh --fetch-sources DIR
+#
+# Without METABOOT_SOURCES the pinned sources come through a private apt state
+# (network). With it, nothing is fetched: DIR holds the three orig tarballs named
+# in toolchain.pins and the .debs of HEADER_PACKAGES (as `apt-get source
+# --download-only` and `apt-get download` leave them), all checked against
+# the sha256 pins; the host packages must already be installed (in a package
+# build they are Build-Depends). Offline builds are native only (a foreign
+# ARCH's musl-dev, linux-libc-dev and compiler-rt come through apt).
+# `bootstrap-toolchain.sh --fetch-sources DIR` fills such a DIR.
 #
 # Result, under DEPS_DIR:
 #   bin/metaboot-cc, bin/metaboot-c++   wrappers that always make static musl binaries
@@ -25,8 +36,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=toolchain.pins
 . "$here/toolchain.pins"
 
-deps=${1:?usage: bootstrap-toolchain.sh DEPS_DIR [ARCH]}
-arch=${2:-$(uname -m)}
+usage="usage: bootstrap-toolchain.sh DEPS_DIR [ARCH] | bootstrap-toolchain.sh --fetch-sources DIR"
+fetch_to=
+if [ "${1:-}" = --fetch-sources ]; then
+    fetch_to=${2:?$usage}
+    mkdir -p "$fetch_to"
+    fetch_to=$(cd "$fetch_to" && pwd)
+    unset METABOOT_SOURCES
+    deps=$(mktemp -d)
+    trap 'rm -rf "$deps"' EXIT
+    arch=$(uname -m)
+else
+    deps=${1:?$usage}
+    arch=${2:-$(uname -m)}
+fi
 case $arch in
 x86_64) deb_arch=amd64 ;;
 aarch64) deb_arch=arm64 ;;
@@ -35,6 +58,10 @@ esac
 target=$arch-linux-musl
 foreign=0
 [ "$arch" = "$(uname -m)" ] || foreign=1
+if [ $foreign = 1 ] && [ -n "${METABOOT_SOURCES:-}" ]; then
+    printf 'deps: METABOOT_SOURCES (offline) builds for this machine only, not ARCH=%s\n' "$arch" >&2
+    exit 2
+fi
 mkdir -p "$deps"
 deps=$(cd "$deps" && pwd)
 stamps=$deps/stamps
@@ -97,6 +124,10 @@ apt_private() {
 
 private_sources() {
     rm -rf "$deps/apt"
+    if [ -n "${METABOOT_SOURCES:-}" ]; then
+        log "sources from $METABOOT_SOURCES; no apt state"
+        return 0
+    fi
     mkdir -p "$deps/apt/sources" "$deps/apt/lists/partial" "$deps/apt/cache/archives/partial"
     local found=0
     for f in /etc/apt/sources.list.d/*.sources; do
@@ -115,14 +146,28 @@ private_sources() {
 }
 
 download_sources() {
-    [ -d "$deps/apt/lists" ] || private_sources
     rm -rf "$deps/src"
     mkdir -p "$deps/src"
-    (cd "$deps/src" && apt_private source --download-only -qq \
-        "$LLVM_SOURCE=$LLVM_VERSION" "$LIBNL_SOURCE=$LIBNL_VERSION" "$MUSL_SOURCE=$MUSL_VERSION")
+    if [ -n "${METABOOT_SOURCES:-}" ]; then
+        cp "$METABOOT_SOURCES/$LLVM_ORIG" "$METABOOT_SOURCES/$LIBNL_ORIG" "$METABOOT_SOURCES/$MUSL_ORIG" "$deps/src/"
+    else
+        [ -d "$deps/apt/lists" ] || private_sources
+        (cd "$deps/src" && apt_private source --download-only -qq \
+            "$LLVM_SOURCE=$LLVM_VERSION" "$LIBNL_SOURCE=$LIBNL_VERSION" "$MUSL_SOURCE=$MUSL_VERSION")
+    fi
     check_sha "$deps/src/$LLVM_ORIG" "$LLVM_ORIG_SHA256"
     check_sha "$deps/src/$LIBNL_ORIG" "$LIBNL_ORIG_SHA256"
     check_sha "$deps/src/$MUSL_ORIG" "$MUSL_ORIG_SHA256"
+}
+
+# HEADER_DEBS_SHA256 in toolchain.pins: "package=sha256 ...".
+header_deb_sha256() {
+    local pair
+    for pair in $HEADER_DEBS_SHA256; do
+        [ "${pair%%=*}" = "$1" ] && { echo "${pair#*=}"; return 0; }
+    done
+    log "no sha256 pinned for $1"
+    return 1
 }
 
 check_sha() {
@@ -173,7 +218,19 @@ sysroot() {
     # Header-only libraries, from their .debs, never installed on the machine.
     rm -rf "$tmp"
     tmp=$(mktemp -d)
-    (cd "$tmp" && apt_private download -qq $HEADER_PACKAGES)
+    if [ -n "${METABOOT_SOURCES:-}" ]; then
+        # apt checked the archive's signature when it fetched them; offline
+        # the pins stand in for it.
+        local pkg deb sum
+        for pkg in $HEADER_PACKAGES; do
+            deb=$(ls "$METABOOT_SOURCES/${pkg}_"*.deb)
+            sum=$(header_deb_sha256 "$pkg")
+            check_sha "$deb" "$sum"
+            cp "$deb" "$tmp/"
+        done
+    else
+        (cd "$tmp" && apt_private download -qq $HEADER_PACKAGES)
+    fi
     for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
     cp "$tmp/x/usr/include/picojson.h" "$s/usr/include/"
     cp -a "$tmp/x/usr/include/doctest" "$s/usr/include/"
@@ -371,6 +428,23 @@ EOF
     fi
     rm -rf "$tmp"
 }
+
+# --fetch-sources: what an offline build's METABOOT_SOURCES needs, checked.
+fetch_sources() {
+    private_sources
+    download_sources
+    (cd "$deps/src" && apt_private download -qq $HEADER_PACKAGES)
+    local pkg
+    for pkg in $HEADER_PACKAGES; do
+        check_sha "$(ls "$deps/src/${pkg}_"*.deb)" "$(header_deb_sha256 "$pkg")"
+    done
+    cp "$deps/src/$LLVM_ORIG" "$deps/src/$LIBNL_ORIG" "$deps/src/$MUSL_ORIG" "$deps/src/"*.deb "$fetch_to/"
+    log "sources for METABOOT_SOURCES in $fetch_to"
+}
+if [ -n "$fetch_to" ]; then
+    fetch_sources
+    exit 0
+fi
 
 step host-packages host_packages
 step private-sources private_sources

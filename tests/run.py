@@ -4,10 +4,12 @@
 Runs, in order: the doctest unit tests (another CPU's under QEMU's user mode);
 every `test_*` function in tests/integration/test_*.py and tests/boot/test_*.py
 (namespace and QEMU tests, which need root); the fuzz targets briefly, when they
-are built; and tests/cross (the aarch64 build). Prints one closing line
-`N passed, N failed` (doctest's own summary is not what CI reads).
+are built; tests/cross (the aarch64 build); and tests/package (the Debian
+package built, linted, installed into and purged from a Debian 12 chroot;
+root). Prints one closing line `N passed, N failed` (doctest's own summary is
+not what CI reads).
 
-    tests/run.py [--build DIR] [--sanitize 0|1] [--only SUBSTRING] [--suite unit,integration,boot,fuzz,cross]
+    tests/run.py [--build DIR] [--sanitize 0|1] [--only SUBSTRING] [--suite unit,integration,boot,fuzz,cross,package]
 """
 import argparse
 import importlib.util
@@ -113,7 +115,7 @@ def main():
     parser.add_argument("--build", default="build")
     parser.add_argument("--sanitize", default="0")
     parser.add_argument("--only", default="")
-    parser.add_argument("--suite", default=os.environ.get("METABOOT_SUITES", "unit,integration,boot,fuzz,cross"))
+    parser.add_argument("--suite", default=os.environ.get("METABOOT_SUITES", "unit,integration,boot,fuzz,cross,package"))
     args = parser.parse_args()
     suites = args.suite.split(",")
     context = {
@@ -127,7 +129,7 @@ def main():
     tally = Tally()
     if "unit" in suites:
         run_unit(args.build, tally)
-    for folder in ("integration", "boot", "fuzz", "cross"):
+    for folder in ("integration", "boot", "fuzz", "cross", "package"):
         if folder in suites:
             run_python_suite(folder, tally, args.only, context)
     if tally.failures:
