@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 using namespace mb;
 using namespace mb::cli;
 
@@ -197,6 +199,39 @@ TEST_CASE("the run's configuration: flags over the kernel command line over the 
 
     Config defaults;
     CHECK(defaults.config_path == "/etc/metaboot.conf");
+}
+
+TEST_CASE("config file: doc/metaboot.conf's examples, uncommented, all read, at their defaults")
+{
+    std::string text;
+    FILE* file = std::fopen("doc/metaboot.conf", "r");
+    REQUIRE(file);
+    char line[512];
+    size_t settings = 0;
+    while (std::fgets(line, sizeof line, file)) {
+        std::string_view l = line;
+        // "#key = value": a setting; "# words": prose.
+        if (l.size() > 1 && l[0] == '#' && l[1] >= 'a' && l[1] <= 'z') {
+            text += l.substr(1);
+            ++settings;
+        }
+    }
+    std::fclose(file);
+    CHECK(settings >= 12);
+    std::vector<std::string> warnings;
+    Config config;
+    apply_config_file(config, text, warnings);
+    CHECK(warnings.empty());
+    // Every example is the default but two that name a choice.
+    Config expected;
+    expected.outputs = config.outputs;
+    expected.interfaces = config.interfaces;
+    CHECK(config.outputs->size() == 1);
+    CHECK(config.timeout_seconds == expected.timeout_seconds);
+    CHECK(config.policy_routing == expected.policy_routing);
+    CHECK(config.runtime == expected.runtime);
+    CHECK(config.cloud_init_handoff == expected.cloud_init_handoff);
+    CHECK(config.network_config == expected.network_config);
 }
 
 TEST_CASE("config file: bad lines are reported and ignored, never fatal")
