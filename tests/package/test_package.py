@@ -64,12 +64,7 @@ def require_tools():
         raise AssertionError("missing %s (scripts/install-test-packages.sh installs them)" % ", ".join(missing))
 
 
-def build_deb():
-    """dpkg-buildpackage -us -uc -b in a copy of the tree (it writes the .deb
-    beside the source folder); the toolchain is the one `make deps` built."""
-    if "deb" in _state:
-        return _state["deb"]
-    work = tempfile.mkdtemp(prefix="metaboot-deb-")
+def copy_tree(work):
     src = os.path.join(work, "metaboot")
     files = run(["git", "-C", ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]).split("\0")
     for name in filter(None, files):
@@ -77,6 +72,16 @@ def build_deb():
             continue  # deleted in the work tree, not yet committed
         os.makedirs(os.path.dirname(os.path.join(src, name)), exist_ok=True)
         shutil.copy2(os.path.join(ROOT, name), os.path.join(src, name), follow_symlinks=False)
+    return src
+
+
+def build_deb():
+    """dpkg-buildpackage -us -uc -b in a copy of the tree (it writes the .deb
+    beside the source folder); the toolchain is the one `make deps` built."""
+    if "deb" in _state:
+        return _state["deb"]
+    work = tempfile.mkdtemp(prefix="metaboot-deb-")
+    src = copy_tree(work)
     env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=1")  # the unit suite runs the unit tests
     started = time.monotonic()
     run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=env)
@@ -124,6 +129,33 @@ def test_deb_contents_and_fields():
     # dh_installinitramfs's trigger; Debian's dracut is interested in it too.
     triggers = run(["dpkg-deb", "--info", deb, "triggers"])
     assert "activate-noawait update-initramfs" in triggers, triggers
+
+
+def test_arm64_deb_cross_builds():
+    """dpkg-buildpackage -aarm64: DEB_HOST_ARCH=arm64 makes the Makefile
+    build with its aarch64 toolchain (bootstrapped if absent), and the
+    package holds a static AArch64 binary. -d: the Build-Depends are the
+    build machine's (clang is the cross compiler), not arm64 packages."""
+    require_tools()
+    work = tempfile.mkdtemp(prefix="metaboot-deb-arm64-")
+    try:
+        src = copy_tree(work)
+        started = time.monotonic()
+        run(["dpkg-buildpackage", "-aarm64", "-d", "-us", "-uc", "-b"], cwd=src,
+            env=dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=2"))
+        deb = os.path.join(work, "metaboot_%s_arm64.deb" % makefile_version())
+        assert os.path.exists(deb), os.listdir(work)
+        log("dpkg-buildpackage -aarm64 %.0f s" % (time.monotonic() - started))
+        assert run(["dpkg-deb", "-f", deb, "Architecture"]).strip() == "arm64"
+        binary = os.path.join(work, "metaboot.arm64")
+        with open(binary, "wb") as f:
+            f.write(subprocess.run(["sh", "-c", "dpkg-deb --fsys-tarfile '%s' | tar -xO ./usr/sbin/metaboot" % deb],
+                                   capture_output=True, check=True).stdout)
+        described = run(["file", "-b", binary])
+        assert "ARM aarch64" in described and "statically linked" in described, described
+        assert os.path.getsize(binary) <= 400 * 1024, os.path.getsize(binary)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def test_lintian_clean():
