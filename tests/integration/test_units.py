@@ -1,7 +1,8 @@
 """The systemd units metaboot ships (metaboot.service for systemd initrds,
 metaboot-root.service for roots without an initramfs hook), as `make
 install` installs them, pass `systemd-analyze verify` against that tree:
-every key known, every ordering target real, ExecStart= present."""
+every key known, every ordering target real, ExecStart= present. And `make
+uninstall` removes every file `make install` installed."""
 import os
 import shutil
 import subprocess
@@ -37,5 +38,10 @@ def test_units_verify(ctx):
         # The dracut module carries the same unit it installs into systemd images.
         with open(os.path.join(stage, "usr/lib/dracut/modules.d/95metaboot/metaboot.service")) as f:
             assert f.read() == text
+        # make uninstall takes back every file make install put there.
+        os.unlink(broken)
+        subprocess.run(["make", "-s", "-C", ROOT, "uninstall", "DESTDIR=" + stage, "PREFIX=/usr"], check=True, capture_output=True)
+        left = [os.path.join(d, n) for d, _, names in os.walk(stage) for n in names]
+        assert not left, left
     finally:
         shutil.rmtree(stage, ignore_errors=True)
