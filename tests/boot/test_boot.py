@@ -112,14 +112,19 @@ def boot_cloud(ctx, kind, network_kind, extra_cmdline=(), smbios=()):
             log("%s %s: /run/metaboot/timings.json %s" % (kind, network_kind, result.mark("timings")))
         check_reached_init(result)
         check_predictable_name(result)
-        check_clean(rootimg)
-        # Everything below needs the full binary (lease, metadata, writes, teardown).
-        check_summary(result)
-        check_no_leftover_address(result)
-        check_written(rootimg, result, network.secondary)
-        check_parsers(rootimg, workdir, result.nic_name(bootlib.GUEST_MAC))
-        check_imdsv2(network)
+        check_full_run(rootimg, workdir, result, network)
         return result
+
+
+def check_full_run(rootimg, workdir, result, network):
+    """What a whole run leaves: a clean root, the summary, no lease left, the
+    files written and accepted by their parsers, IMDSv2 used."""
+    check_clean(rootimg)
+    check_summary(result)
+    check_no_leftover_address(result)
+    check_written(rootimg, result, network.secondary)
+    check_parsers(rootimg, workdir, result.nic_name(bootlib.GUEST_MAC))
+    check_imdsv2(network)
 
 
 def check_reached_init(result):
@@ -336,12 +341,7 @@ def test_root_mode_from_the_roots_own_init_script(ctx):
             network.close()
         report(kind, "root-mode", result)
         check_reached_init(result)
-        check_clean(rootimg)
-        check_summary(result)
-        check_no_leftover_address(result)
-        check_written(rootimg, result, network.secondary)
-        check_parsers(rootimg, workdir, result.nic_name(bootlib.GUEST_MAC))
-        check_imdsv2(network)
+        check_full_run(rootimg, workdir, result, network)
 
 
 def test_dracut_boot_survives_metaboot_failure(ctx):
