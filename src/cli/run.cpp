@@ -224,6 +224,12 @@ std::vector<MacAddress> critical_macs_of(const Config& config, const std::vector
     return macs;
 }
 
+// The hand-off file, by name, for the writer to remove.
+fs::Sweep handoff_sweep()
+{
+    return { "etc/cloud/cloud.cfg.d", "99-metaboot-network-handoff", ".cfg" };
+}
+
 // --cloud-init-handoff: metaboot wrote the network config, so cloud-init's
 // network stage in the real root must write none (cloud-init's
 // "network: {config: disabled}", which its _find_networking_config() reads
@@ -235,7 +241,7 @@ void add_cloud_init_handoff(const Config& config, const render::RootView& view, 
 {
     if (!config.cloud_init_handoff) {
         if (view.exists(fs::cloud_init_handoff_path))
-            root_sweeps.push_back({ "etc/cloud/cloud.cfg.d", "99-metaboot-network-handoff", ".cfg" });
+            root_sweeps.push_back(handoff_sweep());
         return;
     }
     if (!view.exists("etc/cloud/cloud.cfg") && !view.is_directory("etc/cloud/cloud.cfg.d")) {
@@ -343,6 +349,14 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
                 looked += (looked.empty() ? "" : "; ") + line;
             log_warning("no network config written: the root runs no network stack metaboot writes for (" + looked
                 + "); choose one with --output or rd.metaboot.output=");
+            // A hand-off left by an earlier boot would keep cloud-init off
+            // the network now that metaboot writes none.
+            if (view.exists(fs::cloud_init_handoff_path)) {
+                std::lock_guard lock(SignalWatcher::critical());
+                auto swept = fs::write_files(config.root, {}, fs::Remount::IfReadOnly, { handoff_sweep() });
+                if (swept.is_error())
+                    log_warning("removing the cloud-init hand-off: " + swept.error().message());
+            }
             return ExitNoNetworkStack;
         }
         for (auto& line : stack.passed_over)

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import netns
 from netns import Topology
@@ -69,6 +70,21 @@ def test_cloud_init_writes_no_network_after_a_handoff(ctx):
             # Without the flag, the hand-off is taken back.
             proc = run(t, ctx, root, "--output", "netplan")
             assert proc.returncode == 0, proc.stderr
+            assert not os.path.exists(os.path.join(root, HANDOFF))
+            assert len(_network_stage(packages, root)["rendered"]) == 1
+
+            # A root that now runs no stack metaboot writes for (exit 7): the
+            # hand-off an earlier boot left is taken back, so cloud-init
+            # configures the network itself.
+            proc = run(t, ctx, root, "--output", "netplan", "--cloud-init-handoff")
+            assert proc.returncode == 0 and os.path.exists(os.path.join(root, HANDOFF)), proc.stderr
+            for program in ("usr/sbin/netplan", "usr/sbin/ifup"):
+                os.unlink(os.path.join(root, program))
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            proc = t.client.run([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2", "--timeout", "10",
+                                 "--cloud-init-handoff"], check=False)
+            shutil.rmtree(state, ignore_errors=True)
+            assert proc.returncode == 7, (proc.returncode, proc.stderr)
             assert not os.path.exists(os.path.join(root, HANDOFF))
             assert len(_network_stage(packages, root)["rendered"]) == 1
 
