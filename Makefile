@@ -9,7 +9,7 @@
 #   make test SANITIZE=1 the same tests built with ASan+UBSan (glibc clang)
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each
 #   make bench           benchmarks against peers (root, namespaces)
-#   make size            binary size and largest contributors
+#   make size            binary size by folder and library, against the budget
 #   make install         DESTDIR= PREFIX=
 #   make uninstall       what make install installed (same DESTDIR= PREFIX=)
 #   make relink LIBNL_LIBDIR=DIR   relink against another libnl (LGPL-2.1 s. 6)
@@ -161,9 +161,12 @@ check-static: $(BUILD)/metaboot
 	@! ldd $< >/dev/null 2>&1 || { echo "ldd says dynamic"; exit 1; }
 	@echo "$< is static"
 
+# The size by folder of src/ and by library, against the 400 KiB budget.
+SIZE_BUDGET := 409600
 size: $(BUILD)/metaboot
-	@stat -c '%s bytes  %n' $<
-	@$(DEPS)/bin/metaboot-nm --size-sort -S -C $(BUILD)/metaboot.unstripped | tail -25
+	@python3 scripts/size-by-folder.py $(DEPS)/bin/metaboot-nm $(BUILD)/metaboot.unstripped $(BUILD)/obj/src $(DEPS)/sysroot/usr/lib $(SIZE_BUDGET) $<
+	@echo "largest symbols:"
+	@$(DEPS)/bin/metaboot-nm --size-sort -S -C $(BUILD)/metaboot.unstripped | tail -15
 
 fuzz:
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS)

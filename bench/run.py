@@ -471,7 +471,9 @@ def write_markdown(results, path):
         f = results["footprint"]
         out += ["## Footprint", "",
                 "| measure | value |", "|---|---|",
-                "| stripped binary | %d bytes (%.1f KiB) |" % (f["stripped_bytes"], f["stripped_kib"]),
+                "| stripped binary | %d bytes (%.1f KiB; budget 409,600 bytes, %d %s) |" % (
+                    f["stripped_bytes"], f["stripped_kib"], abs(409600 - f["stripped_bytes"]),
+                    "left" if f["stripped_bytes"] <= 409600 else "OVER"),
                 "| peak RSS, full run | %s KiB (the kernel's per-CPU RSS counters can read low by up to 128 KiB a CPU) |" % f.get("peak_rss_kib_full_run"),
                 "| peak RSS, startup | %s KiB |" % f["peak_rss_kib_startup"],
                 "| `metaboot --version` median | %.2f ms |" % f["version"]["median_ms"],
