@@ -48,8 +48,7 @@ std::string join_path(const std::string& directory, const std::string& relative)
 
 bool sweeps_name(const Sweep& sweep, const std::string& name)
 {
-    return name.size() >= sweep.prefix.size() + sweep.suffix.size() && name.compare(0, sweep.prefix.size(), sweep.prefix) == 0
-        && name.compare(name.size() - sweep.suffix.size(), sweep.suffix.size(), sweep.suffix) == 0;
+    return name.size() >= sweep.prefix.size() + sweep.suffix.size() && name.starts_with(sweep.prefix) && name.ends_with(sweep.suffix);
 }
 
 Status write_each(const Root& root, const std::string& directory, const std::vector<FileContent>& files, const std::vector<Sweep>& sweeps, WriteReport& report)

@@ -8,11 +8,6 @@ namespace mb::render {
 
 namespace {
 
-bool ends_with(std::string_view text, std::string_view suffix)
-{
-    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
 // `systemctl enable` links the unit into the .wants/ (or .requires/)
 // directory of each target its [Install] section names; a distribution may
 // also link it statically under usr/lib.
@@ -20,7 +15,7 @@ bool unit_enabled(const RootView& root, std::string_view unit)
 {
     for (const char* directory : { "etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system" }) {
         for (const auto& name : root.list(directory)) {
-            if ((ends_with(name, ".wants") || ends_with(name, ".requires")) && root.exists(std::string(directory) + "/" + name + "/" + std::string(unit)))
+            if ((name.ends_with(".wants") || name.ends_with(".requires")) && root.exists(std::string(directory) + "/" + name + "/" + std::string(unit)))
                 return true;
         }
     }
@@ -74,7 +69,7 @@ std::optional<bool> preset_policy(const RootView& root, std::string_view unit)
     std::vector<std::string> names;
     for (const char* directory : directories) {
         for (auto& name : root.list(directory)) {
-            if (ends_with(name, ".preset") && std::find(names.begin(), names.end(), name) == names.end())
+            if (name.ends_with(".preset") && std::find(names.begin(), names.end(), name) == names.end())
                 names.push_back(std::move(name));
         }
     }

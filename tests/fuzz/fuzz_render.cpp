@@ -11,6 +11,7 @@
 //   /tmp/fzr -max_total_time=30 tests/fuzz/corpus/render
 #include "clouds/registry.h"
 #include "common/bytes.h"
+#include "common/text.h"
 #include "render/ifupdown.h"
 #include "model/instance_json.h"
 #include "render/netplan.h"
@@ -166,18 +167,6 @@ std::vector<std::string_view> lines_of(std::string_view text)
         text.remove_prefix(newline + 1);
     }
     return lines;
-}
-
-std::vector<std::string_view> split_view(std::string_view text, char separator)
-{
-    std::vector<std::string_view> parts;
-    while (true) {
-        size_t at = text.find(separator);
-        parts.push_back(text.substr(0, at));
-        if (at == std::string_view::npos)
-            return parts;
-        text.remove_prefix(at + 1);
-    }
 }
 
 bool is_header(std::string_view line)
@@ -385,7 +374,7 @@ void check_keyfile(std::string_view text)
         };
         auto list_of = [&](bool (*item)(std::string_view)) {
             check(!value.empty() && value.back() == ';');
-            for (auto part : split_view(value.substr(0, value.size() - 1), ';'))
+            for (auto part : split(value.substr(0, value.size() - 1), ';'))
                 check(item(part));
         };
         if (section == "[connection]") {
@@ -407,14 +396,14 @@ void check_keyfile(std::string_view text)
             check(starts_with(value, "table=") && is_number(value.substr(6)));
         } else if (numbered("route")) {
             // dest/plen[,gateway[,metric]], the gateway empty before a metric
-            auto parts = split_view(value, ',');
+            auto parts = split(value, ',');
             check(parts.size() <= 3 && is_address(parts[0]) && parts[0].find('/') != std::string_view::npos);
             if (parts.size() >= 2)
                 check(is_address(parts[1]) || (parts[1].empty() && parts.size() == 3));
             if (parts.size() == 3)
                 check(is_number(parts[2]));
         } else if (numbered("routing-rule")) {
-            auto words = split_view(value, ' ');
+            auto words = split(value, ' ');
             check(words.size() == 6 && words[0] == "priority" && words[1] == "32765" && words[2] == "from" && is_address(words[3])
                 && words[4] == "table" && is_number(words[5]));
         } else if (key == "route-metric") {
