@@ -384,6 +384,8 @@ void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired)
     json.string_list_field("search", lease.search_domains);
     json.field("lease_time", uint64_t(lease.lease_time.count()));
     json.field("server", lease.server_id.to_string());
+    if (lease.azure_wireserver)
+        json.field("azure_wireserver", lease.azure_wireserver->to_string());
     json.field("elapsed_ms", uint64_t(acquired.elapsed.count()));
     json.field("preconfigured", acquired.preconfigured);
 }

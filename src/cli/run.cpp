@@ -67,7 +67,7 @@ std::vector<SystemNic> system_nics_of(net::Netlink& netlink, const std::string& 
     if (auto selection = select_system_nics(netlink, sysfs_root)) {
         for (auto& link : selection->candidates) {
             if (is_valid_interface_name(link.name))
-                nics.push_back(SystemNic { link.mac, link.name });
+                nics.push_back(SystemNic { link.mac, link.name, link.driver });
         }
     }
     return nics;

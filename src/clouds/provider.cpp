@@ -12,10 +12,11 @@ Session::Session(http::Client& client, const FetchOptions& options, std::string 
 {
 }
 
-Result<http::Response> Session::send(http::Method method, std::string_view path, std::vector<http::Header> headers, http::Milliseconds timeout)
+Result<http::Response> Session::send(http::Method method, std::string_view path, std::vector<http::Header> headers, http::Milliseconds timeout,
+    const http::RetryPolicy& policy)
 {
     http::Request request { method, m_path_prefix + std::string(path), std::move(headers) };
-    http::Retrier retrier({}, m_client.time(), m_client.run_deadline(), ++m_seed);
+    http::Retrier retrier(policy, m_client.time(), m_client.run_deadline(), ++m_seed);
     auto result = retrier.run([&] { return m_client.send(request, timeout); });
     // GETs only: the PUT's body is the IMDSv2 token, a credential that has
     // no place in the cache.

@@ -27,8 +27,9 @@ public:
 
     // One request to `path` (the URL's path prefix goes in front), retried by
     // the one retry helper for connection failures, 5xx and 429. A 200 body
-    // is kept for the raw cache.
-    Result<http::Response> send(http::Method method, std::string_view path, std::vector<http::Header> headers, http::Milliseconds timeout);
+    // is kept for the raw cache. `policy` is the cloud's, where it differs.
+    Result<http::Response> send(http::Method method, std::string_view path, std::vector<http::Header> headers, http::Milliseconds timeout,
+        const http::RetryPolicy& policy = {});
 
     void warn(std::string message) { m_stats.warnings.push_back(std::move(message)); }
     std::vector<std::string>& warnings() { return m_stats.warnings; }

@@ -196,15 +196,17 @@ std::string Ipv6Address::to_string() const
 
 std::optional<MacAddress> MacAddress::parse(std::string_view text)
 {
-    if (text.size() != 17)
+    // 17: colon separated; 12: bare digits, as Azure's IMDS gives them.
+    size_t step = text.size() == 12 ? 2 : 3;
+    if (text.size() != 17 && step == 3)
         return std::nullopt;
     std::array<uint8_t, 6> bytes {};
-    for (int k = 0; k < 6; ++k) {
-        auto hi = hex_digit(text[3 * k]);
-        auto lo = hex_digit(text[3 * k + 1]);
+    for (size_t k = 0; k < 6; ++k) {
+        auto hi = hex_digit(text[step * k]);
+        auto lo = hex_digit(text[step * k + 1]);
         if (!hi || !lo)
             return std::nullopt;
-        if (k < 5 && text[3 * k + 2] != ':')
+        if (step == 3 && k < 5 && text[3 * k + 2] != ':')
             return std::nullopt;
         bytes[k] = uint8_t((*hi << 4) | *lo);
     }

@@ -74,7 +74,8 @@ public:
     {
     }
 
-    // Six pairs of hex digits separated by ':' (either case).
+    // Six pairs of hex digits separated by ':', or without separators
+    // (either case).
     static std::optional<MacAddress> parse(std::string_view text);
 
     const std::array<uint8_t, 6>& bytes() const { return m_bytes; }

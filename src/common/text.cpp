@@ -1,6 +1,7 @@
 #include "common/text.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace mb {
 
@@ -99,9 +100,46 @@ std::string printable(std::string_view text, size_t max)
     return out;
 }
 
+namespace {
+
+const char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}
+
+std::optional<std::string> base64_decode(std::string_view text)
+{
+    std::string out;
+    uint32_t group = 0;
+    size_t sextets = 0, padding = 0;
+    for (char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        const char* found = c ? std::strchr(base64_alphabet, c) : nullptr;
+        // '=' only at the end, at most two; nothing after it.
+        if (c == '=' && padding < 2 && sextets % 4 >= 2) {
+            ++padding;
+            ++sextets;
+            group <<= 6;
+        } else if (found && !padding) {
+            ++sextets;
+            group = group << 6 | uint32_t(found - base64_alphabet);
+        } else {
+            return std::nullopt;
+        }
+        if (sextets % 4 == 0) {
+            for (size_t k = 0; k < 3 - padding; ++k)
+                out += char(group >> (16 - 8 * k));
+            group = 0;
+        }
+    }
+    if (sextets % 4)
+        return std::nullopt;
+    return out;
+}
+
 std::string base64_encode(std::string_view bytes)
 {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char* alphabet = base64_alphabet;
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
     for (size_t i = 0; i < bytes.size(); i += 3) {

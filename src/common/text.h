@@ -28,5 +28,9 @@ std::string printable(std::string_view text, size_t max = 64);
 
 // RFC 4648 §4 base64, with padding.
 std::string base64_encode(std::string_view bytes);
+// Its inverse. ASCII whitespace is skipped (services wrap long values);
+// any other byte outside the alphabet, or a length or padding that is not
+// whole groups of four, is an error (none).
+std::optional<std::string> base64_decode(std::string_view text);
 
 }

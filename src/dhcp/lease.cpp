@@ -6,6 +6,8 @@ namespace mb::dhcp {
 
 namespace {
 
+constexpr uint8_t azure_wireserver_option = 245;
+
 bool is_usable_host_address(Ipv4Address address)
 {
     uint8_t first = address.octets()[0];
@@ -55,6 +57,10 @@ Result<Lease> lease_from_message(const Message& message)
     lease.search_domains = options.search_domains;
     lease.hostname = options.hostname;
     lease.broadcast = options.broadcast;
+    // One IPv4 address, as cloud-init reads it (socket.inet_ntoa on the
+    // option's bytes); any other length is not an address and is ignored.
+    if (auto it = options.other.find(azure_wireserver_option); it != options.other.end() && it->second.size() == 4)
+        lease.azure_wireserver = Ipv4Address(ByteReader(it->second).read_u32());
     return lease;
 }
 

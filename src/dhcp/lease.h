@@ -32,6 +32,9 @@ struct Lease {
     std::vector<std::string> search_domains;            // 119
     std::optional<std::string> hostname;                // 12
     std::optional<Ipv4Address> broadcast;               // 28
+    // 245, site-specific (RFC 3942): Azure's wireserver, which its DHCP
+    // servers send unasked. Kept for the state dir only; never contacted.
+    std::optional<Ipv4Address> azure_wireserver;
 
     bool operator==(const Lease&) const = default;
 };

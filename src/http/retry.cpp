@@ -6,11 +6,12 @@
 
 namespace mb::http {
 
-bool is_retryable(const Result<Response>& result)
+bool is_retryable(const Result<Response>& result, Absent absent)
 {
     if (result.is_error())
         return result.error().kind() == ErrorKind::Io;
-    return result->status >= 500 || result->status == 429;
+    int status = result->status;
+    return status >= 500 || status == 429 || (absent == Absent::Transient && (status == 404 || status == 410));
 }
 
 Retrier::Retrier(RetryPolicy policy, TimeSource& time, TimePoint deadline, uint64_t seed)
@@ -41,7 +42,7 @@ Milliseconds Retrier::delay_for(unsigned retry)
 Result<Response> Retrier::run(const std::function<Result<Response>()>& attempt)
 {
     auto result = attempt();
-    for (unsigned retry = 1; retry < m_policy.max_attempts && is_retryable(result); ++retry) {
+    for (unsigned retry = 1; retry < m_policy.max_attempts && is_retryable(result, m_policy.absent); ++retry) {
         auto wake = m_time.now() + delay_for(retry);
         if (wake >= m_deadline)
             break;

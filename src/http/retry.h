@@ -1,6 +1,7 @@
 // The one retry helper: bounded exponential backoff with jitter, never past
 // the run's deadline. Retries what a second attempt can fix: connection
-// failures and resets (Error::io), 5xx and 429. A timeout is not retried
+// failures and resets (Error::io), 5xx and 429, and where the policy says so
+// 404 and 410. A timeout is not retried
 // (the deadline that expired is the budget), nor is any other 4xx.
 #pragma once
 
@@ -12,13 +13,22 @@
 
 namespace mb::http {
 
+// Whether 404 and 410 end the retries (EC2, OpenStack: the key is absent)
+// or are worth another attempt (Azure's IMDS answers them while the VM is
+// still being provisioned).
+enum class Absent {
+    Final,
+    Transient,
+};
+
 struct RetryPolicy {
     unsigned max_attempts { 4 };
     Milliseconds first_delay { 50 };
     Milliseconds max_delay { 1000 };
+    Absent absent { Absent::Final };
 };
 
-bool is_retryable(const Result<Response>& result);
+bool is_retryable(const Result<Response>& result, Absent absent = Absent::Final);
 
 class Retrier {
 public:

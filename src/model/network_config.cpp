@@ -4,6 +4,7 @@
 #include "common/text.h"
 #include "model/nic_matching.h"
 
+#include <cctype>
 #include <set>
 
 namespace mb {
@@ -36,6 +37,17 @@ bool is_renderable_name(std::string_view name)
     return is_valid_interface_name(name) && name.front() != '-' && name != "lo";
 }
 
+bool is_driver_name(std::string_view name)
+{
+    if (name.empty() || name.size() > 56)
+        return false;
+    for (char c : name) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 namespace {
 
 // RFC 791 minimum datagram size is 68; 65535 is the largest IPv4 datagram.
@@ -62,6 +74,8 @@ Status validate(const NetworkConfig& config)
             return Error::invalid("interface " + interface.name + " is listed twice");
         if (interface.set_name && !is_renderable_name(*interface.set_name))
             return Error::invalid("set-name for " + interface.name + " is not usable");
+        if (interface.match_driver && !is_driver_name(*interface.match_driver))
+            return Error::invalid("driver match for " + interface.name + " is not a driver name");
         for (const auto& domain : interface.search_domains) {
             if (!is_valid_dns_name(domain, TrailingDot::Allowed))
                 return Error::invalid("search domain for " + interface.name + " is not a DNS name");

@@ -31,8 +31,9 @@ bool is_ipv6(const IpPrefix& prefix);
 struct DhcpOverrides {
     std::optional<uint32_t> route_metric;
     std::optional<bool> use_routes;
+    std::optional<bool> use_dns; // false: the lease's DNS servers are not used
 
-    bool empty() const { return !route_metric && !use_routes; }
+    bool empty() const { return !route_metric && !use_routes && !use_dns; }
     bool operator==(const DhcpOverrides&) const = default;
 };
 
@@ -56,6 +57,9 @@ struct RoutingRule {
 struct Interface {
     std::string name; // the kernel name; validated by validate()
     std::optional<MacAddress> match_mac;
+    // Also match the kernel driver, so a NIC that shares the MAC (Azure's
+    // accelerated-networking VF beside its hv_netvsc twin) is not matched.
+    std::optional<std::string> match_driver; // validated by validate()
     std::optional<std::string> set_name;
 
     bool dhcp4 { false };
@@ -93,6 +97,7 @@ struct NetworkConfig {
 struct SystemNic {
     MacAddress mac;
     std::string name;
+    std::string driver; // the name of /sys/class/net/NAME/device/driver's target; empty when unknown
 };
 
 struct MappingOptions {
@@ -107,9 +112,15 @@ struct MappingOptions {
 
 // What the renderers accept: valid, unique interface names (not "lo", not
 // starting with '-'), a set-name that is a valid name, valid search domains,
-// mtu in 68..65535, tables in 1..4294967295 except the reserved 253..255.
+// a match_driver that is a kernel driver name (is_driver_name), mtu in
+// 68..65535, tables in 1..4294967295 except the reserved 253..255.
 // Both renderers call it and refuse to render anything else.
 Status validate(const NetworkConfig& config);
+
+// A kernel driver's name as sysfs shows it: 1..56 (MODULE_NAME_LEN - 1)
+// letters, digits, '_' or '-'. Nothing YAML, a keyfile or a shell reads
+// specially.
+bool is_driver_name(std::string_view name);
 
 // DHCPv4 on the leased NIC, matched by MAC: the config when the service has
 // no network data (EC2 2009-04-04) or nothing in it matches this system.

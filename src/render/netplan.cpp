@@ -41,6 +41,8 @@ void write_overrides(YamlWriter& yaml, int depth, std::string_view key, const Dh
         yaml.number(depth + 1, "route-metric", *overrides.route_metric);
     if (overrides.use_routes)
         yaml.boolean(depth + 1, "use-routes", *overrides.use_routes);
+    if (overrides.use_dns)
+        yaml.boolean(depth + 1, "use-dns", *overrides.use_dns);
 }
 
 void write_interface(YamlWriter& yaml, const Interface& interface)
@@ -50,6 +52,8 @@ void write_interface(YamlWriter& yaml, const Interface& interface)
     if (interface.match_mac) {
         yaml.key(depth, "match");
         yaml.quoted(depth + 1, "macaddress", interface.match_mac->to_string());
+        if (interface.match_driver)
+            yaml.quoted(depth + 1, "driver", *interface.match_driver);
     }
     if (interface.set_name)
         yaml.quoted(depth, "set-name", *interface.set_name);

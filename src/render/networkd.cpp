@@ -62,6 +62,9 @@ std::string network_file(const Interface& interface)
     // address has been changed" (LP: #1804861), and Name= the set-name, so
     // the .network applies only once the .link has renamed the NIC; without
     // a MAC match the interface is matched by its name alone.
+    // A driver match first, where netplan writes it.
+    if (interface.match_driver)
+        add(out, "Driver", *interface.match_driver);
     if (interface.match_mac)
         add(out, "PermanentMACAddress", interface.match_mac->to_string());
     if (interface.set_name || !interface.match_mac)
@@ -127,7 +130,13 @@ std::string network_file(const Interface& interface)
         // UseRoutes= defaults to true; netplan writes only the opposite.
         if (interface.dhcp4_overrides.use_routes == false)
             add(out, "UseRoutes", "false");
+        if (interface.dhcp4_overrides.use_dns == false)
+            add(out, "UseDNS", "false");
     }
+    // netplan writes use-dns under [DHCP], which networkd applies to both
+    // clients; [DHCPv6] says the DHCPv6 half where it belongs.
+    if (interface.dhcp6 && interface.dhcp6_overrides.use_dns == false)
+        out += "\n[DHCPv6]\nUseDNS=false\n";
     // DHCPv6 carries no routes: IPv6 routes come from router advertisements,
     // so dhcp6-overrides' route-metric is the RA routes' metric, as netplan's
     // [DHCP] RouteMetric= makes it. On a DHCPv4-only interface netplan's

@@ -94,6 +94,10 @@ void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std
             out.put("route-metric=").put(*overrides.route_metric).end();
         if (overrides.use_routes == false)
             out.put("ignore-auto-routes=true\nnever-default=true\n");
+        // use-dns: false, NetworkManager's way of saying it (netplan 0.106's
+        // backend and cloud-init's renderer drop it: see test_render.py).
+        if (overrides.use_dns == false)
+            out.put("ignore-auto-dns=true\n");
     }
     // Lists end in ';', as NetworkManager writes them.
     const char* lead = "dns=";

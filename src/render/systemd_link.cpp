@@ -11,7 +11,10 @@ std::optional<FileContent> render_systemd_link(const Interface& interface, const
     // WakeOnLan=off is netplan's default (`wakeonlan: false`); a .link file
     // that names no WakeOnLan would leave the driver's setting instead.
     std::string text = header;
-    text += "[Match]\nPermanentMACAddress=" + interface.match_mac->to_string() + "\n\n[Link]\nName=" + *interface.set_name + "\nWakeOnLan=off\n";
+    text += "[Match]\n";
+    if (interface.match_driver)
+        text += "Driver=" + *interface.match_driver + "\n";
+    text += "PermanentMACAddress=" + interface.match_mac->to_string() + "\n\n[Link]\nName=" + *interface.set_name + "\nWakeOnLan=off\n";
     return FileContent { directory + "/" + systemd_file_prefix + *interface.set_name + ".link", std::move(text), 0644 };
 }
 
