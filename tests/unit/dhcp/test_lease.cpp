@@ -78,3 +78,24 @@ TEST_CASE("messages that cannot be a lease")
     no_time.options.lease_time.reset();
     CHECK(lease_from_message(no_time).is_error());
 }
+
+TEST_CASE("option 245 (Azure's wireserver) is kept when it is one address, ignored otherwise")
+{
+    // Frame bytes as Azure's DHCP server sends them: code 245, length 4,
+    // 168.63.129.16.
+    Bytes frame_option { 245, 4, 168, 63, 129, 16 };
+    auto message = ack();
+    message.options.other[245] = Bytes(frame_option.begin() + 2, frame_option.end());
+    auto lease = lease_from_message(message);
+    REQUIRE(lease.ok());
+    CHECK(lease->azure_wireserver == Ipv4Address(168, 63, 129, 16));
+
+    for (auto const& bad : { Bytes {}, Bytes { 168, 63, 129 }, Bytes { 168, 63, 129, 16, 0 } }) {
+        CAPTURE(bad.size());
+        message.options.other[245] = bad;
+        auto odd = lease_from_message(message);
+        REQUIRE(odd.ok()); // a strange option never costs the lease
+        CHECK_FALSE(odd->azure_wireserver);
+    }
+    CHECK_FALSE(lease_from_message(ack())->azure_wireserver);
+}
