@@ -3,7 +3,9 @@
 // made from); keep the two in step. The golden files are
 // tests/fixtures/render/golden/NAME.{netplan.yaml,ifupdown,networkd,networkmanager}; run the unit
 // binary with METABOOT_UPDATE_GOLDEN=1 to rewrite them, then review the diff.
+#include "clouds/azure/azure.h"
 #include "clouds/registry.h"
+#include "common/json.h"
 #include "common/dns_name.h"
 #include "model/instance_json.h"
 #include "model/network_config.h"
@@ -356,6 +358,39 @@ TEST_CASE("render golden: OpenStack static IPv4, SLAAC, DHCPv4, static IPv6, rou
     REQUIRE(a.nameservers.size() == 3);
     CHECK(to_string(a.nameservers[0]) == "192.0.2.53");
     check_goldens("openstack_static_slaac", *config);
+}
+
+// cases/azure_three_nics.json is read as it is: its "imds" object goes
+// through the provider's parser, its "system_nics" are the system.
+TEST_CASE("render golden: Azure three NICs, an address-less one keeping its index, driver match")
+{
+    std::string text = read_text("tests/fixtures/render/cases/azure_three_nics.json");
+    auto start = text.find("\"imds\": ");
+    REQUIRE(start != std::string::npos);
+    start = text.find('{', start);
+    size_t end = start;
+    for (int depth = 0; end < text.size(); ++end) {
+        depth += text[end] == '{' ? 1 : text[end] == '}' ? -1 : 0;
+        if (depth == 0)
+            break;
+    }
+    InstanceMetadata metadata;
+    metadata.cloud = "azure";
+    std::optional<std::string> user_data;
+    std::vector<std::string> warnings;
+    REQUIRE(clouds::apply_azure_instance(text.substr(start, end + 1 - start), metadata, user_data, warnings).ok());
+    CHECK(warnings.empty());
+    auto document = parse_json(text);
+    REQUIRE(document.ok());
+    std::vector<SystemNic> system;
+    for (auto const& nic : document->find("system_nics")->items())
+        system.push_back({ mac(std::string(*nic.string_member("mac")).c_str()), std::string(*nic.string_member("name")), std::string(*nic.string_member("driver")) });
+    auto config = map_network(metadata, system, {});
+    REQUIRE(config.ok());
+    REQUIRE(config->interfaces.size() == 2);
+    CHECK(config->interfaces[1].name == "eth2");
+    CHECK(config->interfaces[1].dhcp4_overrides.route_metric == 300u);
+    check_goldens("azure_three_nics", *config);
 }
 
 TEST_CASE("render golden: YAML look-alike names stay strings")
