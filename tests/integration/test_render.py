@@ -88,9 +88,10 @@ def test_netplan_generate_accepts_every_golden():
         assert networks, "%s: netplan generated no .network file" % name
 
 
-def test_netplan_networkd_equals_cloud_init_for_ec2_cases():
-    references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")))
-    assert len(references) >= 5, "reference fixtures missing"
+def test_netplan_networkd_equals_cloud_init_for_ec2_and_azure_cases():
+    references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")) +
+                        glob.glob(os.path.join(REFERENCE, "azure_*.cloud-init.yaml")))
+    assert len(references) >= 6, "reference fixtures missing"
     for reference in references:
         name = os.path.basename(reference)[: -len(".cloud-init.yaml")]
         ours = _comparable(_netplan_generate(os.path.join(GOLDEN, name + ".netplan.yaml")))
@@ -180,6 +181,14 @@ IFUPDOWN_EXPECTED = {
         "eth1": ["address: 2001:db8:1::5", "netmask: 64",
                  "up: ip -6 route add default via 2001:db8:1::1 dev eth1 || true"],
     }),
+    # ENI has no driver match and no use-dns (cloud-init's ENI renderer
+    # drops both too); the metrics and static addresses are what is left.
+    "azure_three_nics": (["lo", "eth0", "eth2"], {
+        "eth0": ["metric: 100", "address: 10.0.0.5", "netmask: 255.255.255.0", "address: fd00:db8::5", "netmask: 64",
+                 "up: (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6 -e IF_METRIC=100 -pf /run/dhclient6.eth0.pid "
+                 "-lf /var/lib/dhcp/dhclient6.eth0.leases -I -df /var/lib/dhcp/dhclient.eth0.leases eth0) </dev/null >/dev/null 2>&1 &"],
+        "eth2": ["metric: 300", "address: 10.0.1.9", "netmask: 255.255.255.192"],
+    }),
     "yaml_lookalike_names": (["lo", "on", "1e3", "no"], {"on": ["dns-search: example.com corp.example."]}),
 }
 
@@ -240,7 +249,7 @@ def _read_bundle(path):
 
 # Keys whose values systemd parses with parse_boolean() (or, for DHCP= and
 # KeepConfiguration=, as a boolean besides their own words).
-_BOOLEAN_KEYS = {"UseMTU", "UseRoutes", "CriticalConnection", "IPv6AcceptRA", "KeepConfiguration", "DHCP", "GatewayOnLink"}
+_BOOLEAN_KEYS = {"UseMTU", "UseRoutes", "UseDNS", "CriticalConnection", "IPv6AcceptRA", "KeepConfiguration", "DHCP", "GatewayOnLink"}
 _TRUE, _FALSE = {"1", "yes", "y", "true", "t", "on"}, {"0", "no", "n", "false", "f", "off"}
 # Keys that take a space-separated list and may be repeated.
 _LIST_KEYS = {"DNS", "Domains"}
@@ -292,6 +301,11 @@ def _unit_meaning(text):
                 put("Network", key, value)
             elif name in ("DHCP", "DHCPv4") and key == "CriticalConnection":
                 put("Network", "KeepConfiguration", value)
+            elif name == "DHCP" and key == "UseDNS":
+                # networkd's [DHCP] UseDNS= is both clients' (AF_UNSPEC in
+                # networkd-network-gperf.gperf).
+                put("DHCPv4", key, value)
+                put("DHCPv6", key, value)
             elif name in ("DHCP", "DHCPv6") and key == "RouteMetric":
                 put("IPv6AcceptRA", key, value)
                 if name == "DHCP":
@@ -301,6 +315,8 @@ def _unit_meaning(text):
     network = dict(plain.get("Network", []))
     if network.get("DHCP", "no") not in ("yes", "ipv4"):
         plain.pop("DHCPv4", None)
+    if network.get("DHCP", "no") not in ("yes", "ipv6"):
+        plain.pop("DHCPv6", None)
     if network.get("IPv6AcceptRA") == "no":
         plain.pop("IPv6AcceptRA", None)
     out = {name: sorted(pairs) for name, pairs in plain.items() if pairs}
@@ -470,6 +486,8 @@ NM_NETPLAN_DIFFERENCES = {
     "may-fail": "netplan writes no may-fail (both families may fail); we follow cloud-init: "
                 "IPv4 must not fail unless dynamic IPv6 is beside it. Dynamic IPv6 may always "
                 "fail, checked on its own below.",
+    "use-dns": "netplan 0.106's NM backend drops dhcp4/dhcp6-overrides' use-dns: false; we write "
+               "ignore-auto-dns=true, NetworkManager's word for it. Netplan's side gets the YAML's.",
     "slaac": "netplan's NM backend ignores accept-ra, so accept-ra: true without dhcp6 gives "
              "ipv6.method=manual (no SLAAC), and with no IPv6 address libnm's verify() refuses "
              "that profile outright (NetworkManager would not load it). We write auto, as "
@@ -485,7 +503,8 @@ NM_CLOUD_INIT_DIFFERENCES = {
                       "have no table routes and no rules. Ours (checked against netplan above) "
                       "are left out here.",
     "overrides": "cloud-init's NM renderer ignores dhcp4/dhcp6-overrides: no route-metric, "
-                 "so every EC2 NIC's default route gets NetworkManager's metric 100.",
+                 "so every EC2 NIC's default route gets NetworkManager's metric 100, and no "
+                 "ignore-auto-dns for Azure's use-dns: false.",
     "no-ipv6-section": "cloud-init writes no [ipv6] for an IPv4-only NIC, which NetworkManager "
                        "reads as method=auto; we write ignore, as netplan does. Checked: ours "
                        "is ignore wherever cloud-init's file lacks [ipv6].",
@@ -597,6 +616,7 @@ def _meaning(connection, text):
             "dns": [ip.get_dns(i) for i in range(ip.get_num_dns())],
             "route-metric": ip.get_route_metric(),
             "ignore-auto-routes": ip.get_ignore_auto_routes(),
+            "ignore-auto-dns": ip.get_ignore_auto_dns(),
             "never-default": ip.get_never_default(),
             "may-fail": ip.get_may_fail(),
         }
@@ -687,6 +707,10 @@ def _apply_netplan_differences(name, netplan):
     yaml_interfaces = _yaml_interfaces(name)
     for interface, meaning in netplan.items():
         source = yaml_interfaces[interface]
+        # use-dns
+        for family, key in (("ipv4", "dhcp4-overrides"), ("ipv6", "dhcp6-overrides")):
+            if source.get(key, {}).get("use-dns") is False:
+                meaning[family]["ignore-auto-dns"] = True
         # routing-rules
         for family in ("ipv4", "ipv6"):
             meaning[family]["rules"] = sorted(
@@ -760,6 +784,7 @@ def test_networkmanager_goldens_mean_what_cloud_init_nm_renderer_makes():
                     ip["rules"] = []
                     # overrides
                     ip["route-metric"] = -1
+                    ip["ignore-auto-dns"] = None
             # no-ipv6-section
             if not theirs[interface]["has-ipv6-section"]:
                 assert a["ipv6"]["method"] == "ignore", (name, interface, a["ipv6"])
