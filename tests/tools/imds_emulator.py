@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""metaboot's instance metadata emulator: EC2 IMDS and OpenStack, for tests.
+"""metaboot's instance metadata emulator: EC2 IMDS, OpenStack and Azure IMDS, for tests.
 
 Serves, over HTTP/1.1 with keep-alive:
   * the EC2 tree: GET / lists the API versions; /<version>/meta-data/...,
@@ -11,7 +11,8 @@ Serves, over HTTP/1.1 with keep-alive:
   * IMDSv2: PUT /latest/api/token with X-aws-ec2-metadata-token-ttl-seconds,
     and GETs checked against X-aws-ec2-metadata-token;
   * OpenStack: /openstack/ (versions), /openstack/<v>/meta_data.json,
-    network_data.json and user_data.
+    network_data.json and user_data;
+  * Azure: /metadata/instance with IMDS's rules (tests/tools/azure_imds.py).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
@@ -51,6 +52,8 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import azure_imds
 
 ALL_VERSIONS = [
     "1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01",
@@ -316,6 +319,8 @@ class Handler(BaseHTTPRequestHandler):
         cfg = self.server.config
         if self.fault():
             return
+        if self.path.startswith("/metadata/"):
+            return azure_imds.handle(self)
         if self.path != "/latest/api/token":
             return self.reply(405)
         if cfg.tokens == "disabled":
@@ -329,6 +334,15 @@ class Handler(BaseHTTPRequestHandler):
         with cfg.lock:
             cfg.tokens_issued[token] = 0
         self.reply(200, token)
+
+    def do_POST(self):
+        # Nothing metaboot sends; logged, so a test can show none was sent.
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        if self.path.startswith("/metadata/"):
+            return azure_imds.handle(self)
+        self.reply(501)
 
     def token_state(self):
         """(allowed, token_present)"""
@@ -474,6 +488,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path
         if self.fault():
             return
+        if path.startswith("/metadata/"):
+            return azure_imds.handle(self)
         if path.startswith("/openstack"):
             return self.openstack(path)
         allowed, token = self.token_state()
@@ -610,6 +626,7 @@ def build_parser():
                         "headers and the body go out in two sends, as Python's http.server does")
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
+    azure_imds.add_arguments(p)
     return p
 
 
@@ -650,6 +667,7 @@ def main(argv=None):
     if args.nics < 0 or args.nics > 255:
         sys.exit("--nics must be 0..255")
     config = Config(args)
+    azure_imds.configure(config, args)
     server = ThreadingHTTPServer((args.bind, args.port), Handler)
     server.daemon_threads = True
     server.config = config
