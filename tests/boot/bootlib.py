@@ -472,6 +472,7 @@ ip -4 rule show
 echo "mbtest: ip-end"
 echo "mbtest: state $(ls /run/metaboot 2>/dev/null | tr '\n' ' ')"
 echo "mbtest: timings $(cat /run/metaboot/timings.json 2>/dev/null | tr -d '\n')"
+echo "mbtest: lease $(cat /run/metaboot/lease.json 2>/dev/null | tr -d '\n')"
 # metaboot's kmsg lines, in case the console's log level hid them.
 dmesg | grep 'metaboot:' | sed 's/^/mbtest: kmsg /'
 if grep -qw mbtest.probe /proc/cmdline; then
@@ -633,7 +634,7 @@ class TapNetwork:
     subnet's option 121 routes 169.254.169.254 through its own server.
     """
 
-    def __init__(self, ctx, workdir, metadata=True, nics=1):
+    def __init__(self, ctx, workdir, metadata=True, nics=1, dhcp_extra=()):
         self.metadata = metadata
         self.secondary = emulator_secondary(TAP_GUEST)
         self.macs = guest_macs(nics)
@@ -664,7 +665,7 @@ class TapNetwork:
                 "--dhcp-leasefile=" + os.path.join(workdir, "dnsmasq.leases"),
                 "--dhcp-option=option:mtu,9001",
                 "--log-dhcp", "--log-facility=" + self.dnsmasq_log,
-            ] + dhcp)
+            ] + dhcp + list(dhcp_extra))
             if metadata:
                 self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
                 self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
@@ -737,6 +738,11 @@ class UserNetwork:
 # same product name and chassis asset tag).
 OPENSTACK_SMBIOS = ("-smbios", "type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,version=27.1.0",
                     "-smbios", "type=3,manufacturer=QEMU,asset=OpenStack Nova")
+
+# What Azure VMs report: Hyper-V's vendor and product, and the chassis asset
+# tag cloud-init (and metaboot) recognise Azure by.
+AZURE_SMBIOS = ("-smbios", "type=1,manufacturer=Microsoft Corporation,product=Virtual Machine,version=7.0",
+                "-smbios", "type=3,manufacturer=Microsoft Corporation,asset=7783-7084-3265-9085-8269-3286-77")
 
 EC2_SMBIOS = ("-smbios", "type=0,vendor=Amazon EC2,version=1.0",
               "-smbios", "type=1,manufacturer=Amazon EC2,product=t3.micro,serial=ec2b0075-0000-0000-0000-000000000000,"

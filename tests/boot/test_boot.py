@@ -445,6 +445,42 @@ def test_dracut_openstack_dmi(ctx):
         assert any(r["path"].endswith("/network_data.json") and r["status"] == 200 for r in requests), requests
 
 
+def test_dracut_azure_dmi(ctx):
+    """Azure's chassis asset tag, its IMDS (the emulator's Azure module) and
+    option 245 in the lease: eth<i> names, route metrics, the NIC's driver
+    read from sysfs into the match, the wireserver's address in lease.json."""
+    kind = "dracut"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir, dhcp_extra=["--dhcp-option-force=245,168.63.129.16"])
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  smbios=bootlib.AZURE_SMBIOS, name=kind + "-azure")
+        finally:
+            network.close()
+        report(kind, "azure", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        check_no_leftover_address(result)
+        assert result.mark("dmi") == "Microsoft Corporation|Virtual Machine", result.mark("dmi")
+        lease = json.loads(result.mark("lease"))
+        assert lease["azure_wireserver"] == "168.63.129.16", lease
+        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
+        assert re.search(r"driver: ['\"]?virtio_net['\"]?$", netplan, re.M), netplan
+        assert re.search(r"set-name: ['\"]?eth0['\"]?$", netplan, re.M), netplan
+        assert re.search(r"route-metric: 100$", netplan, re.M), netplan
+        assert re.search(r"- ['\"]?%s/24" % re.escape(network.secondary), netplan), netplan
+        check_parsers(rootimg, workdir, "eth0")
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert [(r["method"], r["path"], r["status"]) for r in requests] == [
+            ("GET", "/metadata/instance?api-version=2021-08-01&extended=true", 200)], requests
+
+
 def test_dracut_not_cloud(ctx):
     boot_not_cloud(ctx, "dracut")
 
