@@ -29,7 +29,7 @@ Result<NetworkConfig> map_azure_network(const InstanceMetadata& metadata, const 
         if (!nic.ipv4_dhcp || !nic.device_number)
             continue;
         uint32_t index = *nic.device_number;
-        Interface& interface = config.interfaces.emplace_back();
+        Interface interface;
         interface.name = "eth" + std::to_string(index);
         interface.set_name = interface.name;
         interface.match_mac = nic.mac;
@@ -54,6 +54,7 @@ Result<NetworkConfig> map_azure_network(const InstanceMetadata& metadata, const 
             interface.addresses.push_back(nic.ipv4_addresses[i]);
         for (size_t i = 1; i < nic.ipv6_addresses.size(); ++i)
             interface.addresses.push_back(nic.ipv6_addresses[i]);
+        config.interfaces.push_back(std::move(interface));
     }
     if (config.interfaces.empty())
         return fallback_network(system_nics, options);
