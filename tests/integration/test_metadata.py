@@ -308,7 +308,7 @@ def test_unknown_platform_exits_at_once_without_network(ctx):
 def test_usage_errors(ctx):
     binary = binary_of(ctx)
     import subprocess
-    for args in (["--provider", "azure"], ["--timeout", "x"], ["--metadata-url", "https://169.254.169.254"], ["--crawl", "some"], ["--bogus"]):
+    for args in (["--provider", "vultr"], ["--timeout", "x"], ["--metadata-url", "https://169.254.169.254"], ["--crawl", "some"], ["--bogus"]):
         proc = subprocess.run([binary, "metadata"] + args, capture_output=True, text=True, timeout=5)
         assert proc.returncode == 1, (args, proc.returncode)
 
