@@ -20,9 +20,10 @@ constexpr std::string_view fallback_version = "2019-06-01";
 // The session retries 429 and 5xx already.
 constexpr http::RetryPolicy imds_retry { .max_attempts = 10, .absent = http::Absent::Transient };
 
+// Word for word the EC2 provider's: the linker folds the two into one.
 void drop(std::vector<std::string>& warnings, std::string_view what, std::string_view value)
 {
-    warnings.push_back(concat({ "dropping IMDS ", what, " '", printable(value), "'" }));
+    warnings.push_back(concat({ "dropping ", what, ": invalid value '", printable(value), "'" }));
 }
 
 // A member that must pass `valid` to be kept.
@@ -99,7 +100,7 @@ Status apply_azure_instance(std::string_view json, InstanceMetadata& instance, s
         // ovf-env.xml), so it is not looked for.
         auto text = compute->string_member("userData").value_or("");
         if (!text.empty() && !(user_data = base64_decode(text)))
-            drop(warnings, "userData", "not base64");
+            drop(warnings, "userData (not base64)", text);
     }
 
     auto const* network = document->find("network");
