@@ -303,6 +303,7 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     MappingOptions mapping;
     mapping.policy_routing = config.policy_routing;
     mapping.leased_mac = leased_link.mac;
+    mapping.network_root = !critical_macs.empty();
     auto network = cloud.map_network(instance, system_nics, mapping);
     if (network.is_error()) {
         // Values the renderers refuse never reach a file; the leased NIC

@@ -2,6 +2,7 @@
 
 #include "clouds/ec2/ec2.h"
 #include "clouds/openstack/openstack.h"
+#include "clouds/oracle/oracle.h"
 #include "common/named.h"
 
 namespace mb::clouds {
@@ -13,6 +14,7 @@ namespace {
 constexpr const Cloud* registry[] = {
     &ec2_cloud,
     &openstack_cloud,
+    &oracle_cloud,
 };
 
 }

@@ -103,6 +103,10 @@ struct MappingOptions {
     // The NIC that got the initramfs lease; used when the metadata has no
     // network data at all.
     std::optional<MacAddress> leased_mac;
+    // The real root is reached over the network (iSCSI, NFS): the NIC the
+    // initramfs configured keeps its config, and clouds that then leave the
+    // other NICs alone (cloud-init's Oracle) write only the fallback.
+    bool network_root { false };
 };
 
 // What the renderers accept: valid, unique interface names (not "lo", not
