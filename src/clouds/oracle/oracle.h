@@ -47,6 +47,7 @@ private:
 
     Session& m_session;
     bool m_v1 { false };
+    bool m_settled { false }; // instance/ answered: the version is chosen
 };
 
 }

@@ -143,9 +143,10 @@ Result<std::string> OracleProvider::get(std::string path)
         else
             headers.push_back({ "Authorization", "Bearer Oracle" });
         auto body = body_of(m_session.send(http::Method::Get, path, std::move(headers), m_session.options().request_timeout), "GET " + path);
-        if (body.ok() || m_v1)
+        if (body.ok() || m_v1 || m_settled)
             return body;
-        // cloud-init asks v2, then v1, and keeps the first that answers.
+        // cloud-init asks v2, then v1, keeps the first that answers, and
+        // asks vnics/ of that version only.
         m_session.warn(body.error().message() + "; trying /opc/v1/");
         m_v1 = true;
     }
@@ -155,6 +156,7 @@ Result<InstanceMetadata> OracleProvider::instance()
 {
     InstanceMetadata instance;
     TRY(apply_oracle_instance(TRY(get("/opc/v2/instance/")), instance, m_session.warnings()));
+    m_settled = true;
     // Without VNIC data the leased NIC gets DHCP (the mapping's fallback),
     // where cloud-init would write an empty network config.
     auto vnics = get("/opc/v2/vnics/");
