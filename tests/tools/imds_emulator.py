@@ -11,7 +11,8 @@ Serves, over HTTP/1.1 with keep-alive:
   * IMDSv2: PUT /latest/api/token with X-aws-ec2-metadata-token-ttl-seconds,
     and GETs checked against X-aws-ec2-metadata-token;
   * OpenStack: /openstack/ (versions), /openstack/<v>/meta_data.json,
-    network_data.json and user_data.
+    network_data.json and user_data;
+  * Oracle Cloud: /opc/v1/ and /opc/v2/ (tests/tools/oci_imds.py).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
@@ -51,6 +52,8 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import oci_imds
 
 ALL_VERSIONS = [
     "1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01",
@@ -476,6 +479,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path.startswith("/openstack"):
             return self.openstack(path)
+        if path.startswith("/opc/"):
+            return oci_imds.serve(self, path)
         allowed, token = self.token_state()
         if cfg.always_401:
             return self.reply(401, "", token=token)
@@ -610,6 +615,7 @@ def build_parser():
                         "headers and the body go out in two sends, as Python's http.server does")
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
+    oci_imds.add_arguments(p, key_value)
     return p
 
 
@@ -620,6 +626,9 @@ DEFAULTS = {
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
     "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False,
 }
+
+
+DEFAULTS.update(oci_imds.DEFAULTS)
 
 
 def main(argv=None):
@@ -650,6 +659,7 @@ def main(argv=None):
     if args.nics < 0 or args.nics > 255:
         sys.exit("--nics must be 0..255")
     config = Config(args)
+    config.oci = oci_imds.Settings(args, config)
     server = ThreadingHTTPServer((args.bind, args.port), Handler)
     server.daemon_threads = True
     server.config = config
