@@ -445,6 +445,48 @@ def test_dracut_openstack_dmi(ctx):
         assert any(r["path"].endswith("/network_data.json") and r["status"] == 200 for r in requests), requests
 
 
+# What OCI VMs report: QEMU's own system strings, and the chassis asset tag
+# that cloud-init's DataSourceOracle (and metaboot) go by.
+ORACLE_SMBIOS = ("-smbios", "type=3,manufacturer=QEMU,asset=OracleCloud.com")
+
+
+def test_dracut_oracle_dmi(ctx):
+    """OCI's chassis asset tag, its IMDS (/opc/v2/ with its header): the one
+    VNIC by DHCP with OCI's MTU 9000, matched by MAC; the lease is gone at
+    switch_root."""
+    kind = "dracut"
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  smbios=ORACLE_SMBIOS, name=kind + "-oracle")
+        finally:
+            network.close()
+        report(kind, "oracle", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        check_no_leftover_address(result)
+        nic = result.nic_name(bootlib.GUEST_MAC)
+        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
+        assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
+        assert re.search(r"^\s+mtu: 9000$", netplan, re.M) and re.search(r"^\s+dhcp4: true$", netplan, re.M), netplan
+        assert re.search(r"^iface %s inet dhcp$" % nic, eni, re.M), eni
+        assert re.search(r"mtu 9000", eni), eni
+        check_parsers(rootimg, workdir, nic)
+        # Detected from DMI alone (no rd.metaboot.provider): only OCI's
+        # paths, GETs with the header.
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert [(r["method"], r["path"], r["status"], r["token"]) for r in requests] == [
+            ("GET", "/opc/v2/instance/", 200, True), ("GET", "/opc/v2/vnics/", 200, True)], requests
+
+
 def test_dracut_not_cloud(ctx):
     boot_not_cloud(ctx, "dracut")
 
