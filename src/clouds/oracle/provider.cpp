@@ -48,7 +48,8 @@ std::string_view member_text(const JsonValue& object, const char* key)
 
 }
 
-Status apply_oracle_instance(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings)
+// Out of line: inlined into their one caller they come out larger.
+[[gnu::noinline]] Status apply_oracle_instance(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings)
 {
     auto document = TRY(parse_json(json));
     if (!document.is_object())
@@ -84,7 +85,7 @@ Status apply_oracle_instance(std::string_view json, InstanceMetadata& instance, 
     return {};
 }
 
-Status apply_oracle_vnics(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings)
+[[gnu::noinline]] Status apply_oracle_vnics(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings)
 {
     auto document = TRY(parse_json(json));
     if (!document.is_array())
