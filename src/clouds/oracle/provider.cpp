@@ -121,13 +121,13 @@ std::string_view member_text(const JsonValue& object, const char* key)
             continue;
         }
         if (address)
-            nic.ipv4_addresses.push_back(Ipv4Prefix(*address, subnet->length()));
+            nic.ipv4_addresses.emplace_back(*address, subnet->length());
         // Deliberately /128 where cloud-init gives a dual-stack VNIC's IPv6
         // address the IPv4 subnet's length (its /24 would put a quarter of
         // the IPv6 space on the link); /128 is what it gives an IPv6-only
         // VNIC.
         if (ipv6)
-            nic.ipv6_addresses.push_back(Ipv6Prefix(*ipv6, 128));
+            nic.ipv6_addresses.emplace_back(*ipv6, uint8_t(128));
     }
     instance.has_network_data = true;
     return {};
