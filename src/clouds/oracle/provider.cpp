@@ -73,13 +73,13 @@ std::string_view member_text(const JsonValue& object, const char* key)
     instance.local_hostname = instance.hostname;
 
     if (const JsonValue* metadata = document.find("metadata")) {
-        append_public_keys(member_text(*metadata, "ssh_authorized_keys"), "instance metadata.ssh_authorized_keys", instance.public_keys, warnings);
+        append_public_keys(member_text(*metadata, "ssh_authorized_keys"), "ssh_authorized_keys", instance.public_keys, warnings);
         // cloud-init skips an empty user_data the same way.
         auto user_data = member_text(*metadata, "user_data");
         if (!user_data.empty()) {
             instance.user_data = decode_base64(user_data);
             if (!instance.user_data)
-                warnings.push_back("dropping instance metadata.user_data: not base64");
+                warnings.push_back("dropping user_data: not base64");
         }
     }
     return {};
@@ -107,7 +107,7 @@ std::string_view member_text(const JsonValue& object, const char* key)
         // cloud-init needs the subnet (or, IPv6-only, the first IPv6
         // address) for every VNIC, and refuses malformed values.
         if (!mac || (ipv6_only ? !ipv6 : !subnet) || (!ipv6_text.empty() && !ipv6) || (!private_ip.empty() && !address)) {
-            warnings.push_back(concat({ "dropping VNIC '", printable(mac_text), "': a value is missing or malformed" }));
+            warnings.push_back(concat({ "dropping VNIC '", printable(mac_text), "': a value missing or malformed" }));
             continue;
         }
         NicMetadata& nic = instance.nics.emplace_back();
