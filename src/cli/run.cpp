@@ -66,8 +66,14 @@ std::vector<SystemNic> system_nics_of(net::Netlink& netlink, const std::string& 
     std::vector<SystemNic> nics;
     if (auto selection = select_system_nics(netlink, sysfs_root)) {
         for (auto& link : selection->candidates) {
-            if (is_valid_interface_name(link.name))
-                nics.push_back(SystemNic { link.mac, link.name });
+            if (!is_valid_interface_name(link.name))
+                continue;
+            // A net_failover master is virtio_net with VIRTIO_NET_F_STANDBY
+            // (feature bit 62, the features file's 63rd character) and no
+            // master of its own, which no candidate has (nic_selection.cpp).
+            // https://www.kernel.org/doc/html/latest/networking/net_failover.html
+            auto features = fs::read_small_file(sysfs_root + "/class/net/" + link.name + "/device/features");
+            nics.push_back(SystemNic { link.mac, link.name, link.driver == "virtio_net" && features.size() > 62 && features[62] == '1' });
         }
     }
     return nics;

@@ -93,6 +93,9 @@ struct NetworkConfig {
 struct SystemNic {
     MacAddress mac;
     std::string name;
+    // The master of a virtio net_failover trio: its standby and its VF carry
+    // the same MAC, so a config that matches it by MAC matches all three.
+    bool netfail_master { false };
 };
 
 struct MappingOptions {

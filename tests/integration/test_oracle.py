@@ -196,3 +196,66 @@ def test_oracle_iscsi_root_keeps_the_root_nic_and_writes_no_secondary(ctx):
     finally:
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def fake_sysfs(netfail_master=None):
+    """OCI's DMI, and optionally a NIC that looks like a virtio net_failover
+    master (driver virtio_net, VIRTIO_NET_F_STANDBY in its features)."""
+    sysfs = tempfile.mkdtemp(prefix="mbt-sysfs-")
+    dmi = os.path.join(sysfs, "class/dmi/id")
+    os.makedirs(dmi)
+    for key, value in (("sys_vendor", "QEMU"), ("product_name", "Standard PC (i440FX + PIIX, 1996)"),
+                       ("chassis_asset_tag", "OracleCloud.com")):
+        with open(os.path.join(dmi, key), "w") as f:
+            f.write(value + "\n")
+    if netfail_master:
+        device = os.path.join(sysfs, "class/net", netfail_master, "device")
+        os.makedirs(device)
+        os.makedirs(os.path.join(sysfs, "bus/virtio/drivers/virtio_net"))
+        os.symlink(os.path.join(sysfs, "bus/virtio/drivers/virtio_net"), os.path.join(device, "driver"))
+        bits = ["0"] * 64
+        bits[0] = bits[5] = bits[62] = "1"
+        with open(os.path.join(device, "features"), "w") as f:
+            f.write("".join(bits) + "\n")
+    return sysfs
+
+
+def test_oracle_detected_from_dmi_and_a_netfailover_master_matched_by_name(ctx):
+    netns.require_root()
+    root = make_root()
+    sysfs = fake_sysfs(netfail_master="eth0")
+    try:
+        with Topology(nics=2) as t:
+            emulator = serve(t)
+            before = t.client.snapshot()
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            proc = t.client.run([ctx["binary"], "--root", root, "--sysfs", sysfs, "--state-dir", state, "--json",
+                                 "--output", "netplan,ifupdown", "--timeout", "10"], check=False)
+            assert proc.returncode == 0, proc.stderr
+            assert t.client.snapshot() == before
+            netplan = read(root, NETPLAN)
+            primary = netplan[netplan.index('"eth0":'):netplan.index('"eth1":')]
+            secondary = netplan[netplan.index('"eth1":'):]
+            # cloud-init's _ensure_netfailover_safe: no MAC match (it would
+            # also match the standby and the VF), no rename.
+            assert "macaddress" not in primary and "set-name" not in primary, netplan
+            assert "dhcp4: true" in primary and "mtu: 9000" in primary, netplan
+            assert "02:00:00:00:00:02" in secondary and 'set-name: "eth1"' in secondary, netplan
+            netplan_generate(root)
+            assert [r["path"] for r in requests_of(emulator)] == ["/opc/v2/instance/", "/opc/v2/vnics/"]
+            shutil.rmtree(state, ignore_errors=True)
+        # The same NIC without the standby feature is matched by MAC again.
+        shutil.rmtree(sysfs)
+        sysfs = fake_sysfs()
+        with Topology(nics=2) as t:
+            serve(t)
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            proc = t.client.run([ctx["binary"], "--root", root, "--sysfs", sysfs, "--state-dir", state, "--json",
+                                 "--output", "netplan,ifupdown", "--timeout", "10"], check=False)
+            assert proc.returncode == 0, proc.stderr
+            netplan = read(root, NETPLAN)
+            assert netplan.count("macaddress") == 2 and 'set-name: "eth0"' in netplan, netplan
+            shutil.rmtree(state, ignore_errors=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(sysfs, ignore_errors=True)

@@ -18,16 +18,31 @@
 //   (accept-ra: false), as OpenStack's static IPv6 does in cloud-init, so an
 //   RA on a secondary VNIC cannot add a default route beside the primary's;
 //   cloud-init leaves them to networkd's default (on).
+// - An initramfs that configured a NIC for a local root (ip=dhcp): cloud-init
+//   takes that config for the primary (any /run/net-*.conf makes it "iSCSI");
+//   metaboot keeps the VNIC mapping unless the root is on the network.
 #include "clouds/oracle/oracle.h"
 #include "clouds/openstack/openstack.h"
+#include "model/nic_matching.h"
 
 namespace mb::clouds {
 
 Result<NetworkConfig> map_oracle_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options)
 {
-    if (options.network_root)
-        return fallback_network(system_nics, options);
-    return map_openstack_network(metadata, system_nics, options);
+    auto config = options.network_root ? fallback_network(system_nics, options) : map_openstack_network(metadata, system_nics, options);
+    // cloud-init's _ensure_netfailover_safe: a net_failover master is matched
+    // by its name, as its standby and VF share its MAC. (Both mappings above
+    // match every interface they write by MAC.)
+    if (config.ok()) {
+        for (auto& interface : config->interfaces) {
+            const SystemNic* nic = find_system_nic(system_nics, *interface.match_mac);
+            if (nic && nic->netfail_master) {
+                interface.match_mac.reset();
+                interface.set_name.reset();
+            }
+        }
+    }
+    return config;
 }
 
 }

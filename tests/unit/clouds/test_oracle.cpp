@@ -416,6 +416,23 @@ TEST_CASE("oracle: mapping branches")
     CHECK(elsewhere->interfaces[0].name == "eth0");
     CHECK(elsewhere->skipped_macs.size() == 4);
 
+    // A net_failover master (cloud-init's _ensure_netfailover_safe) is
+    // matched by name: its standby and VF share its MAC. Also on an iSCSI root.
+    auto failover = system;
+    failover[1].netfail_master = true;
+    options.leased_mac = mac("00:00:17:02:2b:b1");
+    for (bool root_on_network : { false, true }) {
+        options.network_root = root_on_network;
+        auto matched = map_oracle_network(m, failover, options);
+        REQUIRE(matched.ok());
+        for (auto const& interface : matched->interfaces) {
+            CHECK(interface.match_mac.has_value() == (interface.name != "ens4"));
+            CHECK(interface.set_name.has_value() == (interface.name != "ens4"));
+        }
+        CHECK(matched->interfaces.size() == (root_on_network ? 1u : 3u));
+    }
+    options.network_root = false;
+
     // A MAC listed twice is refused (the run then writes the fallback).
     auto twice = vnics(R"([{"macAddr": "02:00:17:05:D1:DB", "privateIp": "10.0.0.230", "subnetCidrBlock": "10.0.0.0/24"},
       {"macAddr": "02:00:17:05:d1:db", "privateIp": "10.0.0.231", "subnetCidrBlock": "10.0.0.0/24"}])");
