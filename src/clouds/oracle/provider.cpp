@@ -54,22 +54,12 @@ std::string_view member_text(const JsonValue& object, const char* key)
     auto document = TRY(parse_json(json));
     if (!document.is_object())
         return Error::invalid("instance: not a JSON object");
-    auto take = [&](const char* key, std::string& field, bool (*valid)(std::string_view)) {
-        auto value = document.string_member(key);
-        if (!value)
-            return;
-        if (valid(*value))
-            field = std::string(*value);
-        else
-            warnings.push_back(concat({ "dropping instance ", key, ": '", printable(*value), "'" }));
-    };
-    auto identifier = [](std::string_view v) { return is_safe_identifier(v); };
     // cloud-init's names: id is the instance-id, ociAdName the
     // availability-zone, hostname the local-hostname.
-    take("id", instance.instance_id, identifier);
-    take("hostname", instance.hostname, is_valid_hostname);
-    take("ociAdName", instance.availability_zone, identifier);
-    take("shape", instance.instance_type, identifier);
+    take_string_member(document, "id", instance.instance_id, is_identifier, "instance", warnings);
+    take_string_member(document, "hostname", instance.hostname, is_valid_hostname, "instance", warnings);
+    take_string_member(document, "ociAdName", instance.availability_zone, is_identifier, "instance", warnings);
+    take_string_member(document, "shape", instance.instance_type, is_identifier, "instance", warnings);
     instance.local_hostname = instance.hostname;
 
     if (const JsonValue* metadata = document.find("metadata")) {
