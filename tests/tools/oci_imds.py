@@ -8,7 +8,10 @@ gettingmetadata.htm) and the answers quoted in cloud-init's
 tests/unittests/sources/test_oracle.py:
 
   * /opc/v2/... answers 401 unless the request carries
-    "Authorization: Bearer Oracle"; /opc/v1/... takes no header;
+    "Authorization: Bearer Oracle", and refuses one forwarded through a
+    proxy (Forwarded, X-Forwarded-For, X-Forwarded-Host; the documentation
+    says "rejected" without a code: 401 here too); /opc/v1/... takes no
+    header;
   * --oci-v1 off: an instance whose legacy v1 endpoints are disabled, which
     answers them 404; --oci-v2 off: an older service without v2 (404);
   * /opc/vN/instance/ is one JSON object, /opc/vN/instance/KEY[/KEY] one
@@ -139,7 +142,8 @@ def serve(handler, path):
         return handler.reply(404, "Not Found", token=authorized)
     if (parts[1] == "v1" and not settings.v1) or (parts[1] == "v2" and not settings.v2):
         return handler.reply(404, "Not Found", token=authorized)
-    if parts[1] == "v2" and not authorized:
+    forwarded = any(handler.headers.get(h) is not None for h in ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host"))
+    if parts[1] == "v2" and (not authorized or forwarded):
         return handler.reply(401, json.dumps({"code": "NotAuthenticated", "message": "Not Authenticated"}),
                              "application/json", token=False)
     if parts[2] == "instance":
