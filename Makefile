@@ -149,7 +149,7 @@ unit: $(BUILD)/unit-tests
 # machine's namespaces and VMs).
 test:
 	bash scripts/install-test-packages.sh
-	$(MAKE) -j2 $(BUILD)/metaboot $(BUILD)/unit-tests
+	$(MAKE) -j2 $(BUILD)/metaboot $(BUILD)/unit-tests $(BUILD)/peak-rss
 	python3 tests/run.py --build $(BUILD) --sanitize $(SANITIZE) $(if $(EMULATOR),--suite unit)
 
 # Only the QEMU boot tests (real kernel, dracut and initramfs-tools images).

@@ -375,6 +375,16 @@ libnl() {
     tar -xzf "$deps/src/$LIBNL_ORIG" -C "$src" --strip-components=1
     (
         cd "$src"
+        # One line out of upstream's source: the route object's statistics
+        # dump, whose cache times need HZ from /proc/net/psched, read with
+        # fscanf and strtod. An ops table holds the function, so the linker
+        # keeps it, and with it musl's whole scanf and float-parsing code
+        # (9.5 KB). metaboot never dumps a libnl object.
+        sed -i '/^[[:space:]]*\[NL_DUMP_STATS\][[:space:]]*= route_dump_stats,$/d' lib/route/route_obj.c
+        if grep -q 'NL_DUMP_STATS.*route_dump_stats' lib/route/route_obj.c; then
+            printf 'deps: libnl: the route stats dump line was not found where expected\n' >&2
+            exit 1
+        fi
         CC="$deps/bin/metaboot-cc" AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
             CFLAGS="-Oz -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/libnl" \
             ./configure --host="$target" --prefix=/usr --sysconfdir=/etc \

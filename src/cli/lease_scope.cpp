@@ -2,6 +2,7 @@
 
 #include "cli/exit_code.h"
 #include "cli/log.h"
+#include "cli/sandbox.h"
 #include "cli/signals.h"
 
 #include <mutex>
@@ -10,6 +11,9 @@ namespace mb::cli {
 
 Result<std::unique_ptr<LeaseScope>> LeaseScope::open()
 {
+    // Before the first socket: from here on network input is read.
+    if (auto why_not = enter_sandbox(); !why_not.empty())
+        log_warning(why_not);
     SignalWatcher::block_signals();
     std::unique_ptr<LeaseScope> scope(new LeaseScope());
     scope->m_netlink = TRY(net::Netlink::open());

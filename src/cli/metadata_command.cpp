@@ -4,6 +4,7 @@
 #include "cli/config.h"
 #include "cli/exit_code.h"
 #include "cli/report.h"
+#include "cli/sandbox.h"
 #include "clouds/fetch.h"
 #include "clouds/registry.h"
 #include "common/json_writer.h"
@@ -127,6 +128,8 @@ int metadata_command(const Args& args)
             return ExitNoMetadata;
         }
     }
+    if (auto why_not = enter_sandbox(); !why_not.empty())
+        std::fprintf(stderr, "metaboot metadata: %s\n", why_not.c_str());
     auto total = std::chrono::milliseconds(static_cast<long long>(config.timeout_seconds * 1000 + 0.5));
     clouds::FetchOptions options;
     options.base_url = config.metadata_url;

@@ -66,8 +66,14 @@ std::vector<SystemNic> system_nics_of(net::Netlink& netlink, const std::string& 
     std::vector<SystemNic> nics;
     if (auto selection = select_system_nics(netlink, sysfs_root)) {
         for (auto& link : selection->candidates) {
-            if (is_valid_interface_name(link.name))
-                nics.push_back(SystemNic { link.mac, link.name, link.driver });
+            if (!is_valid_interface_name(link.name))
+                continue;
+            // A net_failover master is virtio_net with VIRTIO_NET_F_STANDBY
+            // (feature bit 62, the features file's 63rd character) and no
+            // master of its own, which no candidate has (nic_selection.cpp).
+            // https://www.kernel.org/doc/html/latest/networking/net_failover.html
+            auto features = fs::read_small_file(sysfs_root + "/class/net/" + link.name + "/device/features");
+            nics.push_back(SystemNic { link.mac, link.name, link.driver == "virtio_net" && features.size() > 62 && features[62] == '1', link.driver });
         }
     }
     return nics;
@@ -303,6 +309,7 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     MappingOptions mapping;
     mapping.policy_routing = config.policy_routing;
     mapping.leased_mac = leased_link.mac;
+    mapping.network_root = !critical_macs.empty();
     auto network = cloud.map_network(instance, system_nics, mapping);
     if (network.is_error()) {
         // Values the renderers refuse never reach a file; the leased NIC

@@ -3,6 +3,7 @@
 #include "clouds/azure/azure.h"
 #include "clouds/ec2/ec2.h"
 #include "clouds/openstack/openstack.h"
+#include "clouds/oracle/oracle.h"
 #include "common/named.h"
 
 namespace mb::clouds {
@@ -14,6 +15,7 @@ namespace {
 constexpr const Cloud* registry[] = {
     &ec2_cloud,
     &openstack_cloud,
+    &oracle_cloud,
     &azure_cloud,
 };
 

@@ -50,6 +50,23 @@ bool is_openssh_public_key(std::string_view text)
     return blob.size() >= 16 && std::all_of(blob.begin(), blob.end(), is_base64);
 }
 
+void take_string_member(const JsonValue& object, const char* key, std::string& field, bool (*valid)(std::string_view), std::string_view where,
+    std::vector<std::string>& warnings)
+{
+    auto value = object.string_member(key);
+    if (!value)
+        return;
+    if (valid(*value))
+        field = std::string(*value);
+    else
+        warnings.push_back(concat({ "dropping ", where, " ", key, ": '", printable(*value), "'" }));
+}
+
+bool is_identifier(std::string_view text)
+{
+    return is_safe_identifier(text);
+}
+
 void append_public_keys(std::string_view text, std::string_view where, std::vector<std::string>& keys, std::vector<std::string>& warnings)
 {
     for (auto line : split_lines(text)) {

@@ -5,6 +5,7 @@
 
 #include "common/address.h"
 #include "common/dns_name.h"
+#include "common/json.h"
 #include "common/text.h"
 
 #include <initializer_list>
@@ -28,6 +29,15 @@ bool is_openssh_public_key(std::string_view text);
 // Each non-empty line of `text` that is an OpenSSH public key is appended to
 // `keys`; any other line is dropped with a warning naming `where`.
 void append_public_keys(std::string_view text, std::string_view where, std::vector<std::string>& keys, std::vector<std::string>& warnings);
+
+// The string member `key` of a JSON object into `field`, when `valid`
+// accepts it; one it refuses is dropped with a warning naming `where` (the
+// document). Absent or not a string: `field` stays as it is.
+void take_string_member(const JsonValue& object, const char* key, std::string& field, bool (*valid)(std::string_view), std::string_view where,
+    std::vector<std::string>& warnings);
+
+// is_safe_identifier() with its default length, for take_string_member().
+bool is_identifier(std::string_view text);
 
 // The lines of an EC2 listing, trimmed, empties dropped.
 std::vector<std::string_view> parse_listing(std::string_view body);

@@ -3,8 +3,92 @@
 #include "common/json.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mb::json_number {
+
+// A JSON number's text -> double, standing in for the strtod picojson calls.
+// musl's strtod is its full float scanner (5 KB of the binary), for numbers
+// of which metaboot reads only whole ones (counts, MTUs, indexes). The
+// grammar is RFC 8259's, strictly: picojson hands over any run of digits,
+// signs, dots and e's, and whatever does not follow the grammar ends the
+// number early, which picojson then reports as malformed ("01", "1.",
+// "+1", "1e"). The value is exact for up to 18 significant digits times a
+// power of ten up to 22 (one correctly rounded operation); beyond that it
+// is within a few units in the last place, and it overflows to infinity as
+// strtod does.
+double parse(const char* text, char** end)
+{
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const char* p = text;
+    bool negative = *p == '-';
+    p += negative;
+    uint64_t significand = 0;
+    int exponent = 0;
+    auto take = [&](char c, int scale) {
+        if (significand < 100000000000000000ull) {
+            significand = significand * 10 + uint64_t(c - '0');
+            exponent -= scale;
+        } else {
+            exponent += 1 - scale; // a digit past the 18th only scales
+        }
+    };
+    if (*p == '0') {
+        ++p;
+    } else if (digit(*p)) {
+        while (digit(*p))
+            take(*p++, 0);
+    } else {
+        *end = const_cast<char*>(text);
+        return 0;
+    }
+    if (*p == '.' && digit(p[1])) {
+        ++p;
+        while (digit(*p))
+            take(*p++, 1);
+    }
+    if ((*p == 'e' || *p == 'E')) {
+        const char* q = p + 1;
+        bool below = *q == '-';
+        q += *q == '-' || *q == '+';
+        if (digit(*q)) {
+            int value = 0;
+            for (; digit(*q); ++q)
+                value = std::min(value * 10 + (*q - '0'), 100000);
+            exponent += below ? -value : value;
+            p = q;
+        }
+    }
+    *end = const_cast<char*>(p);
+    static constexpr double powers[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+    double value = double(significand);
+    // Past 1e330 or 1e-360 the result is infinity or zero whatever is left.
+    for (int left = std::clamp(exponent, -400, 400); left != 0 && value != 0;) {
+        int step = std::min(left < 0 ? -left : left, 22);
+        value = left < 0 ? value / powers[step] : value * powers[step];
+        left += left < 0 ? step : -step;
+    }
+    return negative ? -value : value;
+}
+
+}
+
+// picojson.h's own includes are above, so the macro reaches only its one
+// call of strtod. PICOJSON_USE_LOCALE 0: JSON's decimal point is '.'.
+#define PICOJSON_USE_LOCALE 0
+#define strtod mb::json_number::parse
 #include <picojson.h>
+#undef strtod
 
 namespace mb {
 

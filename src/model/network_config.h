@@ -97,6 +97,9 @@ struct NetworkConfig {
 struct SystemNic {
     MacAddress mac;
     std::string name;
+    // The master of a virtio net_failover trio: its standby and its VF carry
+    // the same MAC, so a config that matches it by MAC matches all three.
+    bool netfail_master { false };
     std::string driver; // the name of /sys/class/net/NAME/device/driver's target; empty when unknown
 };
 
@@ -108,6 +111,10 @@ struct MappingOptions {
     // The NIC that got the initramfs lease; used when the metadata has no
     // network data at all.
     std::optional<MacAddress> leased_mac;
+    // The real root is reached over the network (iSCSI, NFS): the NIC the
+    // initramfs configured keeps its config, and clouds that then leave the
+    // other NICs alone (cloud-init's Oracle) write only the fallback.
+    bool network_root { false };
 };
 
 // What the renderers accept: valid, unique interface names (not "lo", not

@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         for (auto const& p : nic.ipv6_addresses)
             check_round_trip(p);
         if (system.size() < 3)
-            system.push_back({ nic.mac, "eth" + std::to_string(system.size()), system.empty() ? "hv_netvsc" : "" });
+            system.push_back({ nic.mac, "eth" + std::to_string(system.size()), false, system.empty() ? "hv_netvsc" : "" });
     }
     MappingOptions options;
     if (!system.empty())

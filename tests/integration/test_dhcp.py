@@ -71,7 +71,9 @@ def test_rapid_commit_lease_from_dnsmasq_in_two_messages(ctx):
             assert data["server"] == "198.18.0.1" and data["lease_time"] == 3600, data
             assert_unchanged(t, before)
             log = _dhcp_log(server)
-            assert log.count("DHCPDISCOVER(veth0)") == 1, log
+            # One DISCOVER, or more when a loaded machine delays the reply
+            # past the first retransmission; the REQUEST decides the way.
+            assert log.count("DHCPDISCOVER(veth0)") >= 1, log
             assert ("DHCPREQUEST(veth0)" in log) != rapid, log
             assert ("DHCPOFFER(veth0)" in log) != rapid, log
             assert "DHCPACK(veth0)" in log, log

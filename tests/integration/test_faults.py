@@ -30,6 +30,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_run import IFUPDOWN, NETPLAN, ifquery, make_root, netplan_generate  # noqa: E402
 
 MARGIN = 1.5
+# Issue 19: peak RSS stays under 2 MiB whatever the input. Measured with the
+# static launcher (bench/peak_rss.c, built by `make test`), whose own few
+# pages are all the child inherits. The sanitizer build is not measured: its
+# shadow memory alone is larger.
+PEAK_RSS_BOUND_KIB = 2048
 V = "2021-03-23"  # the API version metaboot picks from the emulator's list
 OLD_NETPLAN = "# old\nnetwork: {version: 2}\n"
 STATE_FILES = {"metadata.json", "lease.json", "timings.json", "user-data", "instance-data.json", "instance-data-sensitive.json"}
@@ -68,12 +73,23 @@ class Run:
         self.root_before = files_of(root)
         args = [ctx["binary"], "--root", root, "--state-dir", self.state, "--provider", "ec2",
                 "--timeout", str(timeout), "--json", "--output", "netplan,ifupdown"] + list(flags)
+        launcher = os.path.join(ctx["build"], "peak-rss")
+        measured = not ctx["sanitize"]
+        if measured:
+            assert os.access(launcher, os.X_OK), "no %s: `make test` builds it" % launcher
+            args = [launcher] + args
         started = time.monotonic()
         # A hang fails the test (the timeout below), never the suite.
         self.proc = t.client.run(args, check=False, timeout=self.timeout + 30)
         self.elapsed = time.monotonic() - started
         self.code = self.proc.returncode
         self.stderr = self.proc.stderr
+        self.peak_rss_kib = None
+        if measured:
+            found = re.search(r"^peak-rss-kib (\d+)\n", self.stderr, re.M)
+            assert found, "the launcher printed no peak RSS:\n" + self.stderr[-2000:]
+            self.peak_rss_kib = int(found.group(1))
+            self.stderr = self.stderr[:found.start()] + self.stderr[found.end():]
         out = self.proc.stdout.strip()
         self.result = json.loads(out) if out.startswith("{") else None
 
@@ -84,9 +100,11 @@ class Run:
         """Every guarantee; `line` is a regex the stderr must match."""
         if os.environ.get("METABOOT_FAULTS_VERBOSE"):
             lines = [l for l in self.stderr.splitlines() if "error" in l or "no " in l] or self.stderr.splitlines()[-1:]
-            print("    exit %d in %.2f s: %s" % (self.code, self.elapsed, " | ".join(l[:200] for l in lines)), flush=True)
+            print("    exit %d in %.2f s, peak RSS %s KiB: %s" % (self.code, self.elapsed, self.peak_rss_kib, " | ".join(l[:200] for l in lines)), flush=True)
         assert self.code == exit_code, self.what()
         assert self.elapsed < self.timeout + MARGIN, self.what()
+        if self.peak_rss_kib is not None:
+            assert self.peak_rss_kib <= PEAK_RSS_BOUND_KIB, "peak RSS %d KiB; %s" % (self.peak_rss_kib, self.what())
         assert re.search(line, self.stderr), (line, self.what())
         # Log lines carry no control characters from the network.
         assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", self.stderr), repr(self.stderr)
@@ -396,3 +414,17 @@ def test_metadata_overlong_values(ctx):
     for line in run.stderr.splitlines():
         assert len(line) < 1024, len(line)
     assert any(r["path"].endswith("/meta-data/hostname") and r["bytes"] == size for r in log), log
+
+
+def test_fifteen_nics_and_a_hundred_keys_within_the_memory_bound(ctx):
+    """Issue 19's size case: 15 NICs' metadata, 100 public keys and a 16 KiB
+    user-data in one run. It succeeds, every key is fetched and kept, and the
+    peak RSS stays under the bound (checked in Run.check for every case)."""
+    user_data = "#cloud-config\n" + "# " + "x" * 16360 + "\n"
+    run, log = faulty_metadata(ctx, ["--nics", "15", "--public-keys", "100", "--user-data", user_data], 20, 0, r"")
+    keys = [r for r in log if "/public-keys/" in r["path"] and r["path"].endswith("/openssh-key")]
+    assert len(keys) == 100, len(keys)
+    assert len(run.state_meta["public_keys"]) == 100, sorted(run.state_meta)
+    macs = {r["path"].split("/interfaces/macs/")[1].split("/")[0] for r in log if "/interfaces/macs/" in r["path"]}
+    assert len(macs - {""}) == 15, sorted(macs)
+    assert ctx["sanitize"] or run.peak_rss_kib is not None

@@ -101,6 +101,19 @@ def test_netplan_networkd_equals_cloud_init_for_ec2_and_azure_cases():
             assert ours[path] == theirs[path], "%s: %s differs\n--- metaboot\n%s\n--- cloud-init\n%s" % (name, path, ours[path], theirs[path])
 
 
+def test_netplan_networkd_equals_cloud_init_for_oracle_cases():
+    references = sorted(glob.glob(os.path.join(REFERENCE, "oracle_*.cloud-init.yaml")))
+    assert references, "reference fixtures missing"
+    for reference in references:
+        name = os.path.basename(reference)[: -len(".cloud-init.yaml")]
+        ours = _comparable(_netplan_generate(os.path.join(GOLDEN, name + ".netplan.yaml")))
+        theirs = _comparable(_netplan_generate(reference))
+        assert sorted(ours) == sorted(theirs), "%s: different files:\nours   %s\ntheirs %s" % (name, sorted(ours), sorted(theirs))
+        assert any(p.endswith(".rules") for p in ours), "%s: no udev rename rules compared" % name
+        for path in sorted(ours):
+            assert ours[path] == theirs[path], "%s: %s differs\n--- metaboot\n%s\n--- cloud-init\n%s" % (name, path, ours[path], theirs[path])
+
+
 def _network_structure(generated):
     """What must agree between our OpenStack rendering and cloud-init's: per
     .network file the [Match], the addresses, the MTU, DHCPv4, and each [Route]
@@ -180,6 +193,10 @@ IFUPDOWN_EXPECTED = {
                  "up: ip -4 route add default via 192.0.2.1 dev eth0 || true"],
         "eth1": ["address: 2001:db8:1::5", "netmask: 64",
                  "up: ip -6 route add default via 2001:db8:1::1 dev eth1 || true"],
+    }),
+    "oracle_vnics": (["lo", "ens3", "ens5"], {
+        "ens3": ["pre-up: ip link set dev ens3 mtu 9000 || true"],
+        "ens5": ["address: 198.18.4.231", "netmask: 255.255.254.0", "mtu: 9000"],
     }),
     # ENI has no driver match and no use-dns (cloud-init's ENI renderer
     # drops both too); the metrics and static addresses are what is left.

@@ -12,6 +12,7 @@ Serves, over HTTP/1.1 with keep-alive:
     and GETs checked against X-aws-ec2-metadata-token;
   * OpenStack: /openstack/ (versions), /openstack/<v>/meta_data.json,
     network_data.json and user_data;
+  * Oracle Cloud: /opc/v1/ and /opc/v2/ (tests/tools/oci_imds.py).
   * Azure: /metadata/instance with IMDS's rules (tests/tools/azure_imds.py).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
@@ -53,6 +54,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import oci_imds
 import azure_imds
 
 ALL_VERSIONS = [
@@ -492,6 +494,8 @@ class Handler(BaseHTTPRequestHandler):
             return azure_imds.handle(self)
         if path.startswith("/openstack"):
             return self.openstack(path)
+        if path.startswith("/opc/"):
+            return oci_imds.serve(self, path)
         allowed, token = self.token_state()
         if cfg.always_401:
             return self.reply(401, "", token=token)
@@ -626,6 +630,7 @@ def build_parser():
                         "headers and the body go out in two sends, as Python's http.server does")
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
+    oci_imds.add_arguments(p, key_value)
     azure_imds.add_arguments(p)
     return p
 
@@ -637,6 +642,9 @@ DEFAULTS = {
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
     "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False,
 }
+
+
+DEFAULTS.update(oci_imds.DEFAULTS)
 
 
 def main(argv=None):
@@ -667,6 +675,7 @@ def main(argv=None):
     if args.nics < 0 or args.nics > 255:
         sys.exit("--nics must be 0..255")
     config = Config(args)
+    config.oci = oci_imds.Settings(args, config)
     azure_imds.configure(config, args)
     server = ThreadingHTTPServer((args.bind, args.port), Handler)
     server.daemon_threads = True

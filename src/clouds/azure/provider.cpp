@@ -26,21 +26,6 @@ void drop(std::vector<std::string>& warnings, std::string_view what, std::string
     warnings.push_back(concat({ "dropping ", what, ": invalid value '", printable(value), "'" }));
 }
 
-// A member that must pass `valid` to be kept.
-void take(const JsonValue& object, const char* key, std::string& field, bool (*valid)(std::string_view), std::vector<std::string>& warnings)
-{
-    auto value = object.string_member(key).value_or("");
-    if (valid(value))
-        field = std::string(value);
-    else if (!value.empty())
-        drop(warnings, key, value);
-}
-
-bool is_identifier(std::string_view text)
-{
-    return is_safe_identifier(text);
-}
-
 // One family's privateIpAddress values, each with subnet[0].prefix, or the
 // default cloud-init gives a missing one (24, 128). Only the addresses after
 // the first are ever configured statically; the first is the DHCP one.
@@ -82,13 +67,13 @@ Status apply_azure_instance(std::string_view json, InstanceMetadata& instance, s
         return Error::invalid("IMDS instance: not a JSON object");
 
     if (auto const* compute = document->find("compute")) {
-        take(*compute, "vmId", instance.instance_id, is_identifier, warnings);
-        take(*compute, "location", instance.region, is_identifier, warnings);
-        take(*compute, "vmSize", instance.instance_type, is_identifier, warnings);
+        take_string_member(*compute, "vmId", instance.instance_id, is_identifier, "IMDS compute", warnings);
+        take_string_member(*compute, "location", instance.region, is_identifier, "IMDS compute", warnings);
+        take_string_member(*compute, "vmSize", instance.instance_type, is_identifier, "IMDS compute", warnings);
         // cloud-init's availability_zone for Azure is the fault domain.
-        take(*compute, "platformFaultDomain", instance.availability_zone, is_identifier, warnings);
+        take_string_member(*compute, "platformFaultDomain", instance.availability_zone, is_identifier, "IMDS compute", warnings);
         if (auto const* os_profile = compute->find("osProfile"))
-            take(*os_profile, "computerName", instance.hostname, is_valid_hostname, warnings);
+            take_string_member(*os_profile, "computerName", instance.hostname, is_valid_hostname, "IMDS osProfile", warnings);
         instance.local_hostname = instance.hostname;
 
         if (auto const* keys = compute->find("publicKeys")) {

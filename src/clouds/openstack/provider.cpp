@@ -112,18 +112,9 @@ Status apply_openstack_meta_data(std::string_view json, InstanceMetadata& instan
     if (!document->is_object())
         return Error::invalid("meta_data.json: not a JSON object");
 
-    auto take = [&](const char* key, std::string& field, bool (*valid)(std::string_view)) {
-        auto value = document->string_member(key);
-        if (!value)
-            return;
-        if (valid(*value))
-            field = std::string(*value);
-        else
-            warnings.push_back(concat({ "dropping meta_data.json ", key, ": '", printable(*value), "'" }));
-    };
-    take("uuid", instance.instance_id, [](std::string_view v) { return is_safe_identifier(v); });
-    take("hostname", instance.hostname, is_valid_hostname);
-    take("availability_zone", instance.availability_zone, [](std::string_view v) { return is_safe_identifier(v); });
+    take_string_member(*document, "uuid", instance.instance_id, is_identifier, "meta_data.json", warnings);
+    take_string_member(*document, "hostname", instance.hostname, is_valid_hostname, "meta_data.json", warnings);
+    take_string_member(*document, "availability_zone", instance.availability_zone, is_identifier, "meta_data.json", warnings);
     instance.local_hostname = instance.hostname;
 
     if (auto const* keys = document->find("public_keys")) {

@@ -248,9 +248,9 @@ TEST_CASE("azure: mapping as cloud-init's generate_network_config_from_instance_
     // eth0 is hv_netvsc here; the second NIC is not on the system (no driver
     // match, still configured); the fourth has a driver of its own.
     std::vector<SystemNic> system {
-        { mac("00:0d:3a:1b:2c:3d"), "eth0", "hv_netvsc" },
-        { mac("00:0d:3a:1b:2c:40"), "eth7", "mlx5_core" },
-        { mac("00:0d:3a:1b:2c:3f"), "eth2", "" },
+        { mac("00:0d:3a:1b:2c:3d"), "eth0", false, "hv_netvsc" },
+        { mac("00:0d:3a:1b:2c:40"), "eth7", false, "mlx5_core" },
+        { mac("00:0d:3a:1b:2c:3f"), "eth2", false, "" },
     };
     auto config = map_azure_network(metadata, system, {});
     REQUIRE(config.ok());
@@ -290,6 +290,6 @@ TEST_CASE("azure: mapping as cloud-init's generate_network_config_from_instance_
     CHECK(fallback->interfaces[0].dhcp4);
 
     // A driver name the renderers could not print safely is refused.
-    std::vector<SystemNic> hostile { { mac("00:0d:3a:1b:2c:3d"), "eth0", "hv netvsc\n" } };
+    std::vector<SystemNic> hostile { { mac("00:0d:3a:1b:2c:3d"), "eth0", false, "hv netvsc\n" } };
     CHECK(map_azure_network(metadata, hostile, {}).is_error());
 }

@@ -223,6 +223,42 @@ TEST_CASE("json island: values, errors, depth limit")
     CHECK_FALSE(parse_json("1e300")->as_unsigned(UINT64_MAX).has_value());
 }
 
+TEST_CASE("json island: numbers follow RFC 8259's grammar and whole values are exact")
+{
+    struct Case {
+        const char* text;
+        std::optional<uint64_t> whole; // as_unsigned(UINT64_MAX)
+    };
+    for (const Case& c : std::initializer_list<Case> {
+             { "0", 0 }, { "-0", 0 }, { "7", 7 }, { "9000", 9000 }, { "4294967295", 4294967295u },
+             { "9007199254740992", 9007199254740992u }, { "1.0", 1 }, { "1.500e3", 1500 }, { "15E-1", std::nullopt },
+             { "1e2", 100 }, { "1E+2", 100 }, { "100e-2", 1 }, { "0.5", std::nullopt }, { "-3", std::nullopt },
+             { "1234567890123456", 1234567890123456u }, { "1e22", std::nullopt }, { "0.000", 0 },
+             { "123456789012345678901234567890e-20", std::nullopt }, { "1e-400", 0 } }) {
+        INFO(c.text);
+        auto doc = parse_json(c.text);
+        REQUIRE(doc.ok());
+        CHECK(doc->as_unsigned(UINT64_MAX) == c.whole);
+    }
+    // 1e22 is the largest exact power; 2^64 and more is refused as a whole value.
+    CHECK(parse_json("1e19")->as_unsigned(UINT64_MAX) == 10000000000000000000u);
+    CHECK(parse_json("1e22")->as_number() == 1e22);
+    CHECK(parse_json("0.1")->as_number() == 0.1);
+    CHECK(parse_json("-2.5e-3")->as_number() == -2.5e-3);
+    CHECK(parse_json("1.5e300")->as_number() > 1e299);
+    // Not JSON numbers: picojson takes these characters in, the grammar ends
+    // the number early, and the document is malformed.
+    for (auto text : { "01", "-", "1.", "1.e5", "1e", "1e+", "--1", "1-2", "1.2.3", "1ee2", "-.5", "00", "1e5e5", "2+" }) {
+        INFO(text);
+        CHECK(parse_json(text).is_error());
+        CHECK(parse_json(std::string("[") + text + "]").is_error());
+    }
+    CHECK(parse_json("1e400").is_error());
+    CHECK(parse_json("-1e400").is_error());
+    CHECK(parse_json("1" + std::string(400, '0')).is_error());
+    CHECK(parse_json("1" + std::string(400, '0') + "e-400")->as_unsigned(10) == 1u);
+}
+
 namespace {
 
 struct TempSysfs {

@@ -384,7 +384,7 @@ TEST_CASE("render golden: Azure three NICs, an address-less one keeping its inde
     REQUIRE(document.ok());
     std::vector<SystemNic> system;
     for (auto const& nic : document->find("system_nics")->items())
-        system.push_back({ mac(std::string(*nic.string_member("mac")).c_str()), std::string(*nic.string_member("name")), std::string(*nic.string_member("driver")) });
+        system.push_back({ mac(std::string(*nic.string_member("mac")).c_str()), std::string(*nic.string_member("name")), false, std::string(*nic.string_member("driver")) });
     auto config = map_network(metadata, system, {});
     REQUIRE(config.ok());
     REQUIRE(config->interfaces.size() == 2);
