@@ -1,6 +1,7 @@
 #include "clouds/registry.h"
 
 #include "clouds/ec2/ec2.h"
+#include "clouds/gce/gce.h"
 #include "clouds/openstack/openstack.h"
 #include "common/named.h"
 
@@ -13,6 +14,7 @@ namespace {
 constexpr const Cloud* registry[] = {
     &ec2_cloud,
     &openstack_cloud,
+    &gce_cloud,
 };
 
 }
