@@ -11,7 +11,8 @@ Serves, over HTTP/1.1 with keep-alive:
   * IMDSv2: PUT /latest/api/token with X-aws-ec2-metadata-token-ttl-seconds,
     and GETs checked against X-aws-ec2-metadata-token;
   * OpenStack: /openstack/ (versions), /openstack/<v>/meta_data.json,
-    network_data.json and user_data.
+    network_data.json and user_data;
+  * GCE: /computeMetadata/v1/... (tests/tools/gce_emulator.py, set by --gce).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
@@ -51,6 +52,8 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import gce_emulator
 
 ALL_VERSIONS = [
     "1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01",
@@ -94,6 +97,7 @@ class Config:
         self.no_identity_document = args.no_identity_document
         self.openstack_network = args.openstack_network
         self.nodelay = args.nodelay
+        self.gce = args.gce
         self.lock = threading.Lock()
         self.tokens_issued = {}  # token -> uses
         self.started = time.monotonic()
@@ -304,6 +308,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in getattr(self, "extra_headers", ()):
+            self.send_header(name, value)
         self.end_headers()
         if body:
             self.wfile.write(body)
@@ -314,6 +320,8 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         cfg = self.server.config
+        if self.path.startswith("/computeMetadata/"):
+            return gce_emulator.handle(self, "PUT")
         if self.fault():
             return
         if self.path != "/latest/api/token":
@@ -472,6 +480,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         cfg = self.server.config
         path = self.path
+        if path.startswith("/computeMetadata/"):
+            return gce_emulator.handle(self, "GET")
         if self.fault():
             return
         if path.startswith("/openstack"):
@@ -610,6 +620,8 @@ def build_parser():
                         "headers and the body go out in two sends, as Python's http.server does")
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
+    p.add_argument("--gce", default=None, metavar="JSON",
+                   help="GCE settings as a JSON object (see tests/tools/gce_emulator.py)")
     return p
 
 
@@ -619,6 +631,7 @@ DEFAULTS = {
     "no_identity_document": False, "fail_500": None, "stall": None, "big": None, "hostile": False,
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
     "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False,
+    "gce": None,
 }
 
 
