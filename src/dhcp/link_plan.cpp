@@ -40,31 +40,21 @@ LinkPlan plan_link(const Lease& lease)
         wanted.push_back(ClasslessRoute { Ipv4Prefix(Ipv4Address(), 0), lease.routers.front() });
 
     Ipv4Address source = lease.address.address();
-    // RFC 3442, "Local Subnet Routes": a router of 0.0.0.0 marks another
-    // subnet on this same link, reached directly. Those go first: a router
-    // inside one of them (GCE's "<gw>/32 via 0.0.0.0" beside "0.0.0.0/0 via
-    // <gw>" on a /32 lease) is then reachable, wherever the option lists
-    // it, and needs no host route of its own.
+    std::vector<Ipv4Address> reachable_by_host_route;
     for (auto& route : wanted) {
-        if (route.router.is_unspecified())
+        // RFC 3442, "Local Subnet Routes": a router of 0.0.0.0 marks another
+        // subnet on this same link, reached directly.
+        if (route.router.is_unspecified()) {
             plan.routes.push_back(PlannedRoute { route.destination, std::nullopt, source });
-    }
-    auto reachable = [&](Ipv4Address router) {
-        if (lease.address.contains(router))
-            return true;
-        for (auto& planned : plan.routes) {
-            if (!planned.gateway && planned.destination.contains(router))
-                return true;
-        }
-        return false;
-    };
-    for (auto& route : wanted) {
-        if (route.router.is_unspecified())
             continue;
+        }
         // A router outside the leased subnet (a /32 lease, say) is reachable
         // only after an on-link host route to it; one per router is enough.
-        if (!reachable(route.router))
+        if (!lease.address.contains(route.router)
+            && std::find(reachable_by_host_route.begin(), reachable_by_host_route.end(), route.router) == reachable_by_host_route.end()) {
             plan.routes.push_back(PlannedRoute { Ipv4Prefix(route.router, 32), std::nullopt, source });
+            reachable_by_host_route.push_back(route.router);
+        }
         plan.routes.push_back(PlannedRoute { route.destination, route.router, source });
     }
     return plan;

@@ -22,17 +22,20 @@ Verdict detect_gce(const PlatformFacts& facts);
 // fallback, dhcp4 and dhcp6 on one NIC (see mapping.cpp).
 Result<NetworkConfig> map_gce_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options);
 
-// What GET instance/?recursive=true says, into `instance`: hostname (and
-// local_hostname, cut at the first dot), availability_zone and region from
-// zone, instance_type from machineType, user-data from the attributes. The
-// instance's keys (sshKeys, then ssh-keys) go to public_keys. `project_keys`
-// says whether the project's keys count too: not when block-project-ssh-keys
-// is "true" or the instance has legacy sshKeys. Malformed JSON is an error; a bad value
-// is dropped with a warning. `now` (Unix seconds) judges expireOn.
-Status apply_gce_instance(std::string_view json, InstanceMetadata& instance, int64_t now, bool& project_keys, std::vector<std::string>& warnings);
+enum class GceDocument {
+    Instance, // GET instance/?recursive=true
+    Project,  // GET project/attributes/?recursive=true
+};
 
-// GET project/attributes/?recursive=true: its ssh-keys and sshKeys.
-Status apply_gce_project(std::string_view json, InstanceMetadata& instance, int64_t now, std::vector<std::string>& warnings);
+// One of the two JSON answers into `instance`. The instance's: hostname (and
+// local_hostname, cut at the first dot), availability_zone and region from
+// zone, instance_type from machineType, user-data from the attributes, the
+// keys in its sshKeys, then ssh-keys; `project_keys` says whether the
+// project's keys count too: not when block-project-ssh-keys is "true" or
+// the instance has legacy sshKeys. The project's: the keys in its ssh-keys,
+// then sshKeys. Not a JSON object is an error; a bad value is dropped with
+// a warning. `now` (Unix seconds) judges expireOn.
+Status apply_gce_json(std::string_view json, GceDocument kind, InstanceMetadata& instance, int64_t now, bool& project_keys, std::vector<std::string>& warnings);
 
 // "user:key" lines: the keys of user "cloudinit" that are OpenSSH keys and
 // have not expired, appended to `keys`.

@@ -32,29 +32,30 @@ int64_t days_from_civil(int64_t year, int64_t month, int64_t day)
 // is no expiry at all.
 std::optional<int64_t> parse_expire_on(std::string_view text)
 {
-    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':')
+    // Each field's offset in "2021-06-14T16:59:03+0000", with the character
+    // before it; the zone's minutes are one place on after a ':'.
+    static constexpr uint8_t offsets[] = { 0, 5, 8, 11, 14, 17, 20, 22 };
+    static constexpr char before[] = "\0--T::";
+    if (text == "Z" || text.size() < 20)
         return std::nullopt;
-    // Two digits at `at`, or -100, which fails every range check below.
-    auto two = [text](size_t at) -> int64_t {
-        if (at + 2 > text.size() || uint8_t(text[at] - '0') > 9 || uint8_t(text[at + 1] - '0') > 9)
-            return -100;
-        return (text[at] - '0') * 10 + text[at + 1] - '0';
-    };
-    auto zone = text.substr(19);
-    // "+HH:MM" has its minutes one place later than "+HHMM".
-    size_t minutes = zone.size() == 6 && zone[3] == ':' ? 23 : 22;
-    int64_t year = two(0) * 100 + two(2), month = two(5), day = two(8);
-    int64_t hour = two(11), minute = two(14), second = two(17);
-    int64_t month_days = month == 2 ? 28 + (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) : 30 + ((month + month / 8) & 1);
-    if (two(0) < 0 || two(2) < 0 || month < 1 || month > 12 || day < 1 || day > month_days || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 61)
+    bool utc = text.substr(19) == "Z";
+    bool colon = text.size() == 25 && text[22] == ':';
+    if (!utc && text.size() != 24u + colon)
         return std::nullopt;
-    int64_t offset = 0;
-    if (zone != "Z") {
-        if (zone.size() != minutes - 17 || (zone[0] != '+' && zone[0] != '-') || two(20) < 0 || two(minutes) < 0)
+    int64_t field[8] = {};
+    for (size_t i = 0; i < (utc ? 6 : 8); ++i) {
+        size_t at = offsets[i] + (i == 7 && colon);
+        auto value = parse_decimal(text.substr(at, i ? 2 : 4));
+        if (!value || (i && i < 6 && text[at - 1] != before[i]))
             return std::nullopt;
-        offset = (two(20) * 60 + two(minutes)) * (zone[0] == '-' ? -60 : 60);
+        field[i] = int64_t(*value);
     }
-    return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+    char sign = text[19];
+    int64_t month = field[1], day = field[2], year = field[0];
+    if (month < 1 || month > 12 || day < 1 || day > 31 || field[3] > 23 || field[4] > 59 || field[5] > 61 || (!utc && sign != '+' && sign != '-'))
+        return std::nullopt;
+    int64_t offset = (field[6] * 60 + field[7]) * (sign == '-' ? -60 : 60);
+    return days_from_civil(year, month, day) * 86400 + field[3] * 3600 + field[4] * 60 + field[5] - offset;
 }
 
 // cloud-init's _has_expired(): only a key whose third field is "google-ssh"
@@ -89,14 +90,13 @@ std::optional<std::string> base64_decode(std::string_view text)
             continue;
         bits = bits << 6 | uint32_t(value);
         // Every fourth character completes three bytes.
-        if (++count % 4 == 0)
-            out.append({ char(bits >> 16), char(bits >> 8), char(bits) });
+        // Each character but the first of a group of four completes a byte:
+        // the second leaves 4 bits over, the third 2, the fourth none.
+        if (unsigned place = count++ % 4)
+            out.push_back(char(bits >> (6 - 2 * place)));
     }
     if (count % 4 == 1)
         return std::nullopt;
-    // Two or three characters left: one or two more bytes.
-    for (unsigned left = count % 4, shift = left * 6 - 8; left > 1; --left, shift -= 8)
-        out += char(bits >> shift);
     return out;
 }
 
@@ -122,7 +122,7 @@ void keep_name(std::string_view where, std::optional<std::string_view> value, st
         return;
     auto name = value->substr(value->rfind('/') + 1);
     if (is_valid_hostname(name))
-        field = std::string(name);
+        field.assign(name);
     else
         warnings.push_back(concat({ "dropping ", where, " '", printable(*value), "'" }));
 }
@@ -142,23 +142,28 @@ void append_gce_keys(std::string_view text, int64_t now, std::vector<std::string
     }
 }
 
-Status apply_gce_instance(std::string_view json, InstanceMetadata& instance, int64_t now, bool& project_keys, std::vector<std::string>& warnings)
+Status apply_gce_json(std::string_view json, GceDocument kind, InstanceMetadata& instance, int64_t now, bool& project_keys, std::vector<std::string>& warnings)
 {
     auto document = parse_json(json);
-    if (document.is_error())
-        return document.release_error().context("instance/");
-    if (!document->is_object())
-        return Error::invalid("instance/: not a JSON object");
-
-    keep_name("hostname", document->string_member("hostname"), instance.hostname, warnings);
-    keep_name("zone", document->string_member("zone"), instance.availability_zone, warnings);
-    keep_name("machineType", document->string_member("machineType"), instance.instance_type, warnings);
+    if (document.is_error() || !document->is_object())
+        return Error::invalid(kind == GceDocument::Project ? "project/attributes/: not a JSON object" : "instance/: not a JSON object");
+    if (kind == GceDocument::Project) {
+        append_member_keys(&*document, "ssh-keys", "sshKeys", now, instance.public_keys, warnings);
+        return {};
+    }
+    static constexpr std::pair<const char*, std::string InstanceMetadata::*> fields[] = {
+        { "hostname", &InstanceMetadata::hostname },
+        { "zone", &InstanceMetadata::availability_zone },
+        { "machineType", &InstanceMetadata::instance_type },
+    };
+    for (auto [key, field] : fields)
+        keep_name(key, document->string_member(key), instance.*field, warnings);
     // cloud-init's get_hostname(): GCE's names are long FQDNs
     // ("vm.c.project.internal") and Google asks for the short one.
-    instance.local_hostname = instance.hostname.substr(0, instance.hostname.find('.'));
+    instance.local_hostname.assign(instance.hostname, 0, instance.hostname.find('.'));
     // The region is the zone without its last "-letter" (DataSourceGCE's
     // region property).
-    instance.region = instance.availability_zone.substr(0, instance.availability_zone.rfind('-'));
+    instance.region.assign(instance.availability_zone, 0, instance.availability_zone.rfind('-'));
 
     const JsonValue* attributes = document->find("attributes");
     // Legacy instance sshKeys, then ssh-keys, in cloud-init's order.
@@ -166,26 +171,16 @@ Status apply_gce_instance(std::string_view json, InstanceMetadata& instance, int
 
     if (auto user_data = member(attributes, "user-data")) {
         auto encoding = member(attributes, "user-data-encoding").value_or("");
-        instance.user_data = std::string(*user_data);
+        bool base64 = encoding == "base64";
+        instance.user_data = base64 ? base64_decode(*user_data) : std::string(*user_data);
         // cloud-init uses the value as it is under an encoding it does not
         // know, and says so.
-        if (encoding == "base64")
-            instance.user_data = base64_decode(*user_data);
-        else if (!encoding.empty())
-            warnings.push_back("user-data-encoding unknown: user-data used as it is");
-        if (!instance.user_data)
-            warnings.push_back("dropping user-data: not base64");
+        if (!encoding.empty() && !(base64 && instance.user_data))
+            warnings.push_back(concat({ "user-data-encoding '", printable(encoding), instance.user_data ? "' unknown: user-data used as it is" : "': user-data is not base64, dropped" }));
     }
     // Project-wide keys count unless the instance blocks them, or has legacy
     // sshKeys, which replace them (cloud-init's read_md()).
     project_keys = !iequals(member(attributes, "block-project-ssh-keys").value_or(""), "true") && member(attributes, "sshKeys").value_or("").empty();
-    return {};
-}
-
-Status apply_gce_project(std::string_view json, InstanceMetadata& instance, int64_t now, std::vector<std::string>& warnings)
-{
-    auto document = TRY(parse_json(json));
-    append_member_keys(&document, "ssh-keys", "sshKeys", now, instance.public_keys, warnings);
     return {};
 }
 
@@ -197,7 +192,9 @@ GceProvider::GceProvider(Session& session)
 Result<std::string> GceProvider::get(std::string_view path)
 {
     auto target = concat({ metadata_root, path });
-    return body_of(m_session.send(http::Method::Get, target, { { "Metadata-Flavor", "Google" } }, m_session.options().request_timeout), "GET " + target);
+    std::vector<http::Header> headers;
+    headers.push_back({ "Metadata-Flavor", "Google" });
+    return body_of(m_session.send(http::Method::Get, target, std::move(headers), m_session.options().request_timeout), concat({ "GET ", target }));
 }
 
 Result<InstanceMetadata> GceProvider::instance()
@@ -207,7 +204,7 @@ Result<InstanceMetadata> GceProvider::instance()
     InstanceMetadata instance;
     int64_t now = int64_t(std::time(nullptr));
     bool project_keys = false;
-    TRY(apply_gce_instance(TRY(get("instance/?recursive=true")), instance, now, project_keys, m_session.warnings()));
+    TRY(apply_gce_json(TRY(get("instance/?recursive=true")), GceDocument::Instance, instance, now, project_keys, m_session.warnings()));
     // The id is a 64-bit number, which the recursive JSON gives as a JSON
     // number a double cannot hold exactly; the text form is exact.
     keep_name("instance/id", trim(TRY(get("instance/id"))), instance.instance_id, m_session.warnings());
@@ -215,9 +212,9 @@ Result<InstanceMetadata> GceProvider::instance()
         // cloud-init reads the project's attributes as optional: a failure
         // costs the project's keys, never the boot.
         auto project = get("project/attributes/?recursive=true");
-        Status applied = project.ok() ? apply_gce_project(*project, instance, now, m_session.warnings()) : Status(project.release_error());
+        Status applied = project.ok() ? apply_gce_json(*project, GceDocument::Project, instance, now, project_keys, m_session.warnings()) : Status(project.release_error());
         if (applied.is_error() && applied.error().kind() != ErrorKind::NotFound)
-            m_session.warn("no project keys: " + applied.error().message());
+            m_session.warn(concat({ "no project keys: ", applied.error().message() }));
     }
     return instance;
 }
