@@ -321,8 +321,9 @@ TEST_CASE("gce: google-ssh expireOn, as cloud-init's _has_expired reads it")
         { "2020-01-01T01:00:00+0100", false }, // 00:00Z
         { "2019-12-31T23:59:59+0000", false },
         { "2020-02-29T00:00:00+0000", true },
-        // A day past the month's end counts on into the next month (Python's
-        // strptime refuses it, so cloud-init keeps such a key).
+        // Day 32 is refused (kept, as cloud-init keeps it); a day 29..31
+        // past a shorter month's end would count on into the next month,
+        // where Python's strptime refuses it.
         { "2020-01-32T00:00:00+0000", true },
         { "2019-12-31T00:00:00+0000", false },
         { "2020-01-01T00:00:00+01:3x", true },
