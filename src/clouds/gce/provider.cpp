@@ -202,6 +202,7 @@ Result<InstanceMetadata> GceProvider::instance()
     // Two requests, three when project keys count: cloud-init makes five
     // (id, zone, hostname, and the two attribute trees).
     InstanceMetadata instance;
+    instance.api_version = "v1";
     int64_t now = int64_t(std::time(nullptr));
     bool project_keys = false;
     TRY(apply_gce_json(TRY(get("instance/?recursive=true")), GceDocument::Instance, instance, now, project_keys, m_session.warnings()));
