@@ -27,35 +27,44 @@ int64_t days_from_civil(int64_t year, int64_t month, int64_t day)
     return era * 146097 + year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year - 719468;
 }
 
-// expireOn as cloud-init reads it (strptime "%Y-%m-%dT%H:%M:%S%z"), with
-// two-digit fields and a zone of "Z", "+HHMM" or "+HH:MM". Anything else
-// is no expiry at all.
-std::optional<int64_t> parse_expire_on(std::string_view text)
+// expireOn in Unix seconds, as cloud-init reads it (strptime
+// "%Y-%m-%dT%H:%M:%S%z"), with two-digit fields and a zone of "Z", "+HHMM"
+// or "+HH:MM"; anything else is never (INT64_MAX): no expiry at all.
+int64_t expire_on_seconds(std::string_view text)
 {
-    // Each field's offset in "2021-06-14T16:59:03+0000", with the character
-    // before it; the zone's minutes are one place on after a ':'.
-    static constexpr uint8_t offsets[] = { 0, 5, 8, 11, 14, 17, 20, 22 };
-    static constexpr char before[] = "\0--T::";
-    if (text == "Z" || text.size() < 20)
-        return std::nullopt;
-    bool utc = text.substr(19) == "Z";
-    bool colon = text.size() == 25 && text[22] == ':';
-    if (!utc && text.size() != 24u + colon)
-        return std::nullopt;
-    int64_t field[8] = {};
-    for (size_t i = 0; i < (utc ? 6 : 8); ++i) {
-        size_t at = offsets[i] + (i == 7 && colon);
-        auto value = parse_decimal(text.substr(at, i ? 2 : 4));
-        if (!value || (i && i < 6 && text[at - 1] != before[i]))
-            return std::nullopt;
-        field[i] = int64_t(*value);
+    constexpr int64_t never = INT64_MAX;
+    bool utc = text.size() == 20 && text[19] == 'Z';
+    if (!utc && text.size() != 24 && text.size() != 25)
+        return never;
+    // 'd' is a digit; each other character ends a field and must be itself,
+    // except '+' (also '-') and '.', the optional ':' of the zone. "Z" reads
+    // as "+0000".
+    static constexpr char shape[] = "dddd-dd-ddTdd:dd:dd+dd.dd";
+    int64_t field[8] = {}; // year, month, day, hour, minute, second, zone hours, zone minutes
+    int64_t sign = 60;
+    size_t index = 0, at = 0;
+    for (char want : std::string_view(shape)) {
+        char c = utc && at >= 19 ? "+0000"[std::min<size_t>(at - 19, 4)] : at < text.size() ? text[at] : 0;
+        ++at;
+        if (want == 'd') {
+            if (uint8_t(c - '0') > 9)
+                return never;
+            field[index] = field[index] * 10 + c - '0';
+            continue;
+        }
+        ++index;
+        if (want == '.') {
+            at -= c != ':';
+        } else if (want == '+' && c == '-') {
+            sign = -60;
+        } else if (c != want) {
+            return never;
+        }
     }
-    char sign = text[19];
-    int64_t month = field[1], day = field[2], year = field[0];
-    if (month < 1 || month > 12 || day < 1 || day > 31 || field[3] > 23 || field[4] > 59 || field[5] > 61 || (!utc && sign != '+' && sign != '-'))
-        return std::nullopt;
-    int64_t offset = (field[6] * 60 + field[7]) * (sign == '-' ? -60 : 60);
-    return days_from_civil(year, month, day) * 86400 + field[3] * 3600 + field[4] * 60 + field[5] - offset;
+    auto [year, month, day, hour, minute, second, zone_hours, zone_minutes] = field;
+    if (at != (utc ? 24 : text.size()) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 61)
+        return never;
+    return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - (zone_hours * 60 + zone_minutes) * sign;
 }
 
 // cloud-init's _has_expired(): only a key whose third field is "google-ssh"
@@ -72,8 +81,7 @@ bool has_expired(std::string_view key, int64_t now)
         return false;
     auto document = parse_json(key);
     auto expire_on = document.ok() ? document->string_member("expireOn") : std::nullopt;
-    auto when = expire_on ? parse_expire_on(*expire_on) : std::nullopt;
-    return when && now > *when;
+    return expire_on && now > expire_on_seconds(*expire_on);
 }
 
 // RFC 4648 §4 base64, as Python's b64decode reads it: characters outside
