@@ -181,3 +181,67 @@ def test_gce_blocked_project_keys_and_a_stalled_service(ctx):
             assert t.client.snapshot() == before
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+# cloud-init's own DataSourceGCE.read_md() and _parse_public_keys() against
+# the same emulator, from the client namespace (no default user, as metaboot
+# assumes), printing the facts metaboot writes.
+CLOUD_INIT_READ_MD = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from cloudinit.sources import DataSourceGCE as gce
+class Params:
+    num_retries = 0
+    sec_between_retries = 0
+ret = gce.read_md(address="http://169.254.169.254/computeMetadata/v1/", url_params=Params, platform_check=False)
+assert ret["success"], ret
+md = ret["meta-data"]
+zone = md["availability-zone"]
+print(json.dumps({"instance_id": md["instance-id"], "local_hostname": md["local-hostname"].split(".")[0],
+                  "availability_zone": zone, "region": zone.rsplit("-", 1)[0],
+                  "public_keys": gce._parse_public_keys(md["public-keys-data"], None),
+                  "user_data": ret["user-data"].decode() if ret["user-data"] is not None else None}))
+"""
+
+
+def test_gce_facts_match_cloud_init_read_md(ctx):
+    """Identity, keys and user-data as cloud-init's own GCE code reads them
+    from the same service, for key sets that exercise its rules: the
+    cloudinit user only, google-ssh expireOn past and future, legacy sshKeys
+    replacing project keys, block-project-ssh-keys, user-data encodings."""
+    netns.require_root()
+    from test_cloud_init_handoff import _cloud_init
+    packages = _cloud_init()
+    expired = ('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDexpired google-ssh '
+               '{"userName":"u@example.com","expireOn":"2001-02-03T04:05:06+0000"}')
+    future = ('ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDfuture google-ssh '
+              '{"userName":"u@example.com","expireOn":"2999-02-03T04:05:06-05:30"}')
+    cases = [
+        SETTINGS,
+        {"attributes": {"ssh-keys": "cloudinit:%s\ncloudinit:%s\ncloudinit:%s" % (expired, future, KEY),
+                        "sshKeys": "cloudinit:" + OTHER_KEY, "user-data": "#!/bin/sh\necho hi\n"},
+         "project_attributes": {"ssh-keys": "cloudinit:" + PROJECT_KEY}},
+        {"attributes": {"ssh-keys": "root:%s\n\ncloudinit:%s" % (OTHER_KEY, KEY), "block-project-ssh-keys": "True",
+                        "user-data": "plain", "user-data-encoding": "gzip+base64"},
+         "project_attributes": {"ssh-keys": "cloudinit:" + PROJECT_KEY, "sshKeys": "cloudinit:" + OTHER_KEY}},
+        {"attributes": {}, "project_attributes": {"sshKeys": "cloudinit:%s\ncloudinit:%s" % (PROJECT_KEY, expired),
+                                                  "ssh-keys": "cloudinit:" + KEY}},
+    ]
+    for settings in cases:
+        with Topology() as t:
+            serve_gce(t, settings)
+            proc = gce_run(t, ctx, None, "--output", "none")
+            assert proc.returncode == 0, proc.stderr
+            meta = json.load(open(os.path.join(proc.state, "metadata.json")))
+            user_data = os.path.join(proc.state, "user-data")
+            ours = {key: meta[key] for key in ("instance_id", "local_hostname", "availability_zone", "region")}
+            ours["public_keys"] = meta["public_keys"]
+            ours["user_data"] = open(user_data).read() if os.path.exists(user_data) else None
+            # cloud-init's turn, over the same emulator, from the client side.
+            t.client.run(["ip", "addr", "add", "198.18.0.2/24", "dev", "eth0"])
+            t.client.run(["ip", "link", "set", "eth0", "up"])
+            t.client.run(["ip", "route", "add", "169.254.169.254/32", "dev", "eth0"])
+            out = t.client.run(["/usr/bin/python3", "-c", CLOUD_INIT_READ_MD, packages], check=False)
+            assert out.returncode == 0, out.stderr
+            theirs = json.loads(out.stdout.strip().splitlines()[-1])
+            assert ours == theirs, (settings, ours, theirs)
