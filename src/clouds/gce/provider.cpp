@@ -179,11 +179,13 @@ Status apply_gce_json(std::string_view json, GceDocument kind, InstanceMetadata&
 
     if (auto user_data = member(attributes, "user-data")) {
         auto encoding = member(attributes, "user-data-encoding").value_or("");
-        bool base64 = encoding == "base64";
-        instance.user_data = base64 ? base64_decode(*user_data) : std::string(*user_data);
         // cloud-init uses the value as it is under an encoding it does not
         // know, and says so.
-        if (!encoding.empty() && !(base64 && instance.user_data))
+        if (encoding == "base64")
+            instance.user_data = base64_decode(*user_data);
+        else
+            instance.user_data.emplace(*user_data);
+        if (!encoding.empty() && (encoding != "base64" || !instance.user_data))
             warnings.push_back(concat({ "user-data-encoding '", printable(encoding), instance.user_data ? "' unknown: user-data used as it is" : "': user-data is not base64, dropped" }));
     }
     // Project-wide keys count unless the instance blocks them, or has legacy
@@ -216,7 +218,7 @@ Result<InstanceMetadata> GceProvider::instance()
     TRY(apply_gce_json(TRY(get("instance/?recursive=true")), GceDocument::Instance, instance, now, project_keys, m_session.warnings()));
     // The id is a 64-bit number, which the recursive JSON gives as a JSON
     // number a double cannot hold exactly; the text form is exact.
-    keep_name("instance/id", trim(TRY(get("instance/id"))), instance.instance_id, m_session.warnings());
+    keep_name("instance/id", TRY(get("instance/id")), instance.instance_id, m_session.warnings());
     if (project_keys) {
         // cloud-init reads the project's attributes as optional: a failure
         // costs the project's keys, never the boot.
