@@ -10,9 +10,7 @@ namespace mb::clouds {
 
 namespace {
 
-// The server refuses a request without this header (403), so that a
-// browser or proxy tricked into fetching the URL cannot read it.
-// https://cloud.google.com/compute/docs/metadata/querying-metadata#parts-of-a-request
+// The address, never metadata.google.internal: the initramfs has no DNS.
 constexpr std::string_view metadata_root = "/computeMetadata/v1/";
 
 // Days since 1970-01-01 of a proleptic Gregorian date (the days_from_civil
@@ -97,7 +95,6 @@ std::optional<std::string> base64_decode(std::string_view text)
         if (value == std::string_view::npos)
             continue;
         bits = bits << 6 | uint32_t(value);
-        // Every fourth character completes three bytes.
         // Each character but the first of a group of four completes a byte:
         // the second leaves 4 bits over, the third 2, the fourth none.
         if (unsigned place = count++ % 4)
@@ -199,6 +196,10 @@ GceProvider::GceProvider(Session& session)
 {
 }
 
+// The server answers 403 to a request without Metadata-Flavor: Google, and
+// to one with X-Forwarded-For, so that a browser or proxy tricked into
+// fetching the URL cannot read it; metaboot sends the one, never the other.
+// https://cloud.google.com/compute/docs/metadata/querying-metadata#parts-of-a-request
 Result<std::string> GceProvider::get(std::string_view path)
 {
     auto target = concat({ metadata_root, path });
@@ -210,7 +211,9 @@ Result<std::string> GceProvider::get(std::string_view path)
 Result<InstanceMetadata> GceProvider::instance()
 {
     // Two requests, three when project keys count: cloud-init makes five
-    // (id, zone, hostname, and the two attribute trees).
+    // (id, zone, hostname, and the two attribute trees). GETs only: the PUT
+    // cloud-init sends to guest-attributes/ (its host keys) changes the
+    // instance, which metaboot never does.
     InstanceMetadata instance;
     instance.api_version = "v1";
     int64_t now = int64_t(std::time(nullptr));
