@@ -82,12 +82,12 @@ bool has_expired(std::string_view key, int64_t now)
     return expire_on && now > expire_on_seconds(*expire_on);
 }
 
-// RFC 4648 §4 base64, as Python's b64decode reads it: characters outside
-// the alphabet are skipped; a dangling single character is an error.
-std::optional<std::string> base64_decode(std::string_view text)
+// RFC 4648 §4 base64 into `out`, as Python's b64decode reads it:
+// characters outside the alphabet are skipped; a dangling single character
+// is an error (false).
+bool base64_decode(std::string_view text, std::string& out)
 {
     static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
     uint32_t bits = 0;
     unsigned count = 0;
     for (char c : text.substr(0, text.find('='))) {
@@ -100,9 +100,7 @@ std::optional<std::string> base64_decode(std::string_view text)
         if (unsigned place = count++ % 4)
             out.push_back(char(bits >> (6 - 2 * place)));
     }
-    if (count % 4 == 1)
-        return std::nullopt;
-    return out;
+    return count % 4 != 1;
 }
 
 // `object`'s string member `name`; nothing when there is no object.
@@ -176,14 +174,17 @@ Status apply_gce_json(std::string_view json, GceDocument kind, InstanceMetadata&
 
     if (auto user_data = member(attributes, "user-data")) {
         auto encoding = member(attributes, "user-data-encoding").value_or("");
+        bool base64 = encoding == "base64";
+        std::string& out = instance.user_data.emplace();
         // cloud-init uses the value as it is under an encoding it does not
         // know, and says so.
-        if (encoding == "base64")
-            instance.user_data = base64_decode(*user_data);
-        else
-            instance.user_data.emplace(*user_data);
-        if (!encoding.empty() && (encoding != "base64" || !instance.user_data))
-            warnings.push_back(concat({ "user-data-encoding '", printable(encoding), instance.user_data ? "' unknown: user-data used as it is" : "': user-data is not base64, dropped" }));
+        if (!base64)
+            out.assign(*user_data);
+        if (base64 ? !base64_decode(*user_data, out) : !encoding.empty()) {
+            warnings.emplace_back(base64 ? "dropping user-data: not base64" : "user-data-encoding unknown: user-data used as it is");
+            if (base64)
+                instance.user_data.reset();
+        }
     }
     // Project-wide keys count unless the instance blocks them, or has legacy
     // sshKeys, which replace them (cloud-init's read_md()).
@@ -205,7 +206,7 @@ Result<std::string> GceProvider::get(std::string_view path)
     auto target = concat({ metadata_root, path });
     std::vector<http::Header> headers;
     headers.push_back({ "Metadata-Flavor", "Google" });
-    return body_of(m_session.send(http::Method::Get, target, std::move(headers), m_session.options().request_timeout), concat({ "GET ", target }));
+    return body_of(m_session.send(http::Method::Get, target, std::move(headers), m_session.options().request_timeout), target);
 }
 
 Result<InstanceMetadata> GceProvider::instance()

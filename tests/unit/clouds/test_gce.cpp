@@ -223,7 +223,7 @@ TEST_CASE("gce: user-data and its encoding")
         { R"({"user-data":"I2Ns\nb3Vk","user-data-encoding":"base64"})", "#cloud", nullptr },
         { R"({"user-data":"aGk","user-data-encoding":"base64"})", "hi", nullptr },
         { R"({"user-data":"aGVsbG8hI","user-data-encoding":"base64"})", std::nullopt, "not base64" },
-        { R"({"user-data":"abc","user-data-encoding":"gzip"})", "abc", "unknown: user-data used as it is" },
+        { R"({"user-data":"abc","user-data-encoding":"gzip"})", "abc", "user-data-encoding unknown" },
         { R"({"user-data":42})", std::nullopt, nullptr },
         { R"({})", std::nullopt, nullptr },
     };
