@@ -31,8 +31,9 @@ int64_t days_from_civil(int64_t year, int64_t month, int64_t day)
 int64_t expire_on_seconds(std::string_view text)
 {
     constexpr int64_t never = INT64_MAX;
-    bool utc = text.size() == 20 && text[19] == 'Z';
-    if (!utc && text.size() != 24 && text.size() != 25)
+    size_t size = text.size();
+    bool utc = size == 20 && text[19] == 'Z';
+    if (!utc && size != 24 && size != 25)
         return never;
     // 'd' is a digit; each other character ends a field and must be itself,
     // except '+' (also '-') and '.', the optional ':' of the zone. "Z" reads
@@ -40,29 +41,35 @@ int64_t expire_on_seconds(std::string_view text)
     static constexpr char shape[] = "dddd-dd-ddTdd:dd:dd+dd.dd";
     int64_t field[8] = {}; // year, month, day, hour, minute, second, zone hours, zone minutes
     int64_t sign = 60;
-    size_t index = 0, at = 0;
-    for (char want : std::string_view(shape)) {
-        char c = utc && at >= 19 ? "+0000"[std::min<size_t>(at - 19, 4)] : at < text.size() ? text[at] : 0;
+    unsigned index = 0, at = 0;
+    for (const char* want = shape; *want; ++want) {
+        char c = at < size ? text[at] : '0';
+        if (utc && at >= 19)
+            c = at == 19 ? '+' : '0';
         ++at;
-        if (want == 'd') {
-            if (uint8_t(c - '0') > 9)
+        if (*want == 'd') {
+            if (unsigned(c - '0') > 9)
                 return never;
             field[index] = field[index] * 10 + c - '0';
             continue;
         }
         ++index;
-        if (want == '.') {
+        if (*want == '.')
             at -= c != ':';
-        } else if (want == '+' && c == '-') {
+        else if (*want == '+' && c == '-')
             sign = -60;
-        } else if (c != want) {
+        else if (c != *want)
             return never;
-        }
     }
-    auto [year, month, day, hour, minute, second, zone_hours, zone_minutes] = field;
-    if (at != (utc ? 24 : text.size()) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 61)
+    // Month, day, hour, minute, second in strptime's ranges.
+    static constexpr uint8_t most[] = { 0, 12, 31, 23, 59, 61 };
+    for (unsigned i = 1; i < 6; ++i) {
+        if (field[i] > most[i] || (i < 3 && !field[i]))
+            return never;
+    }
+    if (at != (utc ? 24 : size))
         return never;
-    return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - (zone_hours * 60 + zone_minutes) * sign;
+    return days_from_civil(field[0], field[1], field[2]) * 86400 + (field[3] * 60 + field[4]) * 60 + field[5] - (field[6] * 60 + field[7]) * sign;
 }
 
 // cloud-init's _has_expired(): only a key whose third field is "google-ssh"
