@@ -170,10 +170,11 @@ Status apply_gce_json(std::string_view json, GceDocument kind, InstanceMetadata&
         keep_name(key, document->string_member(key), instance.*field, warnings);
     // cloud-init's get_hostname(): GCE's names are long FQDNs
     // ("vm.c.project.internal") and Google asks for the short one.
-    instance.local_hostname.assign(instance.hostname, 0, instance.hostname.find('.'));
+    std::string_view hostname = instance.hostname, zone = instance.availability_zone;
+    instance.local_hostname.assign(hostname.substr(0, hostname.find('.')));
     // The region is the zone without its last "-letter" (DataSourceGCE's
     // region property).
-    instance.region.assign(instance.availability_zone, 0, instance.availability_zone.rfind('-'));
+    instance.region.assign(zone.substr(0, zone.rfind('-')));
 
     const JsonValue* attributes = document->find("attributes");
     // Legacy instance sshKeys, then ssh-keys, in cloud-init's order.
