@@ -358,38 +358,45 @@ TEST_CASE("gce: google-ssh expireOn, as cloud-init's _has_expired reads it")
     CHECK(keys.empty());
 }
 
-TEST_CASE("gce: cloud-init's fallback: dhcp4 and dhcp6 on ens4, else on the NIC whose lease reached the service")
+TEST_CASE("gce: cloud-init's fallback: dhcp4 and dhcp6 on eth0, else on the first NIC in natural order")
 {
+    // Each row's choice is what cloud-init 25.1.4's own
+    // generate_fallback_config() picks for these NICs, all with a carrier
+    // (run through make_reference.py's gce_fallback()).
     struct Row {
-        std::vector<SystemNic> nics;
-        const char* leased;
+        std::vector<const char*> names;
         const char* chosen;
     };
     std::vector<Row> rows = {
-        { { { mac("42:01:0a:80:00:03"), "ens5" }, { mac("42:01:0a:80:00:02"), "ens4" } }, "ens5", "ens4" },
-        { { { mac("42:01:0a:80:00:02"), "eth0" }, { mac("42:01:0a:80:00:03"), "eth1" } }, "eth0", "eth0" },
-        { { { mac("42:01:0a:80:00:02"), "eth0" }, { mac("42:01:0a:80:00:03"), "eth1" } }, "eth1", "eth1" },
-        { { { mac("42:01:0a:80:00:02"), "ens3" }, { mac("42:01:0a:80:00:03"), "ens4" }, { mac("42:01:0a:80:00:04"), "ens10" } }, "ens10", "ens4" },
+        { { "ens5", "ens4" }, "ens4" },
+        { { "eth10", "eth2" }, "eth2" },
+        { { "ens4", "eth0" }, "eth0" },
+        { { "eth1", "eth0" }, "eth0" },
+        { { "ens3", "ens4", "ens10" }, "ens3" },
+        { { "Enp0s4", "enp0s5" }, "Enp0s4" },
+        { { "eth", "eth1" }, "eth" },
+        { { "gve1", "eth007" }, "eth007" },
     };
     for (auto const& row : rows) {
         CAPTURE(row.chosen);
+        std::vector<SystemNic> nics;
+        for (auto name : row.names)
+            nics.push_back({ mac(("42:01:0a:80:00:0" + std::to_string(nics.size() + 2)).c_str()), name });
+        // The lease does not choose: the last NIC here holds it.
         MappingOptions options;
-        options.leased_mac = find_system_nic_mac(row.nics, row.leased);
-        auto config = map_gce_network(InstanceMetadata {}, row.nics, options);
+        options.leased_mac = nics.back().mac;
+        auto config = map_gce_network(InstanceMetadata {}, nics, options);
         REQUIRE(config.ok());
         REQUIRE(config->interfaces.size() == 1);
         auto const& interface = config->interfaces[0];
         CHECK(interface.name == row.chosen);
         CHECK(interface.set_name == row.chosen);
-        CHECK(interface.match_mac == find_system_nic_mac(row.nics, row.chosen));
+        CHECK(interface.match_mac == find_system_nic_mac(nics, row.chosen));
         CHECK(interface.dhcp4);
         CHECK(interface.dhcp6);
         CHECK(interface.addresses.empty());
         CHECK(interface.routes.empty());
     }
-    // No NIC at all, or a lease on no NIC of this system: nothing to write.
+    // No NIC at all: nothing to write.
     CHECK(map_gce_network(InstanceMetadata {}, {}, {}).is_error());
-    MappingOptions elsewhere;
-    elsewhere.leased_mac = mac("42:01:0a:80:00:09");
-    CHECK(map_gce_network(InstanceMetadata {}, { { mac("42:01:0a:80:00:02"), "eth0" } }, elsewhere).is_error());
 }

@@ -330,7 +330,7 @@ TEST_CASE("render golden: EC2 2009-04-04 fallback is dhcp4 on the leased NIC")
     CHECK(map_network(metadata, system, options).error().kind() == ErrorKind::NotFound);
 }
 
-TEST_CASE("render golden: GCE is cloud-init's fallback, dhcp4 and dhcp6 on ens4")
+TEST_CASE("render golden: GCE is cloud-init's fallback, dhcp4 and dhcp6 on the first NIC in natural order")
 {
     InstanceMetadata metadata;
     metadata.cloud = "gce";
