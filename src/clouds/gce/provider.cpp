@@ -4,6 +4,7 @@
 #include "common/json.h"
 #include "common/text.h"
 
+#include <algorithm>
 #include <ctime>
 
 namespace mb::clouds {
@@ -76,15 +77,17 @@ int64_t expire_on_seconds(std::string_view text)
 // and whose rest is JSON with an expireOn in the past has expired.
 bool has_expired(std::string_view key, int64_t now)
 {
-    std::string_view field;
-    for (int index = 0; index < 3; ++index) {
+    // Past the type and the base64 blob to the third field, spaces around
+    // them skipped as Python's split() does. (A tab fails the OpenSSH
+    // check later anyway.)
+    for (int field = 0; field < 3; ++field) {
         key = trim(key);
-        field = key.substr(0, key.find(' '));
-        key.remove_prefix(field.size());
+        if (field < 2)
+            key.remove_prefix(std::min(key.find(' ') + 1, key.size()));
     }
-    if (field != "google-ssh")
+    if (!key.starts_with("google-ssh "))
         return false;
-    auto document = parse_json(key);
+    auto document = parse_json(key.substr(11));
     auto expire_on = document.ok() ? document->string_member("expireOn") : std::nullopt;
     return expire_on && now > expire_on_seconds(*expire_on);
 }

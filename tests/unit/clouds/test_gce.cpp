@@ -342,6 +342,14 @@ TEST_CASE("gce: google-ssh expireOn, as cloud-init's _has_expired reads it")
         append_gce_keys("cloudinit:" + key, half_past_midnight, keys, warnings);
         CHECK(keys.size() == (row.kept ? 1u : 0u));
     }
+    // Spaces around the fields do not hide the schema (Python's split()).
+    for (auto expired : { "  ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD google-ssh {\"expireOn\":\"2000-01-01T00:00:00Z\"}",
+             "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD   google-ssh   {\"expireOn\":\"2000-01-01T00:00:00Z\"}" }) {
+        CAPTURE(expired);
+        std::vector<std::string> keys, warnings;
+        append_gce_keys(std::string("cloudinit:") + expired, half_past_midnight, keys, warnings);
+        CHECK(keys.empty());
+    }
     // Only the google-ssh schema, as the third field, with a JSON rest.
     for (auto kept : { "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD other {\"expireOn\":\"2000-01-01T00:00:00Z\"}",
              "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQD google-ssh",
