@@ -97,12 +97,11 @@ bool has_expired(std::string_view key, int64_t now)
 // is an error (false).
 bool base64_decode(std::string_view text, std::string& out)
 {
-    static constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     uint32_t bits = 0;
     unsigned count = 0;
     for (char c : text.substr(0, text.find('='))) {
-        auto value = alphabet.find(c);
-        if (value == std::string_view::npos)
+        int value = c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= 'A' && c <= 'Z' ? c - 'A' : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+        if (value < 0)
             continue;
         bits = bits << 6 | uint32_t(value);
         // Each character but the first of a group of four completes a byte:
@@ -159,7 +158,7 @@ Status apply_gce_json(std::string_view json, GceDocument kind, InstanceMetadata&
 {
     auto document = parse_json(json);
     if (document.is_error() || !document->is_object())
-        return Error::invalid(kind == GceDocument::Project ? "project/attributes/: not a JSON object" : "instance/: not a JSON object");
+        return Error::invalid("GCE metadata: not a JSON object");
     if (kind == GceDocument::Project) {
         append_member_keys(&*document, "ssh-keys", "sshKeys", now, instance.public_keys, warnings);
         return {};
