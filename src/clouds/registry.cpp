@@ -1,6 +1,7 @@
 #include "clouds/registry.h"
 
 #include "clouds/ec2/ec2.h"
+#include "clouds/gce/gce.h"
 #include "clouds/openstack/openstack.h"
 #include "clouds/oracle/oracle.h"
 #include "common/named.h"
@@ -15,6 +16,7 @@ constexpr const Cloud* registry[] = {
     &ec2_cloud,
     &openstack_cloud,
     &oracle_cloud,
+    &gce_cloud,
 };
 
 }

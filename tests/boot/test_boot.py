@@ -487,6 +487,49 @@ def test_dracut_oracle_dmi(ctx):
             ("GET", "/opc/v2/instance/", 200, True), ("GET", "/opc/v2/vnics/", 200, True)], requests
 
 
+GCE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdjZS1ib290LXRlc3Qta2V5LW9uZS1vbmU gce@example"
+
+
+def test_dracut_gce_dmi(ctx):
+    """GCE's DMI and DHCP (a /32, the gateway on-link by option 121, MTU
+    1460), GCE's metadata server: cloud-init's fallback (dhcp4 and dhcp6 on
+    the NIC, by MAC), the lease's routes and MTU undone, GETs only."""
+    kind = "dracut"
+    gce = {"attributes": {"ssh-keys": "cloudinit:" + GCE_KEY}}
+    with bootlib.Workdir() as workdir:
+        kernel, tools, busybox = assets(ctx, workdir)
+        initrd = image(kind, ctx, kernel, tools, workdir)
+        rootimg = os.path.join(workdir, "root.img")
+        bootlib.make_rootfs(rootimg, busybox, workdir)
+        network = bootlib.TapNetwork(ctx, workdir, gce=gce)
+        try:
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+                                  smbios=bootlib.GCE_SMBIOS, name=kind + "-gce")
+        finally:
+            network.close()
+        report(kind, "gce", result)
+        check_reached_init(result)
+        check_clean(rootimg)
+        check_summary(result)
+        check_no_leftover_address(result)
+        assert result.mark("dmi") == "Google|Google Compute Engine", result.mark("dmi")
+        nic = result.nic_name(bootlib.GUEST_MAC)
+        link = [line for line in result.ip_section() if re.match(r"^\d+:\s+%s[:@]" % re.escape(nic), line)]
+        assert link and " mtu 1500 " in link[0], "the lease's MTU 1460 was left: %s" % link
+        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
+        assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
+        assert "dhcp4: true" in netplan and "dhcp6: true" in netplan, netplan
+        assert re.search(r"^iface %s inet dhcp$" % nic, eni, re.M), eni
+        check_parsers(rootimg, workdir, nic)
+        requests = bootlib.metadata_requests(network.requests_log)
+        root = "/computeMetadata/v1/"
+        assert [r["path"] for r in requests] == [root + "instance/?recursive=true", root + "instance/id",
+                                                 root + "project/attributes/?recursive=true"], requests
+        assert all(r["method"] == "GET" and r["token"] and r["status"] == 200 for r in requests), requests
+
+
 def test_dracut_not_cloud(ctx):
     boot_not_cloud(ctx, "dracut")
 

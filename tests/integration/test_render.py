@@ -89,7 +89,7 @@ def test_netplan_generate_accepts_every_golden():
 
 
 def test_netplan_networkd_equals_cloud_init_for_ec2_cases():
-    references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")))
+    references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "gce_*.cloud-init.yaml")))
     assert len(references) >= 5, "reference fixtures missing"
     for reference in references:
         name = os.path.basename(reference)[: -len(".cloud-init.yaml")]
@@ -186,6 +186,7 @@ IFUPDOWN_EXPECTED = {
         "ens6": ["metric: 900", "up: ip -6 rule add from 2600:1f18:aa:10::10 table 108 || true"],
     }),
     "ec2_fallback_2009": (["lo", "ens5"], {"ens5": []}),
+    "gce_fallback": (["lo", "ens4"], {"ens4": []}),
     "openstack_static_slaac": (["lo", "eth0", "eth1"], {
         "eth0": ["dhcp: 0", "address: 192.0.2.10", "netmask: 255.255.255.0",
                  "dns-nameservers: 192.0.2.53 198.51.100.53 2001:db8::53",

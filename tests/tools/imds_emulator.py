@@ -13,6 +13,7 @@ Serves, over HTTP/1.1 with keep-alive:
   * OpenStack: /openstack/ (versions), /openstack/<v>/meta_data.json,
     network_data.json and user_data;
   * Oracle Cloud: /opc/v1/ and /opc/v2/ (tests/tools/oci_imds.py).
+  * GCE: /computeMetadata/v1/... (tests/tools/gce_emulator.py, set by --gce).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
@@ -54,6 +55,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import oci_imds
+import gce_emulator
 
 ALL_VERSIONS = [
     "1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01",
@@ -97,6 +99,7 @@ class Config:
         self.no_identity_document = args.no_identity_document
         self.openstack_network = args.openstack_network
         self.nodelay = args.nodelay
+        self.gce = args.gce
         self.lock = threading.Lock()
         self.tokens_issued = {}  # token -> uses
         self.started = time.monotonic()
@@ -307,6 +310,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in getattr(self, "extra_headers", ()):
+            self.send_header(name, value)
         self.end_headers()
         if body:
             self.wfile.write(body)
@@ -317,6 +322,8 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         cfg = self.server.config
+        if self.path.startswith("/computeMetadata/"):
+            return gce_emulator.handle(self, "PUT")
         if self.fault():
             return
         if self.path != "/latest/api/token":
@@ -475,6 +482,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         cfg = self.server.config
         path = self.path
+        if path.startswith("/computeMetadata/"):
+            return gce_emulator.handle(self, "GET")
         if self.fault():
             return
         if path.startswith("/openstack"):
@@ -616,6 +625,8 @@ def build_parser():
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
     oci_imds.add_arguments(p, key_value)
+    p.add_argument("--gce", default=None, metavar="JSON",
+                   help="GCE settings as a JSON object (see tests/tools/gce_emulator.py)")
     return p
 
 
@@ -625,6 +636,7 @@ DEFAULTS = {
     "no_identity_document": False, "fail_500": None, "stall": None, "big": None, "hostile": False,
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
     "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False,
+    "gce": None,
 }
 
 
