@@ -2,6 +2,7 @@
 
 #include "clouds/azure/azure.h"
 #include "clouds/ec2/ec2.h"
+#include "clouds/gce/gce.h"
 #include "clouds/openstack/openstack.h"
 #include "clouds/oracle/oracle.h"
 #include "common/named.h"
@@ -16,6 +17,7 @@ constexpr const Cloud* registry[] = {
     &ec2_cloud,
     &openstack_cloud,
     &oracle_cloud,
+    &gce_cloud,
     &azure_cloud,
 };
 

@@ -16,6 +16,7 @@ DmiInfo read_dmi(const std::string& sysfs_root)
     dmi.board_asset_tag = read("board_asset_tag");
     dmi.chassis_asset_tag = read("chassis_asset_tag");
     dmi.product_version = read("product_version");
+    dmi.product_serial = read("product_serial");
     return dmi;
 }
 

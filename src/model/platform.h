@@ -15,6 +15,7 @@ struct DmiInfo {
     std::string board_asset_tag;
     std::string chassis_asset_tag;
     std::string product_version;
+    std::string product_serial; // root-only, like product_uuid
 };
 
 struct PlatformFacts {

@@ -634,7 +634,10 @@ class TapNetwork:
     subnet's option 121 routes 169.254.169.254 through its own server.
     """
 
-    def __init__(self, ctx, workdir, metadata=True, nics=1, dhcp_extra=()):
+    def __init__(self, ctx, workdir, metadata=True, nics=1, gce=None, dhcp_extra=()):
+        """gce: GCE's DHCP answer instead (a /32, the gateway on-link in
+        option 121, MTU 1460) and the emulator's GCE settings (a dict).
+        dhcp_extra: more dnsmasq arguments (Azure's option 245)."""
         self.metadata = metadata
         self.secondary = emulator_secondary(TAP_GUEST)
         self.macs = guest_macs(nics)
@@ -655,6 +658,13 @@ class TapNetwork:
                     # RFC 3442: a host route to the metadata service plus the default.
                     "--dhcp-option=tag:n%d,option:classless-static-route,%s/32,%s,0.0.0.0/0,%s"
                     % (i, IMDS, server, server),
+                ] if gce is None else [
+                    "--interface=" + tap,
+                    "--dhcp-range=set:n%d,198.18.%d.50,198.18.%d.150,255.255.255.0,10m" % (i, i, i),
+                    "--dhcp-host=%s,198.18.%d.10" % (mac, i),
+                    "--dhcp-option=tag:n%d,option:netmask,255.255.255.255" % i,
+                    "--dhcp-option=tag:n%d,option:router,%s" % (i, server),
+                    "--dhcp-option=tag:n%d,option:classless-static-route,%s/32,0.0.0.0,0.0.0.0/0,%s" % (i, server, server),
                 ]
             self.ns.run(["ip", "addr", "add", IMDS + "/32", "dev", "tap0"])
             self.dnsmasq_log = os.path.join(workdir, "dnsmasq.log")
@@ -663,14 +673,15 @@ class TapNetwork:
                 "--port=0", "--bind-interfaces", "--dhcp-authoritative",
                 "--pid-file=" + os.path.join(workdir, "dnsmasq.pid"),
                 "--dhcp-leasefile=" + os.path.join(workdir, "dnsmasq.leases"),
-                "--dhcp-option=option:mtu,9001",
+                "--dhcp-option=option:mtu,%d" % (9001 if gce is None else 1460),
                 "--log-dhcp", "--log-facility=" + self.dnsmasq_log,
             ] + dhcp + list(dhcp_extra))
             if metadata:
                 self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
                 self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
                 self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, ",".join(self.macs), TAP_GUEST,
-                                                   self.requests_log, nics=nics),
+                                                   self.requests_log, nics=nics)
+                              + ([] if gce is None else ["--gce", json.dumps(gce)]),
                               stdout=self.imds_log, stderr=subprocess.STDOUT)
                 netns.wait_port(self.ns, IMDS, 80, timeout=20)
         except BaseException:
@@ -738,6 +749,11 @@ class UserNetwork:
 # same product name and chassis asset tag).
 OPENSTACK_SMBIOS = ("-smbios", "type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,version=27.1.0",
                     "-smbios", "type=3,manufacturer=QEMU,asset=OpenStack Nova")
+
+# GCE's DMI: product name, and the serial ds-identify also accepts.
+GCE_SMBIOS = ("-smbios", "type=0,vendor=Google,version=Google",
+              "-smbios", "type=1,manufacturer=Google,product=Google Compute Engine,"
+                         "serial=GoogleCloud-0B0075C0FFEE0000B0075C0FFEE00000")
 
 # What Azure VMs report: Hyper-V's vendor and product, and the chassis asset
 # tag cloud-init (and metaboot) recognise Azure by.

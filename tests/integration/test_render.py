@@ -88,8 +88,8 @@ def test_netplan_generate_accepts_every_golden():
         assert networks, "%s: netplan generated no .network file" % name
 
 
-def test_netplan_networkd_equals_cloud_init_for_ec2_and_azure_cases():
-    references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")) +
+def test_netplan_networkd_equals_cloud_init_for_ec2_gce_and_azure_cases():
+    references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "gce_*.cloud-init.yaml")) +
                         glob.glob(os.path.join(REFERENCE, "azure_*.cloud-init.yaml")))
     assert len(references) >= 6, "reference fixtures missing"
     for reference in references:
@@ -187,6 +187,7 @@ IFUPDOWN_EXPECTED = {
         "ens6": ["metric: 900", "up: ip -6 rule add from 2600:1f18:aa:10::10 table 108 || true"],
     }),
     "ec2_fallback_2009": (["lo", "ens5"], {"ens5": []}),
+    "gce_fallback": (["lo", "ens4"], {"ens4": []}),
     "openstack_static_slaac": (["lo", "eth0", "eth1"], {
         "eth0": ["dhcp: 0", "address: 192.0.2.10", "netmask: 255.255.255.0",
                  "dns-nameservers: 192.0.2.53 198.51.100.53 2001:db8::53",

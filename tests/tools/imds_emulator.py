@@ -13,6 +13,7 @@ Serves, over HTTP/1.1 with keep-alive:
   * OpenStack: /openstack/ (versions), /openstack/<v>/meta_data.json,
     network_data.json and user_data;
   * Oracle Cloud: /opc/v1/ and /opc/v2/ (tests/tools/oci_imds.py).
+  * GCE: /computeMetadata/v1/... (tests/tools/gce_emulator.py, set by --gce).
   * Azure: /metadata/instance with IMDS's rules (tests/tools/azure_imds.py).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
@@ -55,6 +56,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import oci_imds
+import gce_emulator
 import azure_imds
 
 ALL_VERSIONS = [
@@ -99,6 +101,7 @@ class Config:
         self.no_identity_document = args.no_identity_document
         self.openstack_network = args.openstack_network
         self.nodelay = args.nodelay
+        self.gce = args.gce
         self.lock = threading.Lock()
         self.tokens_issued = {}  # token -> uses
         self.started = time.monotonic()
@@ -309,6 +312,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in getattr(self, "extra_headers", ()):
+            self.send_header(name, value)
         self.end_headers()
         if body:
             self.wfile.write(body)
@@ -319,6 +324,8 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         cfg = self.server.config
+        if self.path.startswith("/computeMetadata/"):
+            return gce_emulator.handle(self, "PUT")
         if self.fault():
             return
         if self.path.startswith("/metadata/"):
@@ -488,6 +495,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         cfg = self.server.config
         path = self.path
+        if path.startswith("/computeMetadata/"):
+            return gce_emulator.handle(self, "GET")
         if self.fault():
             return
         if path.startswith("/metadata/"):
@@ -631,6 +640,8 @@ def build_parser():
     p.add_argument("--openstack-network", choices=["static-slaac", "dhcp"], default=None,
                    help="OpenStack network_data.json: static IPv4 + IPv6 SLAAC (default) or IPv4 DHCP")
     oci_imds.add_arguments(p, key_value)
+    p.add_argument("--gce", default=None, metavar="JSON",
+                   help="GCE settings as a JSON object (see tests/tools/gce_emulator.py)")
     azure_imds.add_arguments(p)
     return p
 
@@ -641,6 +652,7 @@ DEFAULTS = {
     "no_identity_document": False, "fail_500": None, "stall": None, "big": None, "hostile": False,
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
     "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False,
+    "gce": None,
 }
 
 

@@ -30,7 +30,7 @@ TEST_CASE("kernel command line options apply and bad ones are ignored with a war
     Config hostile;
     warnings.clear();
     apply_kernel_cmdline(hostile,
-        "rd.metaboot.interface=eth0;reboot rd.metaboot.provider=gce rd.metaboot.timeout=-1 rd.metaboot.url=file:///etc "
+        "rd.metaboot.interface=eth0;reboot rd.metaboot.provider=example rd.metaboot.timeout=-1 rd.metaboot.url=file:///etc "
         "rd.metaboot.output=yaml rd.metaboot.typo=1 rd.metaboot=maybe",
         warnings);
     CHECK(warnings.size() == 7);

@@ -338,5 +338,5 @@ TEST_CASE("platform detection over fake sysfs trees with real DMI strings")
     CHECK(fs::read_dmi("/nonexistent").sys_vendor.empty());
     REQUIRE(find_cloud("openstack"));
     CHECK(find_cloud("openstack")->name == "openstack");
-    CHECK(find_cloud("gce") == nullptr);
+    CHECK(find_cloud("example") == nullptr);
 }

@@ -136,6 +136,29 @@ std::vector<Case> cases()
         out.push_back(c);
     }
     {
+        // What GCE's DHCP server sends: a /32, the gateway as an on-link
+        // host route, the default through it. The default's router is
+        // outside the /32, so the plan asks for its host route again;
+        // Netlink::add_route takes the kernel's EEXIST as "already there"
+        // and journals the route once (tests/integration/test_gce.py sees
+        // one route and an exact teardown).
+        Case c { "GCE: /32, option 121 gw/32 via 0.0.0.0 and default via gw", lease("10.128.0.2/32"), {} };
+        c.lease.mtu = 1460;
+        c.lease.routers = { address("10.128.0.1") };
+        c.lease.classless_routes = {
+            { prefix("10.128.0.1/32"), Ipv4Address() },
+            { prefix("0.0.0.0/0"), address("10.128.0.1") },
+        };
+        c.expected.mtu = 1460;
+        c.expected.address = prefix("10.128.0.2/32");
+        c.expected.routes = {
+            on_link("10.128.0.1/32", "10.128.0.2"),
+            on_link("10.128.0.1/32", "10.128.0.2"),
+            via("0.0.0.0/0", "10.128.0.1", "10.128.0.2"),
+        };
+        out.push_back(c);
+    }
+    {
         // RFC 3021: both addresses of a /31 are hosts; the peer is on-link.
         Case c { "a /31: no broadcast, the peer router inside the subnet", lease("198.18.0.51/31"), {} };
         c.lease.routers = { address("198.18.0.50") };

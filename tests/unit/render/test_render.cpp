@@ -332,6 +332,20 @@ TEST_CASE("render golden: EC2 2009-04-04 fallback is dhcp4 on the leased NIC")
     CHECK(map_network(metadata, system, options).error().kind() == ErrorKind::NotFound);
 }
 
+TEST_CASE("render golden: GCE is cloud-init's fallback, dhcp4 and dhcp6 on the first NIC in natural order")
+{
+    InstanceMetadata metadata;
+    metadata.cloud = "gce";
+    std::vector<SystemNic> system { { mac("42:01:0a:80:00:03"), "ens5" }, { mac("42:01:0a:80:00:02"), "ens4" } };
+    MappingOptions options;
+    options.leased_mac = mac("42:01:0a:80:00:03");
+    auto config = map_network(metadata, system, options);
+    REQUIRE(config.ok());
+    REQUIRE(config->interfaces.size() == 1);
+    CHECK(config->interfaces[0].name == "ens4");
+    check_goldens("gce_fallback", *config);
+}
+
 TEST_CASE("render: EC2 metadata that matches no system NIC falls back to the leased NIC")
 {
     std::vector<SystemNic> system { { mac("06:00:00:00:00:77"), "eth0" } };
