@@ -295,6 +295,57 @@ def bench_growth(binary, runs, results):
     results["growth"] = rows
 
 
+# One row per cloud: the emulator's settings for it and what dnsmasq hands
+# out there (as the integration tests serve each cloud).
+GCE_BENCH = {"attributes": {"ssh-keys": "cloudinit:" + "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJlbmNoLWtleS1nY2UtYmVuY2gta2V5LWdjZQ bench"}}
+CLOUD_ROWS = (
+    ("ec2", ["--tokens", "required", "--nics", "1"], ["option:router,198.18.0.1"]),
+    ("openstack", ["--nics", "1", "--openstack-network", "static-slaac"], ["option:router,198.18.0.1"]),
+    ("oracle", ["--nics", "1"], ["option:router,198.18.0.1"]),
+    ("gce", ["--gce", json.dumps(GCE_BENCH)], ["option:netmask,255.255.255.255", "option:router,198.18.0.1",
+                                                "option:classless-static-route,198.18.0.1/32,0.0.0.0,0.0.0.0/0,198.18.0.1",
+                                                "option:mtu,1460"]),
+)
+
+
+def bench_clouds(binary, runs, results):
+    """The metadata phase of the full run per cloud (issue 13), same harness as
+    the growth rows: one NIC, the cloud's emulator, its DHCP options."""
+    rows = []
+    for provider, flags, dhcp in CLOUD_ROWS:
+        with netns.Topology() as t:
+            peers.start_dnsmasq(t, options=dhcp)
+            peers.start_emulator(t, *flags)
+            runner = ClientRunner(t.client.name)
+            root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
+            times, reqs, errors = [], None, []
+            for i in range(max(5, runs // 2)):
+                reset_client(t)
+                r = runner.run([binary, "--interface", "eth0", "--root", root, "--output", "netplan,ifupdown", "--state-dir", state,
+                                "--provider", provider, "--timeout", "10", "--json"])
+                if r.get("code") == 0:
+                    data = json.loads(r["out"])
+                    times.append(data["timings_ms"]["metadata"] / 1000.0)
+                    reqs = data["requests"]
+                else:
+                    errors.append(r.get("err", "")[-300:])
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(state, ignore_errors=True)
+        rows.append({"provider": provider, "requests": reqs, "metadata_phase": summarize(times) if times else None,
+                     "failed_runs": len(errors), "first_error": errors[0] if errors else None})
+    results["clouds"] = rows
+
+
+def clouds_markdown(rows):
+    out = ["## Metadata phase per cloud (one NIC, its emulator)", "",
+           "| cloud | requests | median ms | p90 ms | failed runs |", "|---|---|---|---|---|"]
+    for row in rows:
+        mp = row["metadata_phase"] or {"median_ms": float("nan"), "p90_ms": float("nan")}
+        out.append("| %s | %s | %.1f | %.1f | %d |" % (row["provider"], row["requests"], mp["median_ms"], mp["p90_ms"],
+                                                   row["failed_runs"]))
+    return out + [""]
+
+
 KEEPALIVE_BAR = 1.5  # plain server's metadata phase at most this many times the NODELAY server's
 
 
@@ -474,6 +525,8 @@ def write_markdown(results, path):
             out.append("| %d | %d | %d | %s | %.1f | %.1f |" % (row["nics"], row["public_keys"], row["user_data_bytes"],
                                                             row["requests"], mp["median_ms"], mp["p90_ms"]))
         out.append("")
+    if "clouds" in results:
+        out += clouds_markdown(results["clouds"])
     if "rapidcommit" in results:
         out += rapidcommit_markdown(results["rapidcommit"])
     if "keepalive" in results:
@@ -526,7 +579,7 @@ plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with point
     return proc.returncode == 0
 
 
-PARTS = ("lease", "rapidcommit", "full", "keepalive", "growth", "footprint", "boot")
+PARTS = ("lease", "rapidcommit", "full", "keepalive", "growth", "clouds", "footprint", "boot")
 
 
 def main():
@@ -575,7 +628,7 @@ def main():
                             machine_note=machine_note)
         else:
             {"lease": bench_lease, "rapidcommit": bench_rapidcommit, "full": bench_full, "keepalive": bench_keepalive,
-             "growth": bench_growth}[part](binary, args.runs, results)
+             "growth": bench_growth, "clouds": bench_clouds}[part](binary, args.runs, results)
     if set(parts) - {"boot"}:
         results["machine"]["load_after"] = os.getloadavg()
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -15,6 +15,10 @@ namespace {
 // wins, so a cloud whose DMI rule is looser goes after the stricter ones.
 constexpr const Cloud* registry[] = {
     &ec2_cloud,
+    &brightbox_cloud,
+    &zstack_cloud,
+    &e24cloud_cloud,
+    &outscale_cloud,
     &openstack_cloud,
     &oracle_cloud,
     &gce_cloud,

@@ -41,6 +41,58 @@ Verdict detect_ec2(const PlatformFacts& facts)
     return Verdict::No;
 }
 
+namespace {
+
+// EC2-compatible services, as cloud-init's DataSourceEc2 identifies them
+// (identify_brightbox, _zstack, _e24cloud, _outscale: DMI values compared
+// lower-cased): the same provider and mapping, their own names in
+// instance-data (cloud_name), which is what the rows are for.
+bool ends_with_ignoring_case(std::string_view text, std::string_view suffix)
+{
+    return text.size() >= suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix);
+}
+
+Verdict detect_brightbox(const PlatformFacts& facts)
+{
+    return ends_with_ignoring_case(facts.dmi.product_serial, ".brightbox.com") ? Verdict::Yes : Verdict::No;
+}
+
+Verdict detect_zstack(const PlatformFacts& facts)
+{
+    return ends_with_ignoring_case(facts.dmi.chassis_asset_tag, ".zstack.io") ? Verdict::Yes : Verdict::No;
+}
+
+Verdict detect_e24cloud(const PlatformFacts& facts)
+{
+    return iequals(facts.dmi.sys_vendor, "e24cloud") ? Verdict::Yes : Verdict::No;
+}
+
+Verdict detect_outscale(const PlatformFacts& facts)
+{
+    return iequals(facts.dmi.product_name, "3DS Outscale VM") && iequals(facts.dmi.sys_vendor, "3DS Outscale") ? Verdict::Yes : Verdict::No;
+}
+
+constexpr Cloud ec2_compatible(std::string_view name, Verdict (*detect)(const PlatformFacts&))
+{
+    return {
+        .name = name,
+        .cloud_init_name = name,
+        .cloud_init_platform = "ec2",
+        .reach = Reach::Dhcp4Lease,
+        .primary_nic = PrimaryNic::FirstInterface,
+        .detect = detect,
+        .make_provider = make_ec2_provider,
+        .map_network = map_ec2_network,
+    };
+}
+
+}
+
+const Cloud brightbox_cloud = ec2_compatible("brightbox", detect_brightbox);
+const Cloud zstack_cloud = ec2_compatible("zstack", detect_zstack);
+const Cloud e24cloud_cloud = ec2_compatible("e24cloud", detect_e24cloud);
+const Cloud outscale_cloud = ec2_compatible("outscale", detect_outscale);
+
 const Cloud ec2_cloud {
     .name = "ec2",
     .cloud_init_name = "aws",

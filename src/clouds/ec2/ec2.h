@@ -13,6 +13,9 @@ namespace mb::clouds {
 
 // The registry's row for EC2 (and EC2-compatible services).
 extern const Cloud ec2_cloud;
+// EC2-compatible services cloud-init tells apart by DMI (Brightbox, ZStack,
+// e24cloud, Outscale): EC2's provider and mapping under their own names.
+extern const Cloud brightbox_cloud, zstack_cloud, e24cloud_cloud, outscale_cloud;
 
 // Nitro's DMI vendor, or a Xen guest with Amazon's UUID prefix and version.
 Verdict detect_ec2(const PlatformFacts& facts);

@@ -20,7 +20,7 @@ Verdict detect_openstack(const PlatformFacts& facts)
     // tags).
     if (dmi.product_name == "OpenStack Nova" || dmi.product_name == "OpenStack Compute")
         return Verdict::Yes;
-    for (auto tag : { "OpenStack Nova", "OpenTelekomCloud", "SAP CCloud VM", "HUAWEICLOUD" }) {
+    for (auto tag : { "OpenStack Nova", "OpenStack Compute", "OpenTelekomCloud", "SAP CCloud VM", "HUAWEICLOUD", "Samsung Cloud Platform" }) {
         if (dmi.chassis_asset_tag == tag)
             return Verdict::Yes;
     }

@@ -273,7 +273,7 @@ struct TempSysfs {
     }
     ~TempSysfs()
     {
-        for (auto name : { "sys_vendor", "product_name", "product_uuid", "board_asset_tag", "chassis_asset_tag", "product_version" })
+        for (auto name : { "sys_vendor", "product_name", "product_uuid", "board_asset_tag", "chassis_asset_tag", "product_version", "product_serial" })
             ::unlink((root + "/class/dmi/id/" + name).c_str());
         ::rmdir((root + "/class/dmi/id").c_str());
         ::rmdir((root + "/class/dmi").c_str());
@@ -322,6 +322,16 @@ TEST_CASE("platform detection over fake sysfs trees with real DMI strings")
                 { "chassis_asset_tag", "" }, { "product_uuid", "ec2aaaaa-0000-0000-0000-000000000000" } },
             nullptr },
         { "plain QEMU (Q35)", { { "sys_vendor", "QEMU" }, { "product_name", "Standard PC (Q35 + ICH9, 2009)" } }, nullptr },
+        // EC2-compatible services and rebranded OpenStack clouds, with the
+        // DMI values cloud-init's ds-identify and DataSourceEc2 go by.
+        { "Brightbox", { { "sys_vendor", "OpenStack Foundation" }, { "product_name", "OpenStack Nova" }, { "product_serial", "srv-a1b2c.gb1.brightbox.com" } }, "brightbox" },
+        { "not Brightbox: the suffix in the middle", { { "sys_vendor", "QEMU" }, { "product_serial", "srv.brightbox.com.example" } }, nullptr },
+        { "ZStack", { { "sys_vendor", "ZStack" }, { "chassis_asset_tag", "5f2b3a0c.zstack.io" } }, "zstack" },
+        { "e24cloud", { { "sys_vendor", "e24cloud" }, { "product_name", "e24cloud VM" } }, "e24cloud" },
+        { "Outscale", { { "sys_vendor", "3DS Outscale" }, { "product_name", "3DS Outscale VM" } }, "outscale" },
+        { "Outscale's product name alone", { { "sys_vendor", "QEMU" }, { "product_name", "3DS Outscale VM" } }, nullptr },
+        { "Samsung Cloud Platform (OpenStack)", { { "sys_vendor", "Samsung" }, { "product_name", "SCP VM" }, { "chassis_asset_tag", "Samsung Cloud Platform" } }, "openstack" },
+        { "RDO asset tag (OpenStack)", { { "sys_vendor", "Red Hat" }, { "product_name", "KVM" }, { "chassis_asset_tag", "OpenStack Compute" } }, "openstack" },
         { "no DMI at all (bare container)", {}, nullptr },
     };
     for (auto const& row : rows) {
