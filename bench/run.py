@@ -305,6 +305,9 @@ CLOUD_ROWS = (
     ("gce", ["--gce", json.dumps(GCE_BENCH)], ["option:netmask,255.255.255.255", "option:router,198.18.0.1",
                                                 "option:classless-static-route,198.18.0.1/32,0.0.0.0,0.0.0.0/0,198.18.0.1",
                                                 "option:mtu,1460"]),
+    # Azure's primary lease routes IMDS by option 121 (option 245, the
+    # wireserver, plays no part in the metadata phase).
+    ("azure", ["--nics", "1"], ["option:classless-static-route,169.254.169.254/32,198.18.0.1,0.0.0.0/0,198.18.0.1"]),
 )
 
 
