@@ -98,7 +98,7 @@ TEST_CASE("usage errors")
         { "--timeout", "0" },
         { "--interface", "eth0 x" },
         { "--interface", "a-very-long-interface-name" },
-        { "--provider", "vultr" },
+        { "--provider", "no-such-cloud" },
         { "--output", "systemd" },
         { "--metadata-url", "https://169.254.169.254" },
         { "--json=yes" },
