@@ -92,25 +92,6 @@ bool has_expired(std::string_view key, int64_t now)
     return expire_on && now > expire_on_seconds(*expire_on);
 }
 
-// RFC 4648 §4 base64 into `out`, as Python's b64decode reads it:
-// characters outside the alphabet are skipped; a dangling single character
-// is an error (false).
-bool base64_decode(std::string_view text, std::string& out)
-{
-    uint32_t bits = 0;
-    unsigned count = 0;
-    for (char c : text.substr(0, text.find('='))) {
-        int value = c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= 'A' && c <= 'Z' ? c - 'A' : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
-        if (value < 0)
-            continue;
-        bits = bits << 6 | uint32_t(value);
-        // Each character but the first of a group of four completes a byte:
-        // the second leaves 4 bits over, the third 2, the fourth none.
-        if (unsigned place = count++ % 4)
-            out.push_back(char(bits >> (6 - 2 * place)));
-    }
-    return count % 4 != 1;
-}
 
 // `object`'s string member `name`; nothing when there is no object.
 std::optional<std::string_view> member(const JsonValue* object, const char* name)
@@ -184,16 +165,18 @@ Status apply_gce_json(std::string_view json, GceDocument kind, InstanceMetadata&
 
     if (auto user_data = member(attributes, "user-data")) {
         auto encoding = member(attributes, "user-data-encoding").value_or("");
-        bool base64 = encoding == "base64";
-        std::string& out = instance.user_data.emplace();
         // cloud-init uses the value as it is under an encoding it does not
-        // know, and says so.
-        if (!base64)
-            out.assign(*user_data);
-        if (base64 ? !base64_decode(*user_data, out) : !encoding.empty()) {
-            warnings.emplace_back(base64 ? "dropping user-data: not base64" : "user-data-encoding unknown: user-data used as it is");
-            if (base64)
-                instance.user_data.reset();
+        // know, and says so. Base64 is read as common/text's reader does:
+        // whitespace skipped, any other stray byte refused (Python's
+        // b64decode would skip it).
+        if (encoding == "base64") {
+            instance.user_data = base64_decode(*user_data);
+            if (!instance.user_data)
+                warnings.emplace_back("dropping user-data: not base64");
+        } else {
+            instance.user_data.emplace(*user_data);
+            if (!encoding.empty())
+                warnings.emplace_back("user-data-encoding unknown: user-data used as it is");
         }
     }
     // Project-wide keys count unless the instance blocks them, or has legacy

@@ -10,34 +10,6 @@ namespace mb::clouds {
 
 namespace {
 
-// RFC 4648 §4, padded, nothing outside the alphabet: OCI keeps the
-// user_data a launch was given base64-encoded, and cloud-init hands the
-// decoded bytes on as user-data.
-std::optional<std::string> decode_base64(std::string_view text)
-{
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    uint32_t bits = 0;
-    unsigned count = 0, padding = 0;
-    for (char c : text) {
-        const void* at = std::memchr(alphabet, c, 64);
-        if (c == '=') {
-            ++padding;
-            continue;
-        }
-        if (!at || padding)
-            return std::nullopt;
-        bits = bits << 6 | uint32_t(static_cast<const char*>(at) - alphabet);
-        count += 6;
-        if (count >= 8) {
-            count -= 8;
-            out.push_back(char(bits >> count));
-        }
-    }
-    if (text.size() % 4 || padding > 2)
-        return std::nullopt;
-    return out;
-}
 
 // A string member, or "" when it is absent or not a string: cloud-init
 // treats an empty value as a missing one.
@@ -67,7 +39,7 @@ std::string_view member_text(const JsonValue& object, const char* key)
         // cloud-init skips an empty user_data the same way.
         auto user_data = member_text(*metadata, "user_data");
         if (!user_data.empty()) {
-            instance.user_data = decode_base64(user_data);
+            instance.user_data = base64_decode(user_data);
             if (!instance.user_data)
                 warnings.push_back("dropping user_data: not base64");
         }

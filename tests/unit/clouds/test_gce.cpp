@@ -221,7 +221,9 @@ TEST_CASE("gce: user-data and its encoding")
         { R"({"user-data":"#cloud-config\nhostname: x\n"})", "#cloud-config\nhostname: x\n", nullptr },
         { R"({"user-data":"I2Nsb3VkLWNvbmZpZwo=","user-data-encoding":"base64"})", "#cloud-config\n", nullptr },
         { R"({"user-data":"I2Ns\nb3Vk","user-data-encoding":"base64"})", "#cloud", nullptr },
-        { R"({"user-data":"aGk","user-data-encoding":"base64"})", "hi", nullptr },
+        // Unpadded: Python's b64decode says "Incorrect padding" too.
+        { R"({"user-data":"aGk","user-data-encoding":"base64"})", std::nullopt, "not base64" },
+        { R"({"user-data":"aGk=","user-data-encoding":"base64"})", "hi", nullptr },
         { R"({"user-data":"aGVsbG8hI","user-data-encoding":"base64"})", std::nullopt, "not base64" },
         { R"({"user-data":"abc","user-data-encoding":"gzip"})", "abc", "user-data-encoding unknown" },
         { R"({"user-data":42})", std::nullopt, nullptr },
