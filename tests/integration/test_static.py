@@ -1,6 +1,7 @@
 """The shipped binary is fully static: it runs in an empty chroot and in a
 fresh network namespace, and carries no exception runtime."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -59,3 +60,21 @@ def test_runs_in_a_fresh_network_namespace(ctx):
         proc = t.client.run([ctx["binary"], "lease", "--timeout", "2"], check=False)
         assert proc.returncode == 2, (proc.returncode, proc.stderr)
         assert "no Ethernet interface" in proc.stderr, proc.stderr
+
+
+def test_hardening_properties_shown_by_the_binary(ctx):
+    """scripts/check-hardening.py (`make check-hardening`) passes on the
+    binary, and fails on another static binary without the seccomp filter
+    (the peak-RSS launcher), so the check can tell."""
+    if ctx["sanitize"]:
+        raise netns.Skip("the sanitizer build is a dynamic glibc build")
+    script = os.path.join(ctx["root"], "scripts", "check-hardening.py")
+    proc = subprocess.run(["python3", script, ctx["binary"]], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for line in ("static", "non-executable stack", "RELRO", "no W+X segment", "seccomp filter compiled in"):
+        assert re.search(r"^%s\s+ok\b" % re.escape(line), proc.stdout, re.M), (line, proc.stdout)
+    other = os.path.join(ctx["build"], "peak-rss")
+    if os.path.exists(other):
+        proc = subprocess.run(["python3", script, other], capture_output=True, text=True)
+        assert proc.returncode == 1, proc.stdout
+        assert re.search(r"^seccomp filter compiled in\s+MISSING", proc.stdout, re.M), proc.stdout

@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""Checks what the built binary shows of its hardening (issue 19).
+
+    scripts/check-hardening.py BINARY
+
+Each line names a property and what was found; the exit code is 1 when a
+property metaboot claims is missing. Claimed, and checked on the ELF file:
+  - static: no program interpreter and no dynamic section (or a static PIE);
+  - a non-executable stack (PT_GNU_STACK without X);
+  - RELRO (PT_GNU_RELRO), and no segment both writable and executable;
+  - no text relocations;
+  - the seccomp filter compiled in: its first instructions (load the
+    architecture, compare it with this CPU's) are in the read-only data.
+Reported, not claimed: PIE (the binary is a static EXEC; README, "Hardening",
+says why), and a stack protector (musl's own functions only).
+Reads the ELF headers itself (no readelf needed), little-endian 64-bit only.
+"""
+import struct
+import sys
+
+PT_INTERP, PT_DYNAMIC, PT_GNU_STACK, PT_GNU_RELRO = 3, 2, 0x6474E551, 0x6474E552
+PF_X, PF_W = 1, 2
+ET_EXEC, ET_DYN = 2, 3
+DT_TEXTREL, DT_FLAGS, DF_TEXTREL = 22, 30, 4
+# AUDIT_ARCH_X86_64 and AUDIT_ARCH_AARCH64, by e_machine.
+AUDIT_ARCH = {62: 0xC000003E, 183: 0xC00000B7}
+
+
+def segments(data):
+    (e_type, e_machine), e_phoff = struct.unpack_from("<HH", data, 16), struct.unpack_from("<Q", data, 32)[0]
+    e_phentsize, e_phnum = struct.unpack_from("<HH", data, 54)
+    out = []
+    for i in range(e_phnum):
+        p_type, p_flags, p_offset, p_vaddr, _, p_filesz, p_memsz, _ = struct.unpack_from("<IIQQQQQQ", data, e_phoff + i * e_phentsize)
+        out.append({"type": p_type, "flags": p_flags, "offset": p_offset, "filesz": p_filesz})
+    return e_type, e_machine, out
+
+
+def dynamic_flags(data, dynamic):
+    textrel = False
+    for off in range(dynamic["offset"], dynamic["offset"] + dynamic["filesz"], 16):
+        tag, value = struct.unpack_from("<qQ", data, off)
+        textrel |= tag == DT_TEXTREL or (tag == DT_FLAGS and value & DF_TEXTREL)
+    return textrel
+
+
+def main(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        print("%s: not a little-endian 64-bit ELF file" % path)
+        return 1
+    e_type, machine, segs = segments(data)
+    by_type = {}
+    for s in segs:
+        by_type.setdefault(s["type"], []).append(s)
+    checks = []
+    dynamic = by_type.get(PT_DYNAMIC, [])
+    static_pie = e_type == ET_DYN and PT_INTERP not in by_type
+    checks.append(("static", PT_INTERP not in by_type and (not dynamic or static_pie),
+                   "no interpreter" + (", static PIE" if static_pie else ", no dynamic section" if not dynamic else "")))
+    stack = by_type.get(PT_GNU_STACK)
+    checks.append(("non-executable stack", bool(stack) and not stack[0]["flags"] & PF_X,
+                   "PT_GNU_STACK %s" % ("missing" if not stack else "RWX" if stack[0]["flags"] & PF_X else "RW")))
+    checks.append(("RELRO", PT_GNU_RELRO in by_type, "PT_GNU_RELRO %s" % ("present" if PT_GNU_RELRO in by_type else "missing")))
+    wx = [s for s in by_type.get(1, []) if s["flags"] & PF_W and s["flags"] & PF_X]
+    checks.append(("no W+X segment", not wx, "%d writable and executable LOAD segment(s)" % len(wx)))
+    textrel = dynamic_flags(data, dynamic[0]) if dynamic else False
+    checks.append(("no text relocations", not textrel, "DT_TEXTREL %s" % ("set" if textrel else "absent")))
+    arch = AUDIT_ARCH.get(machine)
+    # BPF_LD|BPF_W|BPF_ABS of offsetof(seccomp_data, arch) = 4, then
+    # BPF_JMP|BPF_JEQ|BPF_K against the architecture, as sandbox.cpp builds it.
+    start = struct.pack("<HBBI", 0x20, 0, 0, 4) + struct.pack("<H", 0x15)
+    found = arch is not None and any(
+        data[i + 12:i + 16] == struct.pack("<I", arch) for i in _find_all(data, start))
+    checks.append(("seccomp filter compiled in", found, "the BPF program's architecture check %s" % ("found" if found else "not found")))
+    failed = 0
+    for name, ok, detail in checks:
+        print("%-28s %s  (%s)" % (name, "ok" if ok else "MISSING", detail))
+        failed += not ok
+    print("%-28s %s" % ("PIE", "yes (static PIE)" if static_pie else "no: a static EXEC (README, \"Hardening\")"))
+    print("%-28s %s" % ("stack protector", "musl's own functions only (README, \"Hardening\")"))
+    return 1 if failed else 0
+
+
+def _find_all(data, needle):
+    at = data.find(needle)
+    while at >= 0:
+        yield at
+        at = data.find(needle, at + 1)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1]))
