@@ -51,7 +51,19 @@ PREFIX ?= /usr
 DESTDIR ?=
 FUZZ_SECONDS ?= 10
 
-ifeq ($(SANITIZE),1)
+COVERAGE ?= 0
+ifeq ($(COVERAGE),1)
+  # clang's source-based coverage, on the glibc build (as the sanitizers);
+  # `make coverage` runs the suites on it. No seccomp filter: the profile
+  # runtime writes its file at exit with calls the filter refuses.
+  BUILD := $(BUILD_DIR)/coverage
+  CXX := clang++-19
+  CC := clang-19
+  SYS_CPPFLAGS := -I/usr/include/libnl3
+  OPT := -O1 -g -fprofile-instr-generate -fcoverage-mapping -DMETABOOT_NO_SECCOMP
+  LINK_STATIC :=
+  TOOLCHAIN_DEP :=
+else ifeq ($(SANITIZE),1)
   ifneq ($(ARCH),$(HOST_ARCH))
     $(error SANITIZE=1 builds for this machine only (ARCH=$(HOST_ARCH)))
   endif
@@ -113,7 +125,7 @@ MAIN_SRC := src/main.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall relink demo clean check-static check-hardening
+.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall relink demo clean check-static check-hardening coverage
 
 all: $(BUILD)/metaboot
 
@@ -141,7 +153,7 @@ $(BUILD)/metaboot.unstripped: $(LIB_OBJ) $(MAIN_SRC:%.cpp=$(BUILD)/obj/%.o)
 	$(CXX) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/metaboot: $(BUILD)/metaboot.unstripped
-ifeq ($(SANITIZE),1)
+ifneq ($(filter 1,$(SANITIZE) $(COVERAGE)),)
 	cp $< $@
 else
 	$(if $(filter $(CXX),$(DEPS)/bin/metaboot-c++),$(DEPS)/bin/metaboot-strip,strip) -o $@ $<
@@ -164,6 +176,18 @@ test:
 # Only the QEMU boot tests (real kernel, dracut and initramfs-tools images).
 boot: $(BUILD)/metaboot
 	python3 tests/run.py --build $(BUILD) --suite boot
+
+# Line and branch coverage of src/ by folder, from the unit and integration
+# suites run on the coverage build (build/coverage/report.md).
+COVERAGE_DIR := $(BUILD_DIR)/coverage
+coverage:
+	bash scripts/install-test-packages.sh
+	$(MAKE) -j2 COVERAGE=1 $(COVERAGE_DIR)/metaboot $(COVERAGE_DIR)/unit-tests
+	rm -rf $(COVERAGE_DIR)/profiles && mkdir -p $(COVERAGE_DIR)/profiles
+	-LLVM_PROFILE_FILE=$(CURDIR)/$(COVERAGE_DIR)/profiles/%p-%m.profraw python3 tests/run.py --build $(COVERAGE_DIR) --sanitize 1 --suite unit,integration
+	llvm-profdata-19 merge -sparse $(COVERAGE_DIR)/profiles/*.profraw -o $(COVERAGE_DIR)/all.profdata
+	python3 scripts/coverage-report.py $(COVERAGE_DIR)/all.profdata $(COVERAGE_DIR)/metaboot $(COVERAGE_DIR)/unit-tests > $(COVERAGE_DIR)/report.md
+	cat $(COVERAGE_DIR)/report.md
 
 # What the binary shows of its hardening (scripts/check-hardening.py).
 check-hardening: $(BUILD)/metaboot
