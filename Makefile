@@ -125,7 +125,7 @@ MAIN_SRC := src/main.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall relink demo clean check-static check-hardening coverage
+.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall relink demo clean check-static check-hardening coverage fuzz-campaign
 
 all: $(BUILD)/metaboot
 
@@ -207,6 +207,11 @@ size: $(BUILD)/metaboot
 
 fuzz:
 	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The long campaign (issue 19): FUZZ_SECONDS per target (default 1800), then
+# each corpus in tests/fuzz/corpus/ minimized to what keeps its coverage.
+fuzz-campaign:
+	FUZZ_MERGE=1 bash tests/fuzz/run.sh $(if $(filter 10,$(FUZZ_SECONDS)),1800,$(FUZZ_SECONDS))
 
 $(BUILD)/peak-rss: bench/peak_rss.c | $(TOOLCHAIN_DEP)
 	$(CC) -Os -static $< -o $@

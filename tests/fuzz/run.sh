@@ -4,6 +4,8 @@
 # SECONDS against a copy of its seed corpus (tests/fuzz/corpus/<name>/).
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]     build only: SECONDS=0
+#   FUZZ_MERGE=1 tests/fuzz/run.sh 1800        a campaign: the tree's corpora minimized afterwards
+# Each target uses tests/fuzz/dict/<name>.dict, the format's tokens, when there is one.
 # Writes build/fuzz/<name>.log; exits non-zero if any target crashed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,9 +57,22 @@ for name in "${targets[@]}"; do
     if [ -d "tests/fuzz/corpus/$name" ]; then
         cp -n tests/fuzz/corpus/$name/* "$work/" 2>/dev/null || true
     fi
-    if "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -artifact_prefix="$out/crash_${name}_" -print_final_stats=1 "$work" >"$out/$name.log" 2>&1; then
+    dict=()
+    [ -f "tests/fuzz/dict/$name.dict" ] && dict=(-dict="tests/fuzz/dict/$name.dict")
+    if "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -artifact_prefix="$out/crash_${name}_" -print_final_stats=1 "${dict[@]}" "$work" >"$out/$name.log" 2>&1; then
         execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$name.log" | grep -o '[0-9]*$' || echo '?')
-        echo "fuzz $name: ok, $execs executions in $seconds s"
+        cov=$(grep -o 'cov: [0-9]*' "$out/$name.log" | tail -1 | grep -o '[0-9]*' || echo '?')
+        echo "fuzz $name: ok, $execs executions in $seconds s, $cov coverage points"
+        # FUZZ_MERGE=1 (make fuzz-campaign): the tree's corpus becomes the
+        # minimal set of inputs that keeps everything this run reached.
+        if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+            merged=$out/merged_$name
+            rm -rf "$merged" && mkdir -p "$merged"
+            "$bin" -merge=1 "${dict[@]}" "$merged" "$work" >"$out/$name.merge.log" 2>&1
+            rm -rf "tests/fuzz/corpus/$name" && mkdir -p "tests/fuzz/corpus/$name"
+            cp "$merged"/* "tests/fuzz/corpus/$name/" 2>/dev/null || true
+            echo "fuzz $name: corpus minimized to $(ls "tests/fuzz/corpus/$name" | wc -l) inputs"
+        fi
     else
         echo "fuzz $name: CRASH (see $out/$name.log)"
         tail -30 "$out/$name.log"
