@@ -297,7 +297,6 @@ def test_dracut_power_cuts_in_the_write_phase(ctx):
                 killed = run_guest(argv(), network, console, kill_after=delay)
                 assert killed.killed_host, "QEMU powered off before the kill:\n" + killed.console[-3000:]
                 inside = not END.search(killed.console)
-                g_begin, g_end = killed.guest_times()
                 raw_dirty, which, left = check_after_kill(rootimg, workdir, new)
                 again = run_guest(argv(), network, console)
                 check_recovery_boot(again, rootimg, new)
