@@ -21,6 +21,10 @@ SIGKILLs QEMU a chosen delay later, the delays spread over [0, phase length]
 - then the killed image boots again, normally: metaboot succeeds, every file
   is NEW, no temporary file is left, and the image is clean.
 
+Last, a partial temporary file is planted beside the NEW netplan file and
+the image boots once more: that run finds every file unchanged and must
+still remove it.
+
 The disk is `cache=writeback`: the guest sees a volatile write cache, so its
 ext4 sends flushes and FUA writes as on a cloud's virtio disk, and QEMU turns
 each flush into fdatasync on the image. SIGKILL loses what the guest had not
@@ -236,6 +240,17 @@ def check_after_kill(image, workdir, new):
     return raw_dirty, which, left
 
 
+def plant_temporary(image, workdir, path, data):
+    """Writes .NAME.metaboot-new beside `path` into the (unmounted) image."""
+    source = os.path.join(workdir, "planted")
+    with open(source, "wb") as f:
+        f.write(data)
+    commands = os.path.join(workdir, "plant.debugfs")
+    with open(commands, "w") as f:
+        f.write("cd /%s\nwrite %s .%s.metaboot-new\n" % (os.path.dirname(path), source, os.path.basename(path)))
+    bootlib.run(["debugfs", "-w", "-f", commands, image])
+
+
 def check_recovery_boot(run, image, new):
     """The boot after the power cut: a normal run that leaves NEW and no temporary file."""
     boot = bootlib.Boot(run.console, run.seconds, 0)
@@ -312,6 +327,15 @@ def test_dracut_power_cuts_in_the_write_phase(ctx):
                        "inside" if inside else "after", "needed recovery" if raw_dirty else "clean",
                        ", ".join(os.path.basename(p) for p in sorted(OLD)), outcome["files"],
                        len(left), (" " + ", ".join(left)) if left else ""))
+            # The leftover of a cut whose next boot writes nothing: a partial
+            # temporary file beside a netplan file that is already NEW (its
+            # own run was cut after an earlier boot had written NEW). That
+            # boot finds every file unchanged and must still remove it.
+            plant_temporary(rootimg, workdir, NETPLAN, new[NETPLAN][:len(new[NETPLAN]) // 2])
+            assert temporaries(rootimg), "debugfs did not plant the temporary file"
+            again = run_guest(argv(), network, console)
+            check_recovery_boot(again, rootimg, new)
+            log("power cut: a partial temporary file beside an unchanged file is gone after the next boot")
         finally:
             network.close()
     inside = sum(1 for o in outcomes if o["inside"])
