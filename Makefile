@@ -6,6 +6,7 @@
 #                        `make ARCH=aarch64 unit` runs the unit tests under qemu-aarch64-static
 #   make test            unit + integration (namespaces) + boot (QEMU) tests
 #   make boot            the QEMU boot tests alone
+#   make powercut        20 power cuts during the write phase under QEMU (boot suite)
 #   make test SANITIZE=1 the same tests built with ASan+UBSan (glibc clang)
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each
 #   make bench           benchmarks against peers (root, namespaces)
@@ -125,7 +126,7 @@ MAIN_SRC := src/main.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test test-packages unit integration boot fuzz bench size install uninstall relink demo clean check-static check-hardening coverage fuzz-campaign
+.PHONY: all deps test test-packages unit integration boot powercut fuzz bench size install uninstall relink demo clean check-static check-hardening coverage fuzz-campaign
 
 all: $(BUILD)/metaboot
 
@@ -192,6 +193,11 @@ coverage:
 # What the binary shows of its hardening (scripts/check-hardening.py).
 check-hardening: $(BUILD)/metaboot
 	python3 scripts/check-hardening.py $<
+
+# Twenty power cuts in metaboot's write phase under QEMU (about 10 minutes);
+# `make test` runs three.
+powercut: $(BUILD)/metaboot
+	METABOOT_POWERCUT_KILLS=$${METABOOT_POWERCUT_KILLS:-20} python3 tests/run.py --build $(BUILD) --suite boot --only power_cuts
 
 check-static: $(BUILD)/metaboot
 	@file $< | grep -q 'statically linked' || { file $<; echo "not static"; exit 1; }

@@ -393,11 +393,19 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     std::lock_guard lock(SignalWatcher::critical());
     for (auto [directory, files, sweeps, remount] : { std::tuple { runtime_root, &runtime_files, &runtime_sweeps, fs::Remount::Never },
              std::tuple { config.root.c_str(), &root_files, &root_sweeps, fs::Remount::IfReadOnly } }) {
+        // The real root's write phase, from remount to read-only again,
+        // between two lines on the console (the power-cut boot test kills
+        // the machine between them).
+        bool on_root = remount == fs::Remount::IfReadOnly;
+        if (on_root)
+            log_info("writing " + std::to_string(files->size()) + " files under " + directory);
         auto report = fs::write_files(directory, *files, remount, *sweeps);
         if (report.is_error()) {
             log_error("writing: " + report.error().message());
             return ExitWriteFailed;
         }
+        if (on_root)
+            log_info("written under " + std::string(directory));
         for (auto& file : report->files)
             written.push_back(file.path);
         for (auto& path : report->removed)

@@ -216,6 +216,16 @@ Result<WriteOutcome> Root::write_file(std::string_view relative_path, std::strin
     auto [directory, name] = TRY(split_relative_path(relative_path));
     Fd dir = TRY(open_directory(directory, Create::Yes, directory_mode));
 
+    std::string temporary = "." + name + ".metaboot-new";
+    if (temporary.size() > 255)
+        return Error::invalid("file name too long: " + name);
+    // Left by a run that died mid-write (a power cut between create and
+    // rename; the name is ours alone): removed whether or not this run
+    // writes the file, so none outlives the next run. The stacks never read
+    // it (a dot file without their suffix). One that cannot be removed (a
+    // directory) fails the O_EXCL create below.
+    m_syscalls->unlinkat(dir.get(), temporary.c_str(), 0);
+
     // Unchanged: same bytes and mode in a regular file. Then nothing is
     // written, so mtime, inode and the disk stay as they were.
     {
@@ -231,16 +241,7 @@ Result<WriteOutcome> Root::write_file(std::string_view relative_path, std::strin
         }
     }
 
-    std::string temporary = "." + name + ".metaboot-new";
-    if (temporary.size() > 255)
-        return Error::invalid("file name too long: " + name);
-    auto create_temporary = [&]() { return m_syscalls->openat(dir.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600); };
-    int raw = create_temporary();
-    if (raw < 0 && errno == EEXIST) {
-        // Left by a run that died mid-write (the name is ours alone).
-        m_syscalls->unlinkat(dir.get(), temporary.c_str(), 0);
-        raw = create_temporary();
-    }
+    int raw = m_syscalls->openat(dir.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (raw < 0)
         return errno_error("create " + temporary + " in " + m_path + "/" + directory, errno);
     Fd file(raw);

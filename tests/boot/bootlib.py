@@ -540,7 +540,9 @@ INTERFACES = "# the boot test's ifupdown configuration\nauto lo\niface lo inet l
 NETPLAN_STUB = "#!/bin/sh\n# stands in for netplan: metaboot only looks for it\nexit 0\n"
 
 
-def make_rootfs(path, busybox, workdir, binary=None, init_script=None):
+def make_rootfs(path, busybox, workdir, binary=None, init_script=None, extra_files=None):
+    """extra_files: {relative path: (text, mode)} laid over the tree's own
+    (the power-cut test seeds an earlier boot's files this way)."""
     tree = os.path.join(workdir, "rootfs")
     shutil.rmtree(tree, ignore_errors=True)
     for d in ("bin", "dev", "proc", "sys", "run", "tmp", "root", "sbin", "usr/sbin",
@@ -558,6 +560,7 @@ def make_rootfs(path, busybox, workdir, binary=None, init_script=None):
              "usr/sbin/netplan": (NETPLAN_STUB, 0o755),
              "etc/network/interfaces": (INTERFACES, 0o644),
              "etc/os-release": ('PRETTY_NAME="metaboot boot test root"\nID=debian\n', 0o644)}
+    files.update(extra_files or {})
     for rel, (text, mode) in files.items():
         with open(os.path.join(tree, rel), "w") as f:
             f.write(text)
@@ -874,15 +877,20 @@ class Boot:
         return "\n".join(self.lines[-n:])
 
 
+def qemu_argv(kernel, initrd, rootimg, cmdline, network, console, smbios=(), drive=""):
+    """drive: more -drive options for the root disk (",cache=writeback")."""
+    return ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-m", "512", "-smp", "1",
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-serial", "file:" + console,
+            "-kernel", kernel.image(), "-initrd", initrd, "-append", cmdline,
+            "-drive", "file=%s,if=virtio,format=raw%s" % (rootimg, drive)] + network.qemu_args() + list(smbios)
+
+
 def boot(kernel, initrd, rootimg, cmdline, network, workdir, smbios=(), name="guest"):
     console = os.path.join(workdir, name + ".console")
     if os.path.exists(console):
         os.unlink(console)
-    argv = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-m", "512", "-smp", "1",
-            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-            "-serial", "file:" + console,
-            "-kernel", kernel.image(), "-initrd", initrd, "-append", cmdline,
-            "-drive", "file=%s,if=virtio,format=raw" % rootimg] + network.qemu_args() + list(smbios)
+    argv = qemu_argv(kernel, initrd, rootimg, cmdline, network, console, smbios)
     qemu_log = open(os.path.join(workdir, name + ".qemu.log"), "w")
     started = time.monotonic()
     try:

@@ -300,6 +300,32 @@ TEST_CASE("fs: short writes are continued; a stale temporary file is replaced")
     CHECK(count_entries(dir / "etc") == 1);
 }
 
+TEST_CASE("fs: a temporary file left by a power cut is removed by the next write, also of unchanged content")
+{
+    // A power cut between create and rename leaves .NAME.metaboot-new beside
+    // the old (or, after the rename, the new) file. The next boot writes the
+    // same content, finds the file unchanged, and must still remove it.
+    TempDir dir;
+    make_dirs(dir / "etc/netplan");
+    put(dir / "etc/netplan/50-cloud-init.yaml", "network: {}\n");
+    REQUIRE(::chmod((dir / "etc/netplan/50-cloud-init.yaml").c_str(), 0600) == 0);
+    put(dir / "etc/netplan/.50-cloud-init.yaml.metaboot-new", "netw");
+    auto root = Root::open(dir.path()).release_value();
+    auto result = root.write_file("etc/netplan/50-cloud-init.yaml", "network: {}\n", 0600);
+    REQUIRE(result.ok());
+    CHECK(*result == WriteOutcome::Unchanged);
+    CHECK(get(dir / "etc/netplan/.50-cloud-init.yaml.metaboot-new") == "<absent>");
+    CHECK(count_entries(dir / "etc/netplan") == 1);
+
+    SUBCASE("and by a write of new content")
+    {
+        put(dir / "etc/netplan/.50-cloud-init.yaml.metaboot-new", "");
+        REQUIRE(root.write_file("etc/netplan/50-cloud-init.yaml", "network: {version: 2}\n", 0600).ok());
+        CHECK(get(dir / "etc/netplan/50-cloud-init.yaml") == "network: {version: 2}\n");
+        CHECK(count_entries(dir / "etc/netplan") == 1);
+    }
+}
+
 TEST_CASE("fs: symlinks never lead a write out of the root")
 {
     TempDir outside;
