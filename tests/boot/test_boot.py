@@ -7,11 +7,13 @@ Each boot prints one `boot:` line with its timings (see README.md).
 The harness_* tests check the harness itself from inside the guest, without
 metaboot, so a failure there points at the harness, not at the binary.
 """
+import contextlib
 import json
 import os
 import re
 import shutil
 import sys
+import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootlib  # noqa: E402
@@ -410,30 +412,45 @@ def test_initramfs_tools_ec2_two_nics(ctx):
         check_imdsv2(network)
 
 
-def test_dracut_openstack_dmi(ctx):
-    """Nova's DMI, the OpenStack metadata service: static IPv4 and routes from
-    network_data.json, matched by MAC; the lease is only the way there."""
+@contextlib.contextmanager
+def cloud_boot(ctx, scenario, smbios, **network_options):
+    """A dracut boot with a cloud's SMBIOS strings, its DHCP options and
+    metadata service on the tap network (network_options go to TapNetwork),
+    checked for what every cloud's boot must show: init reached, the root
+    image clean, the summary line, no address left. Yields a namespace with
+    result, rootimg, workdir, network and the netplan and ifupdown files."""
     kind = "dracut"
     with bootlib.Workdir() as workdir:
         kernel, tools, busybox = assets(ctx, workdir)
         initrd = image(kind, ctx, kernel, tools, workdir)
         rootimg = os.path.join(workdir, "root.img")
         bootlib.make_rootfs(rootimg, busybox, workdir)
-        network = bootlib.TapNetwork(ctx, workdir)
+        network = bootlib.TapNetwork(ctx, workdir, **network_options)
         try:
             result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
-                                  smbios=bootlib.OPENSTACK_SMBIOS, name=kind + "-openstack")
+                                  smbios=smbios, name=kind + "-" + scenario)
         finally:
             network.close()
-        report(kind, "openstack", result)
+        report(kind, scenario, result)
         check_reached_init(result)
         check_clean(rootimg)
         check_summary(result)
         check_no_leftover_address(result)
+        yield types.SimpleNamespace(
+            result=result, rootimg=rootimg, workdir=workdir, network=network,
+            netplan=(bootlib.read_image_file(rootimg, NETPLAN) or b"").decode(),
+            eni=(bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode())
+
+
+def test_dracut_openstack_dmi(ctx):
+    """Nova's DMI, the OpenStack metadata service: static IPv4 and routes from
+    network_data.json, matched by MAC; the lease is only the way there."""
+    with cloud_boot(ctx, "openstack", bootlib.OPENSTACK_SMBIOS) as boot:
+        result, rootimg, workdir, network = boot.result, boot.rootimg, boot.workdir, boot.network
         assert result.mark("dmi").endswith("|OpenStack Nova"), result.mark("dmi")
         nic = result.nic_name(bootlib.GUEST_MAC)
-        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
-        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        netplan = boot.netplan
+        eni = boot.eni
         assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
         assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
         assert re.search(r"- ['\"]?%s/24" % re.escape(bootlib.TAP_GUEST), netplan), netplan
@@ -454,26 +471,11 @@ def test_dracut_oracle_dmi(ctx):
     """OCI's chassis asset tag, its IMDS (/opc/v2/ with its header): the one
     VNIC by DHCP with OCI's MTU 9000, matched by MAC; the lease is gone at
     switch_root."""
-    kind = "dracut"
-    with bootlib.Workdir() as workdir:
-        kernel, tools, busybox = assets(ctx, workdir)
-        initrd = image(kind, ctx, kernel, tools, workdir)
-        rootimg = os.path.join(workdir, "root.img")
-        bootlib.make_rootfs(rootimg, busybox, workdir)
-        network = bootlib.TapNetwork(ctx, workdir)
-        try:
-            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
-                                  smbios=ORACLE_SMBIOS, name=kind + "-oracle")
-        finally:
-            network.close()
-        report(kind, "oracle", result)
-        check_reached_init(result)
-        check_clean(rootimg)
-        check_summary(result)
-        check_no_leftover_address(result)
+    with cloud_boot(ctx, "oracle", ORACLE_SMBIOS) as boot:
+        result, rootimg, workdir, network = boot.result, boot.rootimg, boot.workdir, boot.network
         nic = result.nic_name(bootlib.GUEST_MAC)
-        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
-        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        netplan = boot.netplan
+        eni = boot.eni
         assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
         assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
         assert re.search(r"^\s+mtu: 9000$", netplan, re.M) and re.search(r"^\s+dhcp4: true$", netplan, re.M), netplan
@@ -494,30 +496,15 @@ def test_dracut_gce_dmi(ctx):
     """GCE's DMI and DHCP (a /32, the gateway on-link by option 121, MTU
     1460), GCE's metadata server: cloud-init's fallback (dhcp4 and dhcp6 on
     the NIC, by MAC), the lease's routes and MTU undone, GETs only."""
-    kind = "dracut"
     gce = {"attributes": {"ssh-keys": "cloudinit:" + GCE_KEY}}
-    with bootlib.Workdir() as workdir:
-        kernel, tools, busybox = assets(ctx, workdir)
-        initrd = image(kind, ctx, kernel, tools, workdir)
-        rootimg = os.path.join(workdir, "root.img")
-        bootlib.make_rootfs(rootimg, busybox, workdir)
-        network = bootlib.TapNetwork(ctx, workdir, gce=gce)
-        try:
-            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
-                                  smbios=bootlib.GCE_SMBIOS, name=kind + "-gce")
-        finally:
-            network.close()
-        report(kind, "gce", result)
-        check_reached_init(result)
-        check_clean(rootimg)
-        check_summary(result)
-        check_no_leftover_address(result)
+    with cloud_boot(ctx, "gce", bootlib.GCE_SMBIOS, gce=gce) as boot:
+        result, rootimg, workdir, network = boot.result, boot.rootimg, boot.workdir, boot.network
         assert result.mark("dmi") == "Google|Google Compute Engine", result.mark("dmi")
         nic = result.nic_name(bootlib.GUEST_MAC)
         link = [line for line in result.ip_section() if re.match(r"^\d+:\s+%s[:@]" % re.escape(nic), line)]
         assert link and " mtu 1500 " in link[0], "the lease's MTU 1460 was left: %s" % link
-        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
-        eni = (bootlib.read_image_file(rootimg, IFUPDOWN) or b"").decode()
+        netplan = boot.netplan
+        eni = boot.eni
         assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
         assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
         assert "dhcp4: true" in netplan and "dhcp6: true" in netplan, netplan
@@ -534,27 +521,12 @@ def test_dracut_azure_dmi(ctx):
     """Azure's chassis asset tag, its IMDS (the emulator's Azure module) and
     option 245 in the lease: eth<i> names, route metrics, the NIC's driver
     read from sysfs into the match, the wireserver's address in lease.json."""
-    kind = "dracut"
-    with bootlib.Workdir() as workdir:
-        kernel, tools, busybox = assets(ctx, workdir)
-        initrd = image(kind, ctx, kernel, tools, workdir)
-        rootimg = os.path.join(workdir, "root.img")
-        bootlib.make_rootfs(rootimg, busybox, workdir)
-        network = bootlib.TapNetwork(ctx, workdir, dhcp_extra=["--dhcp-option-force=245,168.63.129.16"])
-        try:
-            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
-                                  smbios=bootlib.AZURE_SMBIOS, name=kind + "-azure")
-        finally:
-            network.close()
-        report(kind, "azure", result)
-        check_reached_init(result)
-        check_clean(rootimg)
-        check_summary(result)
-        check_no_leftover_address(result)
+    with cloud_boot(ctx, "azure", bootlib.AZURE_SMBIOS, dhcp_extra=["--dhcp-option-force=245,168.63.129.16"]) as boot:
+        result, rootimg, workdir, network = boot.result, boot.rootimg, boot.workdir, boot.network
         assert result.mark("dmi") == "Microsoft Corporation|Virtual Machine", result.mark("dmi")
         lease = json.loads(result.mark("lease"))
         assert lease["azure_wireserver"] == "168.63.129.16", lease
-        netplan = (bootlib.read_image_file(rootimg, NETPLAN) or b"").decode()
+        netplan = boot.netplan
         assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
         assert re.search(r"driver: ['\"]?virtio_net['\"]?$", netplan, re.M), netplan
         assert re.search(r"set-name: ['\"]?eth0['\"]?$", netplan, re.M), netplan
