@@ -10,6 +10,7 @@
 #include "cli/log.h"
 #include "cli/network_root.h"
 #include "cli/nic_selection.h"
+#include "cli/reach.h"
 #include "cli/report.h"
 #include "cli/signals.h"
 #include "clouds/fetch.h"
@@ -155,11 +156,8 @@ std::optional<AcquiredLease> reach_preconfigured(const std::vector<ConfiguredLin
     return reached;
 }
 
-Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, const Config& config, DeferredCloser& closer)
+Result<AcquiredLease> reach_by_lease(net::Netlink& netlink, const AcquireOptions& options, const Result<http::Url>& endpoint, DeferredCloser& closer, clouds::Reach kind)
 {
-    auto endpoint = http::Url::parse(config.metadata_url);
-    if (auto reached = reach_preconfigured(configured, options, endpoint))
-        return *reached;
     auto race = TRY(LeaseRace::start(netlink, options));
     for (;;) {
         auto acquired = race->next();
@@ -172,6 +170,9 @@ Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options,
             std::lock_guard lock(SignalWatcher::critical());
             applied = apply_lease(netlink, *acquired);
         }
+        acquired->reach = kind;
+        if (applied.ok() && kind == clouds::Reach::Dhcp4Routed && endpoint.ok())
+            applied = add_service_route(netlink, *acquired, endpoint->endpoint.address);
         if (applied.is_error()) {
             race->finish(std::nullopt, closer);
             return applied.release_error().context("configuring " + acquired->link.name);
@@ -189,13 +190,42 @@ Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options,
     }
 }
 
+// The cloud's reach kinds (or the forced ones) in order: the first that
+// reaches the service wins, each failed one reverted before the next.
+Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, const Config& config,
+    DeferredCloser& closer, clouds::ReachList kinds)
+{
+    auto endpoint = http::Url::parse(config.metadata_url);
+    if (auto reached = reach_preconfigured(configured, options, endpoint))
+        return *reached;
+    Error last = Error::invalid("no way to reach the metadata service");
+    for (unsigned i = 0; i < kinds.size(); ++i) {
+        auto kind = kinds[i];
+        bool ipv6 = kind == clouds::Reach::Ipv6LinkLocal || kind == clouds::Reach::Ipv6Slaac;
+        Result<AcquiredLease> reached = Error::invalid(std::string("needs an ") + (ipv6 ? "IPv6" : "IPv4") + " metadata URL");
+        if (endpoint.ok() && ipv6 != bool(endpoint->endpoint.address6))
+            ; // the error above
+        else if (kind == clouds::Reach::Ipv4LinkLocal)
+            reached = reach_ipv4_link_local(netlink, options, endpoint.ok() ? endpoint->endpoint.address : Ipv4Address(), closer);
+        else if (ipv6)
+            reached = reach_ipv6(netlink, options, kind);
+        else
+            reached = reach_by_lease(netlink, options, endpoint, closer, kind);
+        if (reached.ok())
+            return reached;
+        last = reached.release_error().context(std::string(reach_name(kind)));
+        log_info(last.message());
+    }
+    return last;
+}
+
 // 4. Metadata, through one keep-alive connection, before the deadline.
-Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& cloud, Clock::time_point deadline, clouds::FetchStats& stats)
+Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& cloud, Clock::time_point deadline, clouds::FetchStats& stats, int ifindex)
 {
     clouds::FetchOptions options;
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
-    net::TcpTransport transport;
+    net::TcpTransport transport { uint32_t(ifindex) };
     net::SystemTime time_source;
     auto fetched = clouds::fetch_metadata(cloud, options, transport, time_source, deadline, stats);
     transport.close();
@@ -592,20 +622,22 @@ int run_command(const Args& args)
         acquire_options.primary_grace = primary_lease_grace;
     // A link configured before the run is looked at before anything changes.
     auto configured = configured_links(netlink, config.sysfs_root);
-    auto acquired = reach_phase(netlink, acquire_options, configured, config, closer);
+    auto acquired = reach_phase(netlink, acquire_options, configured, config, closer, config.reach.size() ? config.reach : cloud->reach);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
         return teardown(ExitNoLease);
     }
     if (acquired->preconfigured)
         log_info(acquired->link.name + ": the metadata service answers through the configuration in place; no lease taken");
+    else if (acquired->lease.server_id.is_unspecified())
+        log_info(acquired->link.name + ": reached by " + std::string(reach_name(acquired->reach)) + " " + acquired->lease.address.to_string());
     else
         log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
     phases.mark("dhcp");
 
     // 4. Metadata.
     clouds::FetchStats stats;
-    auto fetched = fetch_phase(config, *cloud, deadline, stats);
+    auto fetched = fetch_phase(config, *cloud, deadline, stats, acquired->link.ifindex);
     if (fetched.is_error()) {
         log_error("no metadata: " + fetched.error().message());
         return teardown(ExitNoMetadata);
