@@ -211,6 +211,16 @@ Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options,
             reached = reach_ipv6(netlink, options, kind);
         else
             reached = reach_by_lease(netlink, options, endpoint, closer, kind);
+        // A kind that worked but is not the last must show that it reaches
+        // the service, or the next one gets its turn.
+        if (reached.ok() && i + 1 < kinds.size() && endpoint.ok()) {
+            auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, options.deadline), uint32_t(reached->link.ifindex));
+            if (probe.is_error()) {
+                std::lock_guard lock(SignalWatcher::critical());
+                (void)netlink.undo_link(reached->link.ifindex);
+                reached = probe.release_error().context("the metadata service is not reachable");
+            }
+        }
         if (reached.ok())
             return reached;
         last = reached.release_error().context(std::string(reach_name(kind)));

@@ -3,6 +3,7 @@ namespaces with a real peer, each ending with the client namespace as it
 was: links, addresses (IPv6 too), routes, rules and the link's IPv4 and IPv6
 sysctls. The service lives only in the test's server namespace."""
 import ipaddress
+import json
 import os
 import shutil
 import tempfile
@@ -70,9 +71,9 @@ def test_ipv4_link_local_first_and_dhcp_when_it_fails(ctx):
         peers.start_emulator(t, "--nics", "1", bind="198.18.0.1")
         before = state(t)
         proc = run_reach(t, ctx, "--reach", "ipv4ll,dhcp4", "--metadata-url", "http://198.18.0.1", timeout="15")
-        # ipv4ll itself succeeds (the address is free), so the fetch fails
-        # on it: the kinds are tried for reach, not for metadata.
-        assert proc.returncode in (0, 3), (proc.returncode, proc.stderr)
+        assert proc.returncode == 0, (proc.returncode, proc.stderr)
+        assert proc.result["lease"]["reach"] == "dhcp4", proc.result["lease"]
+        assert "ipv4ll: the metadata service is not reachable" in proc.stderr, proc.stderr
         assert state(t) == before
 
 
@@ -87,8 +88,10 @@ def test_ipv6_link_local_service_at_a_scoped_address(ctx):
         assert proc.returncode == 0, (proc.returncode, proc.stderr)
         assert proc.result["lease"]["reach"] == "ipv6ll", proc.result["lease"]
         assert proc.result["metadata"]["instance_id"]
+        # RFC 9110 §7.2 with RFC 3986's brackets, and no zone (RFC 6874 §4).
         with open(peers_log(t)) as f:
-            hosts = f.read()
+            hosts = {json.loads(line)["host"] for line in f}
+        assert hosts == {"[fe80::a9fe:a9fe]"}, hosts
         assert state(t) == before
 
 

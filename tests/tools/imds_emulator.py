@@ -290,7 +290,7 @@ class Handler(BaseHTTPRequestHandler):
         if log is None:
             return
         entry = {"method": self.command, "path": self.path, "status": status, "token": token, "bytes": size,
-                 "t": round(time.monotonic() - self.server.config.started, 6)}
+                 "host": self.headers.get("Host"), "t": round(time.monotonic() - self.server.config.started, 6)}
         with self.server.log_lock:
             log.write(json.dumps(entry) + "\n")
             log.flush()
