@@ -10,6 +10,7 @@
 #include "cli/lease_flow.h"
 #include "clouds/cloud.h"
 #include "common/result.h"
+#include "http/transport.h"
 
 #include <string_view>
 
@@ -20,15 +21,14 @@ std::string_view reach_name(clouds::Reach kind);
 // A comma list of those names, tried in that order.
 Result<clouds::ReachList> parse_reach_list(std::string_view text);
 
-// An RFC 3927 address on the first candidate NIC (the lowest ifindex, as
-// cloud-init's DigitalOcean datasource picks it), checked free by ARP
-// probes; `avoid` (the metadata service's own address) is never taken. On
-// failure the NIC is reverted.
-Result<AcquiredLease> reach_ipv4_link_local(net::Netlink& netlink, const AcquireOptions& options, Ipv4Address avoid, DeferredCloser& closer);
-
-// Ipv6LinkLocal or Ipv6Slaac on the first candidate NIC. On failure the NIC
-// is reverted.
-Result<AcquiredLease> reach_ipv6(net::Netlink& netlink, const AcquireOptions& options, clouds::Reach kind);
+// Ipv4LinkLocal, Ipv6LinkLocal or Ipv6Slaac on the first candidate NIC (the
+// lowest ifindex, as cloud-init's DigitalOcean datasource picks it): an RFC
+// 3927 address checked free by ARP probes (never `service`'s own), or a
+// link-local IPv6 address used without DAD, with SLAAC's address from a
+// router advertisement. `service` must be of the kind's family. On failure
+// the NIC is reverted.
+Result<AcquiredLease> reach_on_link(net::Netlink& netlink, const AcquireOptions& options, clouds::Reach kind, const http::Endpoint& service,
+    DeferredCloser& closer);
 
 // Dhcp4Routed: a host route to `service` through the lease's first router,
 // as cloud-init's Scaleway datasource pins one to 169.254.42.42. Nothing

@@ -201,16 +201,9 @@ Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options,
     Error last = Error::invalid("no way to reach the metadata service");
     for (unsigned i = 0; i < kinds.size(); ++i) {
         auto kind = kinds[i];
-        bool ipv6 = kind == clouds::Reach::Ipv6LinkLocal || kind == clouds::Reach::Ipv6Slaac;
-        Result<AcquiredLease> reached = Error::invalid(std::string("needs an ") + (ipv6 ? "IPv6" : "IPv4") + " metadata URL");
-        if (endpoint.ok() && ipv6 != bool(endpoint->endpoint.address6))
-            ; // the error above
-        else if (kind == clouds::Reach::Ipv4LinkLocal)
-            reached = reach_ipv4_link_local(netlink, options, endpoint.ok() ? endpoint->endpoint.address : Ipv4Address(), closer);
-        else if (ipv6)
-            reached = reach_ipv6(netlink, options, kind);
-        else
-            reached = reach_by_lease(netlink, options, endpoint, closer, kind);
+        auto reached = kind == clouds::Reach::Dhcp4Lease || kind == clouds::Reach::Dhcp4Routed
+            ? reach_by_lease(netlink, options, endpoint, closer, kind)
+            : reach_on_link(netlink, options, kind, endpoint.ok() ? endpoint->endpoint : http::Endpoint {}, closer);
         // A kind that worked but is not the last must show that it reaches
         // the service, or the next one gets its turn.
         if (reached.ok() && i + 1 < kinds.size() && endpoint.ok()) {
