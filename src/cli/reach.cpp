@@ -2,13 +2,13 @@
 
 #include "cli/log.h"
 #include "cli/signals.h"
-#include "common/text.h"
 #include "ipv4ll/ipv4ll.h"
 #include "net/netlink_ops.h"
 #include "net/packet_socket.h"
 
 #include <linux/if.h>
 
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <poll.h>
@@ -110,21 +110,16 @@ Ipv6Address random_link_local()
 // The link's IPv6 settings for the kind, then its link-local address.
 Status configure_ipv6(net::Netlink& netlink, const net::LinkInfo& link, Reach kind)
 {
-    // SLAAC (RFC 4862) for the run: router advertisements taken (2: even
-    // when forwarding, which an initramfs hardly sets), addresses formed
+    // SLAAC (RFC 4862) for the run: router advertisements taken (2: also
+    // when forwarding is on, where 1 would ignore them), addresses formed
     // from their prefixes, and optimistic (RFC 4429 §3.1: safe for SLAAC's
     // identifiers; usable before DAD ends). A kernel built without
     // CONFIG_IPV6_OPTIMISTIC_DAD has no such file: DAD's second then.
-    auto accept_ra = net::ipv6_sysctl(link.name, "accept_ra");
-    if (accept_ra == "0" || (accept_ra == "1" && net::ipv6_sysctl(link.name, "forwarding") == "1"))
-        accept_ra = "2";
-    const std::pair<const char*, std::string_view> settings[] = {
-        { "disable_ipv6", "0" }, { "accept_ra", accept_ra }, { "autoconf", "1" }, { "optimistic_dad", "1" }
-    };
+    static constexpr const char* settings[][2] = { { "disable_ipv6", "0" }, { "accept_ra", "2" }, { "autoconf", "1" }, { "optimistic_dad", "1" } };
     std::lock_guard lock(SignalWatcher::critical());
     for (unsigned i = 0; i < (kind == Reach::Ipv6Slaac ? 4u : 1u); ++i) {
-        auto set = net::set_ipv6_sysctl(netlink, link.ifindex, link.name, settings[i].first, settings[i].second);
-        if (set.is_error() && (i < 3 || set.error().kind() != ErrorKind::NotFound))
+        auto set = net::set_ipv6_sysctl(netlink, link.ifindex, link.name, settings[i][0], settings[i][1]);
+        if (set.is_error() && (i < 3 || set.error().errno_value() != ENOENT))
             return set;
     }
     // Usable at once, and the first of the link's link-local addresses to
@@ -143,9 +138,10 @@ std::string_view reach_name(Reach kind)
 Result<clouds::ReachList> parse_reach_list(std::string_view text)
 {
     clouds::ReachList list;
-    for (auto name : split(text, ',')) {
+    for (size_t end = 0; end != std::string_view::npos; text.remove_prefix(end + 1)) {
+        end = text.find(',');
         unsigned kind = 0;
-        while (kind < std::size(reach_names) && reach_names[kind] != name)
+        while (kind < std::size(reach_names) && reach_names[kind] != text.substr(0, end))
             ++kind;
         if (kind == std::size(reach_names) || list.size() == 4)
             return Error::invalid("--reach takes up to four of dhcp4, ipv4ll, ipv6ll, slaac, routed");
@@ -192,7 +188,6 @@ Result<AcquiredLease> reach_on_link(net::Netlink& netlink, const AcquireOptions&
         return Error::not_found("no interface");
     AcquiredLease acquired;
     acquired.link = candidates.front();
-    acquired.candidates = { acquired.link };
     acquired.reach = kind;
     auto reached = reach_on(netlink, options, kind, service.address, closer, acquired);
     if (reached.is_error()) {

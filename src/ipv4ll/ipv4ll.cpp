@@ -33,12 +33,9 @@ Result<ArpPacket> decode_arp(ByteSpan bytes)
     packet.sender_ip = Ipv4Address(reader.read_u32());
     packet.target_mac = read_mac(reader);
     packet.target_ip = Ipv4Address(reader.read_u32());
-    if (!reader.ok())
-        return Error::invalid("ARP packet shorter than 28 bytes");
-    if (hardware != hardware_ethernet || protocol != protocol_ipv4 || hardware_size != 6 || protocol_size != 4)
-        return Error::invalid("not ARP for IPv4 over Ethernet");
-    if (operation != uint16_t(ArpOperation::Request) && operation != uint16_t(ArpOperation::Reply))
-        return Error::invalid("ARP operation " + std::to_string(operation));
+    if (!reader.ok() || hardware != hardware_ethernet || protocol != protocol_ipv4 || hardware_size != 6 || protocol_size != 4
+        || (operation != uint16_t(ArpOperation::Request) && operation != uint16_t(ArpOperation::Reply)))
+        return Error::invalid("not an ARP request or reply for IPv4 over Ethernet");
     packet.operation = ArpOperation(operation);
     return packet;
 }

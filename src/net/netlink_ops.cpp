@@ -32,13 +32,11 @@ int address_request(nl_sock* socket, int type, int ifindex, const Ipv6Address& a
     header.ifa_flags = IFA_F_NODAD;
     header.ifa_scope = RT_SCOPE_LINK;
     header.ifa_index = unsigned(ifindex);
-    int err = nlmsg_append(message, &header, sizeof header, NLMSG_ALIGNTO);
-    if (err >= 0)
-        err = nla_put(message, IFA_ADDRESS, 16, address.bytes().data());
-    if (err >= 0)
-        err = nl_send_auto(socket, message);
-    nlmsg_free(message);
-    return err < 0 ? err : nl_wait_for_ack(socket);
+    if (nlmsg_append(message, &header, sizeof header, NLMSG_ALIGNTO) < 0 || nla_put(message, IFA_ADDRESS, 16, address.bytes().data()) < 0) {
+        nlmsg_free(message);
+        return -NLE_NOMEM;
+    }
+    return nl_send_sync(socket, message); // frees it
 }
 
 Status remove_address(nl_sock* socket, const ForeignChange& change)
@@ -53,13 +51,12 @@ Status remove_address(nl_sock* socket, const ForeignChange& change)
 Status write_sysctl(const std::string& path, std::string_view value)
 {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? Error::not_found(path + ": no such setting") : Error::io(path, errno);
-    ssize_t written = ::write(fd, value.data(), value.size());
-    int saved = errno;
-    ::close(fd);
+    ssize_t written = fd < 0 ? -1 : ::write(fd, value.data(), value.size());
+    int saved = written < 0 ? errno : EIO;
+    if (fd >= 0)
+        ::close(fd);
     if (written != ssize_t(value.size()))
-        return Error::io(path, written < 0 ? saved : EIO);
+        return Error::io(path, saved);
     return {};
 }
 
@@ -71,31 +68,6 @@ Status restore_sysctl(nl_sock*, const ForeignChange& change)
 std::string sysctl_path(const std::string& link, std::string_view key)
 {
     return "/proc/sys/net/ipv6/conf/" + link + "/" + std::string(key);
-}
-
-struct UsableQuery {
-    int ifindex;
-    bool found;
-};
-
-int on_address(nl_msg* msg, void* arg)
-{
-    auto* query = static_cast<UsableQuery*>(arg);
-    nlmsghdr* header = nlmsg_hdr(msg);
-    nlattr* attrs[IFA_MAX + 1];
-    if (header->nlmsg_type != RTM_NEWADDR || nlmsg_parse(header, sizeof(ifaddrmsg), attrs, IFA_MAX, nullptr) < 0)
-        return NL_SKIP;
-    ifaddrmsg address;
-    std::memcpy(&address, nlmsg_data(header), sizeof address);
-    uint32_t flags = address.ifa_flags;
-    // IFA_FLAGS holds all 32 bits where the header's 8 cannot.
-    if (attrs[IFA_FLAGS] && nla_len(attrs[IFA_FLAGS]) >= 4)
-        flags = nla_get_u32(attrs[IFA_FLAGS]);
-    bool tentative = (flags & IFA_F_TENTATIVE) && !(flags & IFA_F_OPTIMISTIC);
-    if (int(address.ifa_index) == query->ifindex && address.ifa_family == AF_INET6 && address.ifa_scope == RT_SCOPE_UNIVERSE && !tentative
-        && !(flags & IFA_F_DADFAILED))
-        query->found = true;
-    return NL_OK;
 }
 
 }
@@ -143,25 +115,14 @@ Status set_ipv6_sysctl(Netlink& netlink, int ifindex, const std::string& link, s
 
 Result<bool> has_usable_global_ipv6(Netlink& netlink, int ifindex)
 {
-    auto lock = netlink.lock();
-    nl_sock* socket = netlink.socket();
-    ifaddrmsg request {};
-    request.ifa_family = AF_INET6;
-    if (int err = nl_send_simple(socket, RTM_GETADDR, NLM_F_DUMP, &request, sizeof request); err < 0)
-        return nl_error("listing addresses", err);
-    // nl_socket_get_cb() takes a reference of its own.
-    nl_cb* base = nl_socket_get_cb(socket);
-    nl_cb* callbacks = base ? nl_cb_clone(base) : nullptr;
-    nl_cb_put(base);
-    if (!callbacks)
-        return Error::io("netlink: out of memory");
-    UsableQuery query { ifindex, false };
-    nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, on_address, &query);
-    int err = nl_recvmsgs(socket, callbacks);
-    nl_cb_put(callbacks);
-    if (err < 0)
-        return nl_error("listing addresses", err);
-    return query.found;
+    // The snapshot's own dump (every address with its 32 flag bits).
+    auto snapshot = TRY(netlink.snapshot({ ifindex }));
+    for (auto const& address : snapshot.addresses) {
+        bool tentative = (address.flags & IFA_F_TENTATIVE) && !(address.flags & IFA_F_OPTIMISTIC);
+        if (std::holds_alternative<Ipv6Prefix>(address.local) && address.scope == RT_SCOPE_UNIVERSE && !tentative && !(address.flags & IFA_F_DADFAILED))
+            return true;
+    }
+    return false;
 }
 
 }

@@ -19,7 +19,7 @@ Status add_ipv6_address_nodad(Netlink& netlink, int ifindex, Ipv6Address address
 
 // Writes net.ipv6.conf.<link>.<key> (/proc/sys/net/ipv6/conf/<link>/<key>)
 // when it differs, journalling its value before the run. A key the kernel
-// does not have (built without it) is Error::not_found.
+// does not have (built without it) is an error with ENOENT.
 Status set_ipv6_sysctl(Netlink& netlink, int ifindex, const std::string& link, std::string_view key, std::string_view value);
 // Its value now, without the newline; empty when unreadable.
 std::string ipv6_sysctl(const std::string& link, std::string_view key);
