@@ -65,8 +65,10 @@ Result<bool> in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candi
     return false;
 }
 
-// The first free candidate, configured (journalled) and announced.
-Result<Ipv4Prefix> claim_ipv4_link_local(net::Netlink& netlink, const AcquireOptions& options, net::PacketSocket& socket, const net::LinkInfo& link,
+// The first free candidate, configured (journalled) and announced. (Out of
+// line on purpose here and at configure_ipv6() and reach_on(): inlined into
+// run_command, their strings' and Results' cleanups cost 700 bytes more.)
+[[gnu::noinline]] Result<Ipv4Prefix> claim_ipv4_link_local(net::Netlink& netlink, const AcquireOptions& options, net::PacketSocket& socket, const net::LinkInfo& link,
     Ipv4Address avoid)
 {
     for (unsigned attempt = 0; attempt < ipv4ll::max_conflicts && Clock::now() < options.deadline; ++attempt) {
@@ -108,7 +110,7 @@ Ipv6Address random_link_local()
 }
 
 // The link's IPv6 settings for the kind, then its link-local address.
-Status configure_ipv6(net::Netlink& netlink, const net::LinkInfo& link, Reach kind)
+[[gnu::noinline]] Status configure_ipv6(net::Netlink& netlink, const net::LinkInfo& link, Reach kind)
 {
     // SLAAC (RFC 4862) for the run: router advertisements taken (2: also
     // when forwarding is on, where 1 would ignore them), addresses formed
@@ -152,7 +154,7 @@ Result<clouds::ReachList> parse_reach_list(std::string_view text)
 
 namespace {
 
-Status reach_on(net::Netlink& netlink, const AcquireOptions& options, Reach kind, Ipv4Address avoid, DeferredCloser& closer, AcquiredLease& acquired)
+[[gnu::noinline]] Status reach_on(net::Netlink& netlink, const AcquireOptions& options, Reach kind, Ipv4Address avoid, DeferredCloser& closer, AcquiredLease& acquired)
 {
     auto const& link = acquired.link;
     TRY(wait_for_carrier(netlink, options, link.ifindex));
