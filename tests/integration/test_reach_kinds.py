@@ -6,6 +6,7 @@ import ipaddress
 import json
 import os
 import shutil
+import signal
 import tempfile
 
 import netns
@@ -95,6 +96,22 @@ def test_ipv6_link_local_service_at_a_scoped_address(ctx):
         assert state(t) == before
 
 
+def test_ipv6_link_local_on_a_link_already_up_removes_its_address(ctx):
+    # The link stays up after the run, so only the journal removes the
+    # address metaboot added (a downed link would drop it by itself).
+    netns.require_root()
+    with Topology(nics=1) as t:
+        t.server.run(["ip", "addr", "add", "fe80::a9fe:a9fe/64", "dev", "veth0", "nodad"])
+        peers.start_emulator(t, "--nics", "1", bind="fe80::a9fe:a9fe%veth0")
+        t.client.run(["ip", "link", "set", "eth0", "up"])
+        netns.wait_for(lambda: "fe80::" in t.client.run(["ip", "-6", "addr", "show", "dev", "eth0"]).stdout,
+                       timeout=10, what="the kernel's link-local address")
+        before = state(t)
+        proc = run_reach(t, ctx, "--reach", "ipv6ll", "--metadata-url", "http://[fe80::a9fe:a9fe]")
+        assert proc.returncode == 0, (proc.returncode, proc.stderr)
+        assert state(t) == before
+
+
 def peers_log(t):
     return [p for p in t.procs if hasattr(p, "request_log")][0].request_log
 
@@ -159,4 +176,31 @@ def test_without_the_host_route_the_routed_service_is_not_reached(ctx):
         before = state(t)
         proc = run_reach(t, ctx, "--reach", "dhcp4", "--metadata-url", "http://100.100.100.200", timeout="3")
         assert proc.returncode == 3, (proc.returncode, proc.stderr)
+        assert state(t) == before
+
+
+def test_slaac_without_a_router_gives_up_with_every_sysctl_restored(ctx):
+    netns.require_root()
+    with Topology(nics=1) as t:
+        t.client.run(["sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=0"])
+        before = state(t)
+        proc = run_reach(t, ctx, "--reach", "slaac", "--metadata-url", "http://[fd00:ec2::254]", timeout="2")
+        assert proc.returncode == 2, (proc.returncode, proc.stderr)
+        assert "no address from a router advertisement" in proc.stderr, proc.stderr
+        assert state(t) == before
+
+
+def test_a_signal_while_waiting_for_slaac_restores_every_sysctl(ctx):
+    netns.require_root()
+    with Topology(nics=1) as t:
+        t.client.run(["sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=0"])
+        before = state(t)
+        proc = t.client.popen([ctx["binary"], "--provider", "ec2", "--output", "none", "--reach", "slaac",
+                               "--metadata-url", "http://[fd00:ec2::254]", "--timeout", "30"])
+        # Held waiting for an advertisement that never comes, with the
+        # run's sysctls in place.
+        netns.wait_for(lambda: t.client.run(["sysctl", "-n", "net.ipv6.conf.eth0.accept_ra"]).stdout.strip() == "2",
+                       timeout=10, what="accept_ra set for the run")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 128 + signal.SIGTERM
         assert state(t) == before
