@@ -35,7 +35,7 @@ int help_command(FILE* out, int exit_code)
     auto formats = render::format_names();
     std::fprintf(out,
         "usage: metaboot [--interface NAME]... [--root DIR] [--state-dir DIR] [--metadata-url URL]\n"
-        "                [--provider auto|CLOUD] [--timeout SECONDS] [--output FORMAT,...|none]\n"
+        "                [--provider auto|CLOUD] [--reach KIND,...] [--timeout SECONDS] [--output FORMAT,...|none]\n"
         "                [--runtime|--persistent] [--cloud-init-handoff] [--no-policy-routing]\n"
         "                [--keep-lease] [--release] [--json] [--verbose]\n"
         "       metaboot lease [--interface NAME]... [--timeout S] [--json] [--keep-lease] [--release]\n"
@@ -54,6 +54,8 @@ int help_command(FILE* out, int exit_code)
         "  --state-dir DIR      metadata.json, lease.json, timings.json, user-data (default /run/metaboot)\n"
         "  --metadata-url URL   metadata service (default http://169.254.169.254)\n"
         "  --provider P         auto (from DMI; a non-cloud machine exits at once) or a cloud above\n"
+        "  --reach LIST         how the service is reached, tried in order (default: the cloud's):\n"
+        "                       dhcp4, ipv4ll, ipv6ll, slaac, routed\n"
         "  --timeout SECONDS    the global deadline for the whole run (default 30)\n"
         "  --output LIST        output formats, comma-separated, or none (default: what the root uses)\n"
         "  --runtime            formats with a runtime directory write there (/run) instead of the root\n"
@@ -68,7 +70,8 @@ int help_command(FILE* out, int exit_code)
         "  --verbose            debug logging\n"
         "\n"
         "Kernel command line (flags win): rd.metaboot=0 disables the run; rd.metaboot.interface=,\n"
-        "rd.metaboot.provider=, rd.metaboot.timeout=, rd.metaboot.url=, rd.metaboot.output=;\n"
+        "rd.metaboot.provider=, rd.metaboot.reach=, rd.metaboot.timeout=, rd.metaboot.url=,\n"
+        "rd.metaboot.output=;\n"
         "rd.metaboot.network=0 writes no network config (the metadata is still written).\n"
         "\n"
         "Exit codes: 0 success; 1 usage; 2 no lease; 3 no metadata; 4 writing failed;\n"
