@@ -41,8 +41,9 @@ Status wait_for_carrier(net::Netlink& netlink, const AcquireOptions& options, in
 
 // Probes a candidate (RFC 3927 §2.2.1, on the timing in ipv4ll.h): is
 // another host using or probing it? ARP the decoder refuses (the socket's
-// filter passed it, so a bad operation or a short packet) is no answer.
-Result<bool> in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candidate)
+// filter passed it, so a bad operation or a short packet) is no answer; a
+// socket that cannot be read counts as a yes, so nothing unheard is claimed.
+bool in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candidate)
 {
     auto probe = ipv4ll::encode_arp(ipv4ll::probe(own, candidate));
     uint8_t buffer[128];
@@ -53,10 +54,12 @@ Result<bool> in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candi
             pollfd fd { socket.fd(), POLLIN, 0 };
             ::poll(&fd, 1, int(duration_cast<milliseconds>(until - now).count()) + 1);
             for (;;) {
-                auto received = TRY(socket.receive(buffer));
-                if (!received)
+                auto received = socket.receive(buffer);
+                if (received.is_error())
+                    return true;
+                if (!*received)
                     break;
-                auto packet = ipv4ll::decode_arp(ByteSpan(buffer, received->length));
+                auto packet = ipv4ll::decode_arp(ByteSpan(buffer, (*received)->length));
                 if (packet.ok() && ipv4ll::conflicts(*packet, candidate, own))
                     return true;
             }
@@ -73,7 +76,7 @@ Result<bool> in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candi
 {
     for (unsigned attempt = 0; attempt < ipv4ll::max_conflicts && Clock::now() < options.deadline; ++attempt) {
         auto candidate = ipv4ll::candidate(link.mac, attempt, avoid);
-        if (TRY(in_use(socket, link.mac, candidate))) {
+        if (in_use(socket, link.mac, candidate)) {
             log_info(link.name + ": " + candidate.to_string() + " is in use on the link (RFC 3927 §2.2.1); trying another");
             continue;
         }
