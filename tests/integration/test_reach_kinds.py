@@ -104,8 +104,12 @@ def test_ipv6_link_local_on_a_link_already_up_removes_its_address(ctx):
         t.server.run(["ip", "addr", "add", "fe80::a9fe:a9fe/64", "dev", "veth0", "nodad"])
         peers.start_emulator(t, "--nics", "1", bind="fe80::a9fe:a9fe%veth0")
         t.client.run(["ip", "link", "set", "eth0", "up"])
-        netns.wait_for(lambda: "fe80::" in t.client.run(["ip", "-6", "addr", "show", "dev", "eth0"]).stdout,
-                       timeout=10, what="the kernel's link-local address")
+        # Its own link-local address through DAD first (its local route
+        # comes when DAD ends): the kernel's change, not the run's.
+        def settled():
+            out = t.client.run(["ip", "-6", "addr", "show", "dev", "eth0"]).stdout
+            return "fe80::" in out and "tentative" not in out
+        netns.wait_for(settled, timeout=10, what="the kernel's link-local address past DAD")
         before = state(t)
         proc = run_reach(t, ctx, "--reach", "ipv6ll", "--metadata-url", "http://[fe80::a9fe:a9fe]")
         assert proc.returncode == 0, (proc.returncode, proc.stderr)
