@@ -121,6 +121,12 @@ Ipv6Address random_link_local()
     // identifiers; usable before DAD ends). A kernel built without
     // CONFIG_IPV6_OPTIMISTIC_DAD has no such file: DAD's second then.
     static constexpr const char* settings[][2] = { { "disable_ipv6", "0" }, { "accept_ra", "2" }, { "autoconf", "1" }, { "optimistic_dad", "1" } };
+    // What SLAAC forms goes when the teardown takes the link down again. On
+    // a link that was up before the run it would outlive accept_ra's and
+    // autoconf's restore, so there SLAAC is only used where the kernel
+    // already does it.
+    if (kind == Reach::Ipv6Slaac && (link.flags & IFF_UP) && (net::ipv6_sysctl(link.name, "accept_ra") == "0" || net::ipv6_sysctl(link.name, "autoconf") == "0"))
+        return Error::refused("up before the run with SLAAC off: left so");
     std::lock_guard lock(SignalWatcher::critical());
     for (unsigned i = 0; i < (kind == Reach::Ipv6Slaac ? 4u : 1u); ++i) {
         auto set = net::set_ipv6_sysctl(netlink, link.ifindex, link.name, settings[i][0], settings[i][1]);
@@ -173,6 +179,8 @@ namespace {
     TRY(configure_ipv6(netlink, link, kind));
     // RFC 4861 §6.3.7: the solicitation is answered within 0.5 s, and the
     // address formed from the advertisement is usable (optimistic) at once.
+    // The kernel installs an on-link prefix's route before the address
+    // (addrconf_prefix_rcv()), so the address is the one thing to wait for.
     while (kind == Reach::Ipv6Slaac && !TRY(net::has_usable_global_ipv6(netlink, link.ifindex))) {
         if (Clock::now() >= options.deadline)
             return Error::timeout("no address from a router advertisement");

@@ -502,6 +502,7 @@ struct RunSummary {
     std::string platform;
     const net::LinkInfo* link { nullptr };
     const dhcp::Lease* lease { nullptr };
+    std::string_view reach;
     std::string lease_json;
     const InstanceMetadata* instance { nullptr };
     const clouds::FetchStats* stats { nullptr };
@@ -511,7 +512,8 @@ struct RunSummary {
 // 8. Summary: one log line, and one line on stdout (JSON with --json).
 void print_summary(const Config& config, const RunSummary& run, const PhaseClock& phases)
 {
-    std::string summary = run.link->name + " " + run.lease->address.to_string() + ", " + run.instance->cloud + " " + run.instance->api_version + ", "
+    // The kinds without an IPv4 address are named instead.
+    std::string summary = run.link->name + " " + (run.lease->address.address().is_unspecified() ? std::string(run.reach) : run.lease->address.to_string()) + ", " + run.instance->cloud + " " + run.instance->api_version + ", "
         + std::to_string(run.instance->nics.size()) + " NICs, " + std::to_string(run.stats->requests) + " requests, " + std::to_string(run.written.size())
         + " files" + (run.exit_code == ExitNoNetworkStack ? " (no network stack in the root)" : "")
         + (config.keep_lease && (run.exit_code == ExitOk || run.exit_code == ExitNoNetworkStack) ? ", lease kept" : "") + ": " + phases.text();
@@ -634,7 +636,7 @@ int run_command(const Args& args)
     if (acquired->preconfigured)
         log_info(acquired->link.name + ": the metadata service answers through the configuration in place; no lease taken");
     else if (acquired->lease.server_id.is_unspecified())
-        log_info(acquired->link.name + ": reached by " + std::string(reach_name(acquired->reach)) + " " + acquired->lease.address.to_string());
+        log_info(acquired->link.name + ": reached by " + std::string(reach_name(acquired->reach)));
     else
         log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
     phases.mark("dhcp");
@@ -673,6 +675,7 @@ int run_command(const Args& args)
     // 8. Summary.
     run.link = &acquired->link;
     run.lease = &acquired->lease;
+    run.reach = reach_name(acquired->reach);
     run.instance = &*fetched;
     run.stats = &stats;
     print_summary(config, run, phases);

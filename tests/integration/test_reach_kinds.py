@@ -208,3 +208,36 @@ def test_a_signal_while_waiting_for_slaac_restores_every_sysctl(ctx):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 128 + signal.SIGTERM
         assert state(t) == before
+
+
+def test_slaac_on_a_link_up_before_the_run_with_advertisements_off_is_left_alone(ctx):
+    # Restoring accept_ra would not take back an address SLAAC formed on a
+    # link that stays up: metaboot must not turn SLAAC on there.
+    netns.require_root()
+    if not os.path.exists(RADVD):
+        raise netns.Skip("radvd is not installed (scripts/test-packages.txt)")
+    work = tempfile.mkdtemp(prefix="mbt-radvd-")
+    try:
+        with Topology(nics=1) as t:
+            t.server.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+            t.server.run(["ip", "addr", "add", "fd00:ec2::254/64", "dev", "veth0", "nodad"])
+            conf = os.path.join(work, "radvd.conf")
+            # Unsolicited advertisements every few seconds (the link's own
+            # solicitation is long past): were SLAAC turned on, one would
+            # come during the run and leave its address behind.
+            with open(conf, "w") as f:
+                f.write("interface veth0 {\n  AdvSendAdvert on;\n  MinRtrAdvInterval 3;\n  MaxRtrAdvInterval 4;\n  prefix fd00:ec2::/64 {\n  };\n};\n")
+            t.server.popen([RADVD, "--nodaemon", "-C", conf, "-p", os.path.join(work, "pid"), "-m", "stderr"])
+            t.client.run(["sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=0"])
+            t.client.run(["ip", "link", "set", "eth0", "up"])
+            def settled():
+                out = t.client.run(["ip", "-6", "addr", "show", "dev", "eth0"]).stdout
+                return "fe80::" in out and "tentative" not in out
+            netns.wait_for(settled, timeout=10, what="the kernel's link-local address past DAD")
+            before = state(t)
+            proc = run_reach(t, ctx, "--reach", "slaac", "--metadata-url", "http://[fd00:ec2::254]", timeout="8")
+            assert proc.returncode == 2, (proc.returncode, proc.stderr)
+            assert "up before the run with SLAAC off" in proc.stderr, proc.stderr
+            assert state(t) == before
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
