@@ -23,6 +23,7 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr std::string_view reach_names[] = { "dhcp4", "ipv4ll", "ipv6ll", "slaac", "routed" };
+static_assert(std::size(reach_names) == unsigned(Reach::Dhcp4Routed) + 1, "a name for every kind, in the enum's order");
 
 // The first candidate NIC up (journalled) with carrier: the frames and the
 // connections of these kinds go nowhere before it.
@@ -93,12 +94,14 @@ bool in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candidate)
     return Error::refused("no free link-local address");
 }
 
-// RFC 4862 §5.3 forms a link-local address from an interface identifier;
-// a random 64-bit one (RFC 7217 §5's property of being unpredictable, from
-// the kernel's generator) collides with another host's with a chance far
-// below the link's bit error rate, which is why RFC 4429 §3.1 lets such an
-// address be used before DAD. It also never equals the kernel's own EUI-64
-// address on this link, which is still going through DAD beside it.
+// A link-local address (RFC 4862 §5.3) with a random 64-bit interface
+// identifier: it collides with another host's with a chance of about
+// 2^-64 per host, the ground on which RFC 4429 §3.1 lets such addresses be
+// used before DAD ends. Added with IFA_F_NODAD rather than optimistic: it is
+// never tentative, so it is a source for the Router Solicitation and for
+// Neighbor Solicitations with the link-layer option, which RFC 4429 §3.3
+// denies an optimistic one, and no sysctl changes for it. It never equals
+// the kernel's own EUI-64 address, which goes through DAD beside it.
 Ipv6Address random_link_local()
 {
     std::array<uint8_t, 16> bytes { 0xfe, 0x80 };
@@ -139,30 +142,8 @@ Ipv6Address random_link_local()
     return net::add_ipv6_address_nodad(netlink, link.ifindex, random_link_local());
 }
 
-}
-
-std::string_view reach_name(Reach kind)
-{
-    return reach_names[unsigned(kind)];
-}
-
-Result<clouds::ReachList> parse_reach_list(std::string_view text)
-{
-    clouds::ReachList list;
-    for (size_t end = 0; end != std::string_view::npos; text.remove_prefix(end + 1)) {
-        end = text.find(',');
-        unsigned kind = 0;
-        while (kind < std::size(reach_names) && reach_names[kind] != text.substr(0, end))
-            ++kind;
-        if (kind == std::size(reach_names) || list.size() == 4)
-            return Error::invalid("--reach takes up to four of dhcp4, ipv4ll, ipv6ll, slaac, routed");
-        list.push(Reach(kind));
-    }
-    return list;
-}
-
-namespace {
-
+// The kind on the link, up with carrier: the claimed IPv4 address, or the
+// IPv6 settings and (for SLAAC) the address a router advertisement gave.
 [[gnu::noinline]] Status reach_on(net::Netlink& netlink, const AcquireOptions& options, Reach kind, Ipv4Address avoid, DeferredCloser& closer, AcquiredLease& acquired)
 {
     auto const& link = acquired.link;
@@ -189,6 +170,26 @@ namespace {
     return {};
 }
 
+}
+
+std::string_view reach_name(Reach kind)
+{
+    return reach_names[unsigned(kind)];
+}
+
+Result<clouds::ReachList> parse_reach_list(std::string_view text)
+{
+    clouds::ReachList list;
+    for (size_t end = 0; end != std::string_view::npos; text.remove_prefix(end + 1)) {
+        end = text.find(',');
+        unsigned kind = 0;
+        while (kind < std::size(reach_names) && reach_names[kind] != text.substr(0, end))
+            ++kind;
+        if (kind == std::size(reach_names) || list.size() == 4)
+            return Error::invalid("--reach takes up to four of dhcp4, ipv4ll, ipv6ll, slaac, routed");
+        list.push(Reach(kind));
+    }
+    return list;
 }
 
 Result<AcquiredLease> reach_on_link(net::Netlink& netlink, const AcquireOptions& options, Reach kind, const http::Endpoint& service, DeferredCloser& closer)

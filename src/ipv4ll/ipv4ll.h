@@ -61,9 +61,10 @@ Ipv4Address candidate(MacAddress mac, unsigned attempt, Ipv4Address avoid);
 constexpr uint8_t prefix_length = 16;
 constexpr Ipv4Address broadcast { 0xa9feffff };
 
-// How long a candidate is probed. RFC 3927 §9 asks for 3 probes 1-2 s apart
-// and a 2 s wait (PROBE_NUM, PROBE_MIN/MAX, ANNOUNCE_WAIT): about 7 s, sized
-// for shared media and slow hosts. A host that holds the address answers a
+// How long a candidate is probed. RFC 3927 §9 asks for a random wait of up
+// to 1 s, 3 probes 1-2 s apart and a 2 s wait (PROBE_WAIT, PROBE_NUM,
+// PROBE_MIN/MAX, ANNOUNCE_WAIT): 4 to 7 s, sized for shared media and slow
+// hosts. A host that holds the address answers a
 // probe from its kernel's ARP code (Linux: arp_process(), in softirq), in
 // well under a millisecond on a virtual switch or any switched LAN, and the
 // address is held only for the run, in the initramfs. So: the same three
