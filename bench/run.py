@@ -630,21 +630,53 @@ def write_markdown(results, path):
         fh.write("\n".join(out))
 
 
+def ratio_rows(results):
+    """The side-by-side ratios of one run, as (label, ratio) for the chart's
+    second panel; below 1 means the first-named is faster (or smaller)."""
+    rows = []
+    for name, s in results.get("lease", {}).items():
+        if name.startswith("dhclient") and s.get("ratio_metaboot_to_this"):
+            rows.append(("lease: metaboot / dhclient", s["ratio_metaboot_to_this"]))
+    for name, s in results.get("full", {}).items():
+        if s.get("ratio_metaboot_to_this") and "cloud-init" in name:
+            rows.append(("full run: metaboot / the cloud-init way", s["ratio_metaboot_to_this"]))
+    rc = results.get("rapidcommit", {})
+    if rc.get("ratio_rapid_to_four_delayed"):
+        rows.append(("DHCP: rapid commit / four messages (1 s a reply)", rc["ratio_rapid_to_four_delayed"]))
+    for row in results.get("pipelining", []):
+        if row["rtt_ms"] == 5 and row.get("ratio_pipelined_to_one_by_one"):
+            rows.append(("metadata, 5 ms RTT, %d NIC(s): pipelined / one by one" % row["nics"], row["ratio_pipelined_to_one_by_one"]))
+    by = {(row["rtt_ms"], row["nics"]): row.get("pipelined") for row in results.get("pipelining", [])}
+    if by.get((5, 1)) and by.get((5, 15)):
+        rows.append(("metadata, 5 ms RTT: 15 NICs / 1 NIC (bar 3)", by[(5, 15)]["median_ms"] / by[(5, 1)]["median_ms"]))
+    f = results.get("footprint")
+    if f:
+        rows.append(("stripped binary / 400 KiB budget", f["stripped_bytes"] / 409600.0))
+    return rows
+
+
 def write_chart(results, path):
-    """A bar chart of the medians, drawn by gnuplot (Debian's gnuplot-nox)."""
+    """Two panels drawn by gnuplot (Debian's gnuplot-nox): the contenders'
+    medians, and the run's side-by-side ratios."""
     if not shutil.which("gnuplot"):
         return False
     rows = []
     for section in ("lease", "full"):
         for name, s in results.get(section, {}).items():
             rows.append((name, s["median_ms"], s["p90_ms"]))
+    ratios = ratio_rows(results)
     data = tempfile.mktemp(suffix=".dat")
+    ratio_data = tempfile.mktemp(suffix=".dat")
     with open(data, "w") as f:
         for i, (name, med, p90) in enumerate(rows):
             f.write('%d "%s" %f %f\n' % (i, name.replace('"', "'"), med, p90))
+    with open(ratio_data, "w") as f:
+        for i, (name, ratio) in enumerate(ratios):
+            f.write('%d "%s" %f\n' % (i, name.replace('"', "'"), ratio))
     script = """
-set terminal pngcairo size 1000,520 font 'sans,10'
+set terminal pngcairo size 1000,1000 font 'sans,10'
 set output '%s'
+set multiplot layout 2,1
 set title 'metaboot against its peers (bar: median, dot: p90; log scale, lower is better)'
 set ylabel 'milliseconds'
 set style fill solid 0.7
@@ -654,9 +686,15 @@ set xtics rotate by -25 left
 set grid ytics
 set key off
 plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with points pt 7 lc rgb '#d83b3b'
-""" % (path, data)
+set title 'side by side in the same run: ratios (log scale; below 1: the first named is faster or smaller)'
+set ylabel 'ratio'
+set yrange [0.001:10]
+plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3bd87d', 1 with lines lc rgb '#888888'
+unset multiplot
+""" % (path, data, ratio_data)
     proc = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
     os.unlink(data)
+    os.unlink(ratio_data)
     return proc.returncode == 0
 
 
