@@ -104,6 +104,7 @@ constexpr Flag flags[] = {
     { "--timeout", "", every_command, true, set_timeout },
     { "--output", "", RunOnly, true, set_output },
     { "--crawl", "", RunOnly | MetadataOnly, true, set_crawl },
+    { "--no-pipelining", "", RunOnly | MetadataOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.pipelining = false; return {}; } },
     { "--sysfs", "", RunOnly | MetadataOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.sysfs_root = std::string(v); return {}; } },
     { "--cmdline", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.cmdline_path = std::string(v); return {}; } },
     { "--config", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.config_path = std::string(v); return {}; } },

@@ -43,6 +43,7 @@ struct Config {
     bool quiet { false };   // `quiet` on the kernel command line
     bool disabled { false }; // rd.metaboot=0
     bool crawl_full { false };
+    bool pipelining { true };
     bool help { false };
     std::string sysfs_root { "/sys" };
     std::string cmdline_path { "/proc/cmdline" };

@@ -66,6 +66,7 @@ int help_command(FILE* out, int exit_code)
         "  --keep-lease         leave the lease configured (no teardown)\n"
         "  --release            send DHCPRELEASE before the teardown\n"
         "  --crawl full         fetch the cloud's whole metadata tree, where it has one\n"
+        "  --no-pipelining      send each metadata request after the answer to the one before\n"
         "  --json               print the whole result as JSON instead of the summary line\n"
         "  --verbose            debug logging\n"
         "\n"

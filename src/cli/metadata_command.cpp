@@ -134,6 +134,7 @@ int metadata_command(const Args& args)
     clouds::FetchOptions options;
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
+    options.pipelining = config.pipelining;
     options.request_timeout = std::min(options.request_timeout, total);
     options.token_put_timeout = std::min(options.token_put_timeout, total);
 

@@ -233,6 +233,7 @@ Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& 
     clouds::FetchOptions options;
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
+    options.pipelining = config.pipelining;
     net::TcpTransport transport { uint32_t(ifindex) };
     net::SystemTime time_source;
     auto fetched = clouds::fetch_metadata(cloud, options, transport, time_source, deadline, stats);
