@@ -27,7 +27,7 @@ static_assert(std::size(reach_names) == unsigned(Reach::Dhcp4Routed) + 1, "a nam
 
 // The first candidate NIC up (journalled) with carrier: the frames and the
 // connections of these kinds go nowhere before it.
-Status wait_for_carrier(net::Netlink& netlink, const AcquireOptions& options, int ifindex)
+[[gnu::noinline]] Status wait_for_carrier(net::Netlink& netlink, const AcquireOptions& options, int ifindex)
 {
     TRY(netlink.link_up(ifindex));
     auto until = std::min(options.deadline, Clock::now() + options.carrier_timeout);
@@ -70,15 +70,16 @@ bool in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candidate)
 }
 
 // The first free candidate, configured (journalled) and announced. (Out of
-// line on purpose here and at configure_ipv6() and reach_on(): inlined into
-// run_command, their strings' and Results' cleanups cost 700 bytes more.)
+// line on purpose here and at wait_for_carrier(), configure_ipv6(),
+// reach_on() and add_service_route(): inlined into run_command, their
+// strings' and Results' cleanups cost 900 bytes more.)
 [[gnu::noinline]] Result<Ipv4Prefix> claim_ipv4_link_local(net::Netlink& netlink, const AcquireOptions& options, net::PacketSocket& socket, const net::LinkInfo& link,
     Ipv4Address avoid)
 {
     for (unsigned attempt = 0; attempt < ipv4ll::max_conflicts && Clock::now() < options.deadline; ++attempt) {
         auto candidate = ipv4ll::candidate(link.mac, attempt, avoid);
         if (in_use(socket, link.mac, candidate)) {
-            log_info(link.name + ": " + candidate.to_string() + " is in use on the link (RFC 3927 §2.2.1); trying another");
+            log_info(link.name + ": " + candidate.to_string() + " is in use on the link");
             continue;
         }
         Ipv4Prefix address(candidate, ipv4ll::prefix_length);
@@ -195,7 +196,7 @@ Result<clouds::ReachList> parse_reach_list(std::string_view text)
 Result<AcquiredLease> reach_on_link(net::Netlink& netlink, const AcquireOptions& options, Reach kind, const http::Endpoint& service, DeferredCloser& closer)
 {
     if (bool(service.address6) != (kind != Reach::Ipv4LinkLocal))
-        return Error::invalid(kind == Reach::Ipv4LinkLocal ? "needs an IPv4 metadata URL" : "needs an IPv6 metadata URL");
+        return Error::invalid("the metadata URL is not of the kind's IP version");
     auto started = Clock::now();
     auto candidates = TRY(choose_candidates(netlink, options));
     if (candidates.empty())
@@ -213,7 +214,7 @@ Result<AcquiredLease> reach_on_link(net::Netlink& netlink, const AcquireOptions&
     return acquired;
 }
 
-Status add_service_route(net::Netlink& netlink, const AcquiredLease& acquired, Ipv4Address service)
+[[gnu::noinline]] Status add_service_route(net::Netlink& netlink, const AcquiredLease& acquired, Ipv4Address service)
 {
     auto const& lease = acquired.lease;
     if (lease.routers.empty() || lease.address.contains(service))
