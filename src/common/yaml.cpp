@@ -5,6 +5,7 @@
 // YAML 1.2 spec section numbers are cited where a rule is applied.
 #include "common/yaml.h"
 
+#include "common/json_writer.h"
 #include "common/text.h"
 
 #include <string>
@@ -574,6 +575,10 @@ Result<JsonValue> parse_yaml(std::string_view text)
     // A UTF-8 byte order mark may start a stream (§5.2).
     if (text.starts_with("\xef\xbb\xbf"))
         text.remove_prefix(3);
+    // §5.2: metaboot reads UTF-8 only, which also keeps every string the
+    // tree holds valid for the JSON writer.
+    if (!is_valid_utf8(text))
+        return Error::invalid("YAML: not UTF-8");
     return Reader(text).document();
 }
 
