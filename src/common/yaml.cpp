@@ -6,8 +6,9 @@
 #include "common/yaml.h"
 
 #include "common/json_writer.h"
-#include "common/text.h"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -150,36 +151,39 @@ size_t key_colon(std::string_view text)
     return std::string_view::npos;
 }
 
+// The first error is kept, and reading stops at once: every loop below
+// runs while lines are left, and an error moves past the last one.
 class Reader {
 public:
     explicit Reader(std::string_view text);
     Result<JsonValue> document();
 
 private:
-    Error fail(std::string_view why) const;
-    Error fail_at(size_t number, std::string_view why) const;
+    void fail(const char* why, ErrorKind kind = ErrorKind::Invalid);
     void skip_blank_lines();
-    Status count_node();
-    Result<JsonValue> block(size_t indent);
-    Result<JsonValue> sequence(size_t indent);
-    Result<JsonValue> mapping(size_t indent);
-    Result<JsonValue> child(size_t parent, bool under_key);
-    Result<JsonValue> value(std::string_view text, size_t content_min);
-    Result<JsonValue> block_scalar(std::string_view header, size_t content_min, size_t number);
-    Result<JsonValue> flow(std::string_view text, size_t number);
-    Result<JsonValue> scalar(std::string text, bool quoted, size_t number);
-    Result<std::string> key_text(std::string_view text, size_t number) const;
+    bool count_node();
+    JsonValue block(size_t indent);
+    JsonValue sequence(size_t indent);
+    JsonValue mapping(size_t indent);
+    JsonValue child(size_t parent, bool under_key);
+    JsonValue value(std::string_view text, size_t content_min);
+    JsonValue block_scalar(std::string_view header, size_t content_min);
+    JsonValue flow(std::string_view text);
+    JsonValue scalar(std::string text, bool quoted);
+    std::optional<std::string> key_text(std::string_view text);
 
     std::vector<Line> m_lines;
     size_t m_at { 0 };
+    size_t m_line { 0 }; // the number of the line being read, for errors
     size_t m_nodes { 0 };
     size_t m_depth { 0 };
+    std::optional<Error> m_error;
 };
 
 Reader::Reader(std::string_view text)
 {
     size_t number = 0;
-    while (!text.empty() || number == 0) {
+    for (;;) {
         auto end = text.find('\n');
         auto raw = text.substr(0, end);
         text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
@@ -193,14 +197,11 @@ Reader::Reader(std::string_view text)
     }
 }
 
-Error Reader::fail_at(size_t number, std::string_view why) const
+void Reader::fail(const char* why, ErrorKind kind)
 {
-    return Error::invalid("YAML line " + std::to_string(number) + ": " + std::string(why));
-}
-
-Error Reader::fail(std::string_view why) const
-{
-    return fail_at(m_lines[m_at < m_lines.size() ? m_at : m_lines.size() - 1].number, why);
+    if (!m_error)
+        m_error = Error(kind, "YAML line " + std::to_string(m_line) + ": " + why);
+    m_at = m_lines.size();
 }
 
 void Reader::skip_blank_lines()
@@ -209,57 +210,69 @@ void Reader::skip_blank_lines()
         ++m_at;
 }
 
-Status Reader::count_node()
+bool Reader::count_node()
 {
     if (++m_nodes > max_yaml_nodes)
-        return Error::too_large("YAML: more than " + std::to_string(max_yaml_nodes) + " nodes");
-    return {};
+        fail("too many nodes", ErrorKind::TooLarge);
+    return !m_error;
 }
 
 Result<JsonValue> Reader::document()
 {
     for (auto& line : m_lines) {
+        m_line = line.number;
         // §6.1: tabs never indent. A tab-indented comment or blank line
         // is still nothing.
         if (line.indent < line.raw.size() && line.raw[line.indent] == '\t' && !is_empty_rest(line.text))
-            return fail_at(line.number, "a tab in the indentation");
+            fail("a tab in the indentation");
         for (unsigned char c : line.raw) {
             // §5.1: printable characters only.
             if ((c < 0x20 && c != '\t') || c == 0x7f)
-                return fail_at(line.number, "a control character");
+                fail("a control character");
         }
+        if (m_error)
+            return *m_error;
     }
     skip_blank_lines();
+    m_line = m_at < m_lines.size() ? m_lines[m_at].number : 0;
     if (m_at < m_lines.size() && m_lines[m_at].text.starts_with('%'))
-        return fail("directives are not supported");
+        fail("directives are not supported");
     if (m_at < m_lines.size() && is_document_marker(m_lines[m_at]) && m_lines[m_at].text[0] == '-') {
         if (!is_empty_rest(m_lines[m_at].text.substr(3)))
-            return fail("content on the '---' line is not supported");
+            fail("content on the '---' line is not supported");
         ++m_at;
         skip_blank_lines();
     }
     JsonValue root = JsonValue::make_null();
     if (m_at < m_lines.size() && !is_document_marker(m_lines[m_at]))
-        root = TRY(block(m_lines[m_at].indent));
+        root = block(m_lines[m_at].indent);
     else
-        TRY(count_node());
+        count_node();
     skip_blank_lines();
     if (m_at < m_lines.size() && m_lines[m_at].text.starts_with("...") && is_document_marker(m_lines[m_at])) {
         ++m_at;
         skip_blank_lines();
     }
-    if (m_at < m_lines.size())
-        return fail(is_document_marker(m_lines[m_at]) ? "a second document is not supported" : "unexpected content (indentation?)");
+    if (m_at < m_lines.size()) {
+        m_line = m_lines[m_at].number;
+        fail(is_document_marker(m_lines[m_at]) ? "a second document is not supported" : "unexpected content (indentation?)");
+    }
+    if (m_error)
+        return *m_error;
     return root;
 }
 
 // A node that starts on the current line at `indent`.
-Result<JsonValue> Reader::block(size_t indent)
+JsonValue Reader::block(size_t indent)
 {
-    if (++m_depth > max_yaml_depth)
-        return Error::too_large("YAML: nested deeper than " + std::to_string(max_yaml_depth) + " levels");
+    JsonValue node = JsonValue::make_null();
+    m_line = m_lines[m_at].number;
+    if (++m_depth > max_yaml_depth) {
+        fail("nested too deep", ErrorKind::TooLarge);
+        return node;
+    }
     auto text = m_lines[m_at].text;
-    Result<JsonValue> node = is_sequence_entry(text)         ? sequence(indent)
+    node = is_sequence_entry(text)                          ? sequence(indent)
         : key_colon(text) != std::string_view::npos ? mapping(indent)
                                                     : value(text, indent);
     --m_depth;
@@ -269,7 +282,7 @@ Result<JsonValue> Reader::block(size_t indent)
 // The value of "key:" or "-" with nothing after it on its line: the
 // more indented lines that follow, or, under a key, a sequence at the key's
 // own indentation (§8.2.1's compact form); Null when there are none.
-Result<JsonValue> Reader::child(size_t parent, bool under_key)
+JsonValue Reader::child(size_t parent, bool under_key)
 {
     skip_blank_lines();
     if (m_at < m_lines.size()) {
@@ -279,160 +292,159 @@ Result<JsonValue> Reader::child(size_t parent, bool under_key)
         if (under_key && line.indent == parent && is_sequence_entry(line.text))
             return block(parent);
     }
-    TRY(count_node());
+    count_node();
     return JsonValue::make_null();
 }
 
-Result<JsonValue> Reader::sequence(size_t indent)
+JsonValue Reader::sequence(size_t indent)
 {
-    TRY(count_node());
     JsonValue list = JsonValue::make_array({});
+    count_node();
     while (m_at < m_lines.size() && m_lines[m_at].indent == indent && is_sequence_entry(m_lines[m_at].text)) {
         auto& line = m_lines[m_at];
+        m_line = line.number;
         auto rest = line.text.substr(1);
         size_t column = indent + 1;
         while (!rest.empty() && is_blank(rest.front())) {
-            if (rest.front() == '\t')
-                return fail("a tab in the indentation");
+            if (rest.front() == '\t') {
+                fail("a tab in the indentation");
+                return list;
+            }
             rest.remove_prefix(1);
             ++column;
         }
         if (is_empty_rest(rest)) {
             ++m_at;
-            list.append_item(TRY(child(indent, false)));
+            list.append_item(child(indent, false));
         } else if (is_sequence_entry(rest) || key_colon(rest) != std::string_view::npos) {
             // "- key: value" or "- - item": a block at the column after "- ".
             line.indent = column;
             line.text = rest;
-            list.append_item(TRY(block(column)));
+            list.append_item(block(column));
         } else {
-            list.append_item(TRY(value(rest, indent + 1)));
+            list.append_item(value(rest, indent + 1));
         }
         skip_blank_lines();
-        if (m_at < m_lines.size() && m_lines[m_at].indent > indent)
-            return fail("unexpected indentation");
+        if (m_at < m_lines.size() && m_lines[m_at].indent > indent) {
+            m_line = m_lines[m_at].number;
+            fail("unexpected indentation");
+        }
     }
     return list;
 }
 
-Result<std::string> Reader::key_text(std::string_view text, size_t number) const
+std::optional<std::string> Reader::key_text(std::string_view text)
 {
     text = trim_blanks(text);
     if (text.starts_with('"') || text.starts_with('\'')) {
         size_t end = 0;
         auto key = read_quoted(text, end);
-        if (!key || end != text.size())
-            return fail_at(number, "malformed quoted key");
-        return *key;
+        if (key && end == text.size())
+            return key;
+        fail("malformed quoted key");
+    } else if (text == "<<") {
+        fail("merge keys are not supported");
+    } else if (text.empty() || std::string_view("&*!?|>%@`{}[],#").find(text.front()) != std::string_view::npos) {
+        fail("a key must be a plain or quoted scalar (no anchors, aliases, tags or complex keys)");
+    } else {
+        return std::string(text);
     }
-    if (text == "<<")
-        return fail_at(number, "merge keys are not supported");
-    if (text.empty() || std::string_view("&*!?|>%@`{}[],#").find(text.front()) != std::string_view::npos)
-        return fail_at(number, "a key must be a plain or quoted scalar (no anchors, aliases, tags or complex keys)");
-    return std::string(text);
+    return std::nullopt;
 }
 
-Result<JsonValue> Reader::mapping(size_t indent)
+JsonValue Reader::mapping(size_t indent)
 {
-    TRY(count_node());
     JsonValue object = JsonValue::make_object({}, {});
+    count_node();
     while (m_at < m_lines.size() && m_lines[m_at].indent == indent && !is_document_marker(m_lines[m_at]) && !is_sequence_entry(m_lines[m_at].text)) {
         auto& line = m_lines[m_at];
+        m_line = line.number;
         size_t colon = key_colon(line.text);
-        if (colon == std::string_view::npos)
-            return fail("expected 'key: value'");
-        auto key = TRY(key_text(line.text.substr(0, colon), line.number));
-        if (object.find(key))
-            return fail("duplicate key '" + printable(key) + "'");
+        auto key = colon == std::string_view::npos ? std::nullopt : key_text(line.text.substr(0, colon));
+        if (!key) {
+            fail("expected 'key: value'");
+            break;
+        }
+        if (object.find(*key)) {
+            fail("duplicate key");
+            break;
+        }
         auto rest = trim_blanks(line.text.substr(colon + 1));
         JsonValue item = JsonValue::make_null();
         if (is_empty_rest(rest)) {
             ++m_at;
-            item = TRY(child(indent, true));
+            item = child(indent, true);
         } else {
-            item = TRY(value(rest, indent + 1));
+            item = value(rest, indent + 1);
         }
-        object.set_member(key, std::move(item));
+        object.set_member(*key, std::move(item));
         skip_blank_lines();
-        if (m_at < m_lines.size() && m_lines[m_at].indent > indent)
-            return fail("unexpected indentation");
+        if (m_at < m_lines.size() && m_lines[m_at].indent > indent) {
+            m_line = m_lines[m_at].number;
+            fail("unexpected indentation");
+        }
     }
     return object;
 }
 
 // A value that is the rest of the current line (a scalar or a flow
 // collection), or a block scalar's header; consumes its lines.
-Result<JsonValue> Reader::value(std::string_view text, size_t content_min)
+JsonValue Reader::value(std::string_view text, size_t content_min)
 {
-    size_t number = m_lines[m_at++].number;
+    m_line = m_lines[m_at++].number;
     char first = text.front();
-    if (first == '&' || first == '*' || first == '!')
-        return fail_at(number, "anchors, aliases and tags are not supported");
-    if (first == '|' || first == '>')
-        return block_scalar(text, content_min, number);
-    if (first == '[' || first == '{')
-        return flow(text, number);
-    if (first == '"' || first == '\'') {
+    if (first == '&' || first == '*' || first == '!') {
+        fail("anchors, aliases and tags are not supported");
+    } else if (first == '|' || first == '>') {
+        return block_scalar(text, content_min);
+    } else if (first == '[' || first == '{') {
+        return flow(text);
+    } else if (first == '"' || first == '\'') {
         size_t end = 0;
         auto quoted = read_quoted(text, end);
         if (!quoted)
-            return fail_at(number, "a quoted scalar must end on its line, with valid escapes");
-        if (!is_empty_rest(text.substr(end)) || (end < text.size() && !is_blank(text[end])))
-            return fail_at(number, "text after a quoted scalar");
-        return scalar(std::move(*quoted), true, number);
-    }
-    // A plain scalar (§7.3.3), up to a comment.
-    for (size_t i = 1; i < text.size(); ++i) {
-        if (text[i] == '#' && is_blank(text[i - 1])) {
-            text = trim_blanks(text.substr(0, i));
-            break;
+            fail("a quoted scalar must end on its line, with valid escapes");
+        else if (!is_empty_rest(text.substr(end)) || (end < text.size() && !is_blank(text[end])))
+            fail("text after a quoted scalar");
+        else
+            return scalar(std::move(*quoted), true);
+    } else {
+        // A plain scalar (§7.3.3), up to a comment.
+        for (size_t i = 1; i < text.size(); ++i) {
+            if (text[i] == '#' && is_blank(text[i - 1])) {
+                text = trim_blanks(text.substr(0, i));
+                break;
+            }
         }
+        // Indicators cannot start it; '-', '?' and ':' can when a non-blank
+        // follows.
+        bool lone = text.size() == 1 || is_blank(text[1]);
+        if (std::string_view("%@`,]}").find(first) != std::string_view::npos || (std::string_view("-?:").find(first) != std::string_view::npos && lone))
+            fail("a plain scalar cannot start with an indicator ('-', '?', ':', ',', ']', '}', '%', '@', '`')");
+        else if (key_colon(text) != std::string_view::npos)
+            fail("a mapping cannot start here");
+        else
+            return scalar(std::string(text), false);
     }
-    // §7.3.3: indicators cannot start a plain scalar; '-', '?' and ':'
-    // can when a non-blank follows.
-    bool lone = text.size() == 1 || is_blank(text[1]);
-    if (std::string_view("%@`,]}").find(first) != std::string_view::npos || (std::string_view("-?:").find(first) != std::string_view::npos && lone))
-        return fail_at(number, "a plain scalar cannot start with '" + std::string(1, first) + "' here");
-    if (key_colon(text) != std::string_view::npos)
-        return fail_at(number, "a mapping cannot start here");
-    return scalar(std::string(text), false, number);
+    return JsonValue::make_null();
 }
 
-Result<JsonValue> Reader::scalar(std::string text, bool quoted, size_t number)
+JsonValue Reader::scalar(std::string text, bool quoted)
 {
-    TRY(count_node());
     if (text.size() > max_yaml_scalar)
-        return Error::too_large("YAML line " + std::to_string(number) + ": a scalar longer than " + std::to_string(max_yaml_scalar) + " bytes");
-    if (quoted)
-        return JsonValue::make_string(std::move(text));
-    // PyYAML's YAML 1.1 resolvers, for null, bool and decimal int.
-    static constexpr std::string_view nulls[] = { "~", "null", "Null", "NULL" };
-    static constexpr std::string_view yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON" };
-    static constexpr std::string_view no[] = { "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF" };
-    for (auto word : nulls)
-        if (text == word)
-            return JsonValue::make_null();
-    for (size_t i = 0; i < 9; ++i) {
-        if (text == yes[i] || text == no[i])
-            return JsonValue::make_bool(text == yes[i]);
-    }
-    std::string_view digits = text;
-    bool negative = digits.starts_with('-');
-    digits.remove_prefix(negative || digits.starts_with('+'));
-    if (!digits.empty() && digits.size() <= 15 && (digits == "0" || digits[0] != '0')
-        && digits.find_first_not_of("0123456789") == std::string_view::npos) {
-        double number_value = 0;
-        for (char c : digits)
-            number_value = number_value * 10 + (c - '0');
-        return JsonValue::make_number(negative ? -number_value : number_value);
-    }
+        fail("a scalar too long", ErrorKind::TooLarge);
+    if (!count_node())
+        return JsonValue::make_null();
+    // PyYAML's YAML 1.1 null; everything else stays text (yaml.h).
+    if (!quoted && (text == "~" || text == "null" || text == "Null" || text == "NULL"))
+        return JsonValue::make_null();
     return JsonValue::make_string(std::move(text));
 }
 
 // §8.1: '|' keeps the line breaks, '>' folds them; '-' strips the final
 // line breaks, '+' keeps them all, the default clips to one. A digit gives
 // the content's indentation relative to the parent's.
-Result<JsonValue> Reader::block_scalar(std::string_view header, size_t content_min, size_t number)
+JsonValue Reader::block_scalar(std::string_view header, size_t content_min)
 {
     bool folded = header[0] == '>';
     char chomp = 0;
@@ -447,8 +459,10 @@ Result<JsonValue> Reader::block_scalar(std::string_view header, size_t content_m
         else
             break;
     }
-    if (!is_empty_rest(header.substr(i)) || (i < header.size() && !is_blank(header[i])))
-        return fail_at(number, "malformed block scalar header");
+    if (!is_empty_rest(header.substr(i)) || (i < header.size() && !is_blank(header[i]))) {
+        fail("malformed block scalar header");
+        return JsonValue::make_null();
+    }
     std::vector<std::string_view> lines;
     size_t body = 0; // lines up to the last non-empty one
     for (; m_at < m_lines.size(); ++m_at) {
@@ -468,7 +482,7 @@ Result<JsonValue> Reader::block_scalar(std::string_view header, size_t content_m
     std::string out;
     bool previous_normal = false;
     size_t breaks = 0;
-    for (size_t k = 0; k < body; ++k) {
+    for (size_t k = 0; k < body && out.size() <= max_yaml_scalar; ++k) {
         auto line = lines[k];
         if (line.empty()) {
             ++breaks;
@@ -484,85 +498,78 @@ Result<JsonValue> Reader::block_scalar(std::string_view header, size_t content_m
         out += line;
         previous_normal = normal;
         breaks = 0;
-        if (out.size() > max_yaml_scalar)
-            break;
     }
     if (body && chomp != '-')
         out += '\n';
     if (chomp == '+')
         out.append(lines.size() - body, '\n');
-    return scalar(std::move(out), true, number);
+    return scalar(std::move(out), true);
 }
 
 // A flow collection of scalars on one line (§7.4, §7.5): no nesting.
-Result<JsonValue> Reader::flow(std::string_view text, size_t number)
+JsonValue Reader::flow(std::string_view text)
 {
-    TRY(count_node());
     bool is_map = text[0] == '{';
     char close = is_map ? '}' : ']';
     JsonValue out = is_map ? JsonValue::make_object({}, {}) : JsonValue::make_array({});
+    count_node();
     size_t i = 1;
     auto skip = [&] {
         while (i < text.size() && is_blank(text[i]))
             ++i;
     };
-    // One scalar; a plain one ends at ',', a bracket, ':' + blank or a
-    // comment.
-    auto item = [&]() -> Result<std::pair<std::string, bool>> {
+    // One scalar: quoted, or plain up to ',', a bracket, ':' + blank or a
+    // comment. Sets `quoted`.
+    bool quoted = false;
+    auto item = [&]() -> std::string {
         skip();
-        if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
+        quoted = i < text.size() && (text[i] == '"' || text[i] == '\'');
+        if (quoted) {
             size_t end = 0;
-            auto quoted = read_quoted(text.substr(i), end);
-            if (!quoted)
-                return fail_at(number, "a quoted scalar must end on its line, with valid escapes");
+            auto inside = read_quoted(text.substr(i), end);
             i += end;
-            return std::pair { std::move(*quoted), true };
+            if (inside)
+                return *inside;
+        } else {
+            size_t start = i;
+            for (; i < text.size(); ++i) {
+                char c = text[i];
+                if (c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || (c == '#' && is_blank(text[i - 1])) || (c == ':' && (i + 1 == text.size() || is_blank(text[i + 1]))))
+                    break;
+            }
+            auto plain = trim_blanks(text.substr(start, i - start));
+            if (!plain.empty() && std::string_view("&*!|>%@`'\"").find(plain.front()) == std::string_view::npos)
+                return std::string(plain);
         }
-        size_t start = i;
-        for (; i < text.size(); ++i) {
-            char c = text[i];
-            if (c == ',' || c == '[' || c == ']' || c == '{' || c == '}' || (c == '#' && is_blank(text[i - 1])))
-                break;
-            if (c == ':' && (i + 1 == text.size() || is_blank(text[i + 1])))
-                break;
-        }
-        auto plain = trim_blanks(text.substr(start, i - start));
-        if (plain.empty() || std::string_view("&*!|>%@`'\"").find(plain.front()) != std::string_view::npos)
-            return fail_at(number, "a flow collection holds plain or quoted scalars only, on one line");
-        return std::pair { std::string(plain), false };
+        fail("a flow collection holds plain or quoted scalars only, on one line");
+        return {};
     };
-    for (;;) {
+    while (!m_error) {
         skip();
-        if (i < text.size() && text[i] == close) {
-            ++i;
+        if (i < text.size() && text[i] == close)
             break;
-        }
-        auto [first, quoted] = TRY(item());
+        auto first = item();
         skip();
-        if (is_map) {
-            if (i == text.size() || text[i] != ':')
-                return fail_at(number, "expected ':' in a flow mapping");
+        if (!is_map) {
+            out.append_item(scalar(std::move(first), quoted));
+        } else if (i == text.size() || text[i] != ':') {
+            fail("expected ':' in a flow mapping");
+        } else {
             ++i;
             if (out.find(first))
-                return fail_at(number, "duplicate key '" + printable(first) + "'");
-            auto [second, second_quoted] = TRY(item());
-            out.set_member(first, TRY(scalar(std::move(second), second_quoted, number)));
-        } else {
-            out.append_item(TRY(scalar(std::move(first), quoted, number)));
+                fail("duplicate key");
+            auto second = item();
+            out.set_member(first, scalar(std::move(second), quoted));
         }
         skip();
-        if (i < text.size() && text[i] == ',') {
+        if (i < text.size() && text[i] == ',')
             ++i;
-            continue;
-        }
-        if (i < text.size() && text[i] == close) {
-            ++i;
-            break;
-        }
-        return fail_at(number, "a flow collection must end on its line, of scalars only");
+        else if (i == text.size() || text[i] != close)
+            fail("a flow collection must end on its line, of scalars only");
     }
-    if (!is_empty_rest(text.substr(i)) || (i < text.size() && !is_blank(text[i])))
-        return fail_at(number, "text after a flow collection");
+    ++i;
+    if (!is_empty_rest(text.substr(std::min(i, text.size()))) || (i < text.size() && !is_blank(text[i])))
+        fail("text after a flow collection");
     return out;
 }
 

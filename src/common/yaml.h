@@ -10,14 +10,13 @@
 // document, tabs in indentation, duplicate keys, plain scalars or flow
 // collections over more than one line, nested flow collections.
 //
-// Scalars are typed as PyYAML's SafeLoader (YAML 1.1), which cloud-init
-// reads with, types them, for the types a consumer asks for: plain null,
-// ~ and an empty value are Null; plain true/false/yes/no/on/off (and their
-// Capitalised and UPPER forms) are Bool; a plain decimal integer of up to
-// 15 digits is a Number. Everything else is a String, quoted scalars
-// always, and unlike PyYAML also plain floats, octal and hex numbers, dates
-// and base-60 numbers ("52:54:00:12:34:56" stays the MAC it was meant to
-// be). Keys are always text.
+// Scalars stay text, with one exception: a plain null, Null, NULL, ~ or an
+// empty value is Null (PyYAML's YAML 1.1 null, which cloud-init's "is the
+// key there" tests depend on). Booleans and numbers are the consumer's to
+// read from the text, as cloud-init reads them (util.is_true on "true",
+// "yes", "on", "1"; int() on "1500"): PyYAML's own typing of plain
+// scalars would also turn a MAC address of digits into a base-60 number
+// and "0755" into an octal one. Keys are text.
 #pragma once
 
 #include "common/json.h"

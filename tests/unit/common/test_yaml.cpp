@@ -32,36 +32,35 @@ TEST_CASE("yaml: the subset reads as PyYAML reads it")
         { "# only a comment\n", "null" },
         { "---\n", "null" },
         { "plain\n", "\"plain\"" },
-        { "a: 1\nb: [x, 'y', \"z\\n\"]\n", "{\"a\":1,\"b\":[\"x\",\"y\",\"z\\n\"]}" },
+        { "a: 1\nb: [x, 'y', \"z\\n\"]\n", "{\"a\":\"1\",\"b\":[\"x\",\"y\",\"z\\n\"]}" },
         // Comments, a document start, a document end.
         { "---\n# c\ninstance-id: iid-1 # comment\nlocal-hostname: host\n...\n", "{\"instance-id\":\"iid-1\",\"local-hostname\":\"host\"}" },
         { "a: b#c\n", "{\"a\":\"b#c\"}" },
         { "url: http://198.18.0.1/seed/\n", "{\"url\":\"http://198.18.0.1/seed/\"}" },
         // Sequences: plain, compact maps, nested, empty items, at the key's indentation.
-        { "- a\n- b: 1\n  c: 2\n- - x\n  - y\n-\n  k: v\n- \n", "[\"a\",{\"b\":1,\"c\":2},[\"x\",\"y\"],{\"k\":\"v\"},null]" },
-        { "key:\n- 1\n- 2\nother: ~\nempty:\nq: ''\n", "{\"empty\":null,\"key\":[1,2],\"other\":null,\"q\":\"\"}" },
+        { "- a\n- b: 1\n  c: 2\n- - x\n  - y\n-\n  k: v\n- \n", "[\"a\",{\"b\":\"1\",\"c\":\"2\"},[\"x\",\"y\"],{\"k\":\"v\"},null]" },
+        { "key:\n- 1\n- 2\nother: ~\nempty:\nq: ''\n", "{\"empty\":null,\"key\":[\"1\",\"2\"],\"other\":null,\"q\":\"\"}" },
         { "a:\n  b:\n    c:\n      - d\n", "{\"a\":{\"b\":{\"c\":[\"d\"]}}}" },
-        { "'quoted key': 1\n\"dq\": 2\n", "{\"dq\":2,\"quoted key\":1}" },
+        { "'quoted key': 1\n\"dq\": 2\n", "{\"dq\":\"2\",\"quoted key\":\"1\"}" },
         // Escapes.
         { "e: \"\\x41\\u00e9\\U0001F600\\t\\\\\\/\"\n", "{\"e\":\"A\xc3\xa9\xf0\x9f\x98\x80\\t\\\\/\"}" },
         { "s: 'it''s \\n'\n", "{\"s\":\"it's \\\\n\"}" },
-        // YAML 1.1 typing of plain scalars; quoted ones stay text.
-        { "n: [1, -2, +3, yes, No, ON, off, null, ~, 'true', \"1\"]\n", "{\"n\":[1,-2,3,true,false,true,false,null,null,\"true\",\"1\"]}" },
-        // Where PyYAML differs (yaml.h): octal, hex, floats, base 60 and
-        // numbers beyond 15 digits stay text.
-        { "n: [010, 0x10, 1.5, 1234567890123456]\nmac: 52:54:00:12:34:56\n", "{\"mac\":\"52:54:00:12:34:56\",\"n\":[\"010\",\"0x10\",\"1.5\",\"1234567890123456\"]}" },
+        // Only null is typed; every other scalar stays text, where PyYAML
+        // would make numbers and booleans (and base 60 of a MAC address).
+        { "n: [1, -2, +3, yes, No, ON, off, null, ~, 'null', \"1\", 010, 0x10, 1.5]\nmac: 52:54:00:12:34:56\n",
+            "{\"mac\":\"52:54:00:12:34:56\",\"n\":[\"1\",\"-2\",\"+3\",\"yes\",\"No\",\"ON\",\"off\",null,null,\"null\",\"1\",\"010\",\"0x10\",\"1.5\"]}" },
         // Flow collections of scalars on one line.
-        { "m: {a: 1, b: two, 'c d': \"e\"}\nl: [a, b, ]\ne: []\nf: {}\n", "{\"e\":[],\"f\":{},\"l\":[\"a\",\"b\"],\"m\":{\"a\":1,\"b\":\"two\",\"c d\":\"e\"}}" },
+        { "m: {a: 1, b: two, 'c d': \"e\"}\nl: [a, b, ]\ne: []\nf: {}\n", "{\"e\":[],\"f\":{},\"l\":[\"a\",\"b\"],\"m\":{\"a\":\"1\",\"b\":\"two\",\"c d\":\"e\"}}" },
         // Block scalars: literal, folded, chomping, an indentation indicator.
         { "ud: |\n  #cloud-config\n  a: b\n\n  c\n", "{\"ud\":\"#cloud-config\\na: b\\n\\nc\\n\"}" },
         { "ud: |-\n  one\n  two\n\n\n", "{\"ud\":\"one\\ntwo\"}" },
-        { "ud: |+\n  one\n  two\n\n\nnext: 1\n", "{\"next\":1,\"ud\":\"one\\ntwo\\n\\n\\n\"}" },
+        { "ud: |+\n  one\n  two\n\n\nnext: 1\n", "{\"next\":\"1\",\"ud\":\"one\\ntwo\\n\\n\\n\"}" },
         { "f: >\n  one\n  two\n\n  three\n    more\n  four\n", "{\"f\":\"one two\\nthree\\n  more\\nfour\\n\"}" },
         { "f: >-\n  a\n  b\n", "{\"f\":\"a b\"}" },
         { "f: |2\n    two extra\n  base\n", "{\"f\":\"  two extra\\nbase\\n\"}" },
         { "- |\n  lit\n- >\n  fold\n  ed\n", "[\"lit\\n\",\"fold ed\\n\"]" },
         // CRLF line ends, a byte order mark, tabs after the indentation.
-        { "\xef\xbb\xbf" "a: 1\r\nb:\tc\r\n", "{\"a\":1,\"b\":\"c\"}" },
+        { "\xef\xbb\xbf" "a: 1\r\nb:\tc\r\n", "{\"a\":\"1\",\"b\":\"c\"}" },
     };
     for (const auto& row : table) {
         CAPTURE(row.yaml);
@@ -78,7 +77,7 @@ TEST_CASE("yaml: everything outside the subset is refused with its line")
         { "a: !!str 1\n", "line 1: anchors, aliases and tags" },
         { "b: *x\n", "line 1: anchors" },
         { "<<: {a: 1}\n", "merge keys" },
-        { "a: 1\na: 2\n", "line 2: duplicate key 'a'" },
+        { "a: 1\na: 2\n", "line 2: duplicate key" },
         { "m: {a: 1, a: 2}\n", "duplicate key" },
         { "a:\n\tb: 1\n", "line 2: a tab in the indentation" },
         { "-\tx\n", "a tab" },
@@ -103,8 +102,8 @@ TEST_CASE("yaml: everything outside the subset is refused with its line")
         { "a: \x7f\n", "a control character" },
         { "a: \xc3\n", "not UTF-8" },
         { "a: 'x' y\n", "text after a quoted scalar" },
-        { "a: - b\n", "cannot start with '-'" },
-        { "a: @b\n", "cannot start with '@'" },
+        { "a: - b\n", "cannot start with an indicator" },
+        { "a: @b\n", "cannot start with an indicator" },
         { "  a: 1\nb: 2\n", "line 2: unexpected content" },
         { "a: |x\n  b\n", "block scalar header" },
         { "[a]: 1\n", "line 1" },
