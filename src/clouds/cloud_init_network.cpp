@@ -63,6 +63,18 @@ const std::vector<JsonValue>& items_of(const JsonValue* value)
     return value ? value->items() : none;
 }
 
+// Where nameservers and search domains go: an interface's, or v1's global
+// ones.
+struct Dns {
+    std::vector<IpAddress>& servers;
+    std::vector<std::string>& search;
+};
+
+Dns dns_of(Interface& interface)
+{
+    return { interface.nameservers, interface.search_domains };
+}
+
 // Builds the interfaces in place, one at a time. The first bad value of
 // the interface being read is kept (a sticky error), and the interface is
 // dropped whole at its end.
@@ -76,7 +88,7 @@ public:
 
     void physical(const JsonValue& entry);
     void ethernet(const std::string& id, const JsonValue& entry);
-    bool dns(Interface& interface, const JsonValue* servers, const JsonValue* search);
+    bool dns(Dns into, const JsonValue* servers, const JsonValue* search);
     void skip(std::string_view what, std::string_view why);
 
     NetworkConfig config;
@@ -104,7 +116,8 @@ void Mapper::skip(std::string_view what, std::string_view why)
 Interface& Mapper::begin()
 {
     m_error.clear();
-    return config.interfaces.emplace_back();
+    config.interfaces.push_back(Interface());
+    return config.interfaces.back();
 }
 
 // The interface just read is kept when its values all parsed and the
@@ -203,25 +216,23 @@ void Mapper::route(const JsonValue* to, const JsonValue* via, const JsonValue* e
 
 // Nameservers and search domains; none is added, and false returned, when
 // one is malformed.
-bool Mapper::dns(Interface& interface, const JsonValue* servers, const JsonValue* search)
+bool Mapper::dns(Dns into, const JsonValue* servers, const JsonValue* search)
 {
-    size_t servers_before = interface.nameservers.size(), search_before = interface.search_domains.size();
+    auto addresses = words(servers), domains = words(search);
     bool usable = true;
-    for (const auto& text : words(servers)) {
-        auto address = ip_address(text);
-        usable = usable && address;
-        interface.nameservers.push_back(address.value_or(Ipv4Address()));
-    }
-    for (auto& domain : words(search)) {
+    for (const auto& text : addresses)
+        usable = usable && ip_address(text);
+    for (const auto& domain : domains)
         usable = usable && is_valid_dns_name(domain, TrailingDot::Allowed);
-        interface.search_domains.push_back(std::move(domain));
-    }
     if (!usable) {
-        interface.nameservers.resize(servers_before);
-        interface.search_domains.resize(search_before);
         bad("nameservers", servers);
+        return false;
     }
-    return usable;
+    for (const auto& text : addresses)
+        into.servers.push_back(*ip_address(text));
+    for (auto& domain : domains)
+        into.search.push_back(std::move(domain));
+    return true;
 }
 
 // What the two versions share on an interface: its MTU and accept-ra.
@@ -255,7 +266,7 @@ void Mapper::physical(const JsonValue& entry)
             out.addresses.push_back(prefix(subnet.find("address") ?: subnet.find("ip_address"), &subnet, false));
             if (const JsonValue* gateway = subnet.find("gateway"))
                 route(nullptr, gateway, nullptr, nullptr, nullptr);
-            dns(out, subnet.find("dns_nameservers"), subnet.find("dns_search"));
+            dns(dns_of(out), subnet.find("dns_nameservers"), subnet.find("dns_search"));
             if (auto mtu = number(subnet.find("mtu"), "mtu"))
                 out.mtu = mtu;
             for (const auto& r : items_of(subnet.find("routes")))
@@ -273,7 +284,8 @@ void Mapper::ethernet(const std::string& id, const JsonValue& entry)
     // The keys the model has a place for.
     constexpr std::string_view known = " match set-name dhcp4 dhcp6 dhcp4-overrides dhcp6-overrides addresses gateway4 gateway6 routes nameservers mtu accept-ra ";
     for (const auto& key : entry.keys()) {
-        if (known.find(concat({ " ", key, " " })) == std::string_view::npos)
+        auto at = known.find(key);
+        if (key.empty() || at == std::string_view::npos || known[at - 1] != ' ' || known[at + key.size()] != ' ')
             m_warnings.push_back(concat({ "network config: ethernets.", printable(id), ": ignoring '", printable(key), "'" }));
     }
     Interface& out = begin();
@@ -316,7 +328,7 @@ void Mapper::ethernet(const std::string& id, const JsonValue& entry)
     for (const auto& r : items_of(entry.find("routes")))
         route(r.find("to"), r.find("via"), nullptr, r.find("metric"), r.find("table"));
     if (const JsonValue* servers = entry.find("nameservers"))
-        dns(out, servers->find("addresses"), servers->find("search"));
+        dns(dns_of(out), servers->find("addresses"), servers->find("search"));
     finish(id);
 }
 
@@ -338,7 +350,9 @@ Result<NetworkConfig> map_cloud_init_network(const JsonValue& document, const st
         const JsonValue* entries = root->find("config");
         if (!entries || !entries->is_array())
             return Error::invalid("network config version 1 without a config list");
-        Interface global; // nameserver entries without an interface
+        std::vector<IpAddress> global_servers; // nameserver entries without an interface
+        std::vector<std::string> global_search;
+        Dns global { global_servers, global_search };
         for (const auto& entry : entries->items()) {
             auto type = text_of(entry.find("type"));
             if (type == "physical")
@@ -351,18 +365,21 @@ Result<NetworkConfig> map_cloud_init_network(const JsonValue& document, const st
             if (text_of(entry.find("type")) != "nameserver")
                 continue;
             const JsonValue* name = entry.find("interface");
-            Interface* target = name ? nullptr : &global;
+            Interface* target = nullptr;
             for (auto& interface : interfaces)
                 target = name && interface.name == text_of(name) ? &interface : target;
-            if (!target)
+            if (name && !target) {
                 mapper.skip("nameserver", concat({ "no interface ", printable(text_of(name)) }));
-            else if (!mapper.dns(*target, entry.find("address"), entry.find("search")))
+                continue;
+            }
+            Dns into = target ? dns_of(*target) : global;
+            if (!mapper.dns(into, entry.find("address"), entry.find("search")))
                 mapper.skip("nameserver", "a malformed address or search domain");
         }
         for (auto& interface : interfaces) {
             if (!interface.addresses.empty() && interface.nameservers.empty() && interface.search_domains.empty()) {
-                interface.nameservers = global.nameservers;
-                interface.search_domains = global.search_domains;
+                interface.nameservers = global_servers;
+                interface.search_domains = global_search;
             }
         }
     } else if (version == "2") {
