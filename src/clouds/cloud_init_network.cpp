@@ -22,6 +22,7 @@
 
 #include "clouds/values.h"
 #include "common/dns_name.h"
+#include "common/yaml.h"
 #include "common/text.h"
 #include "model/nic_matching.h"
 
@@ -339,9 +340,10 @@ std::string_view text_of(const JsonValue* value)
     return value ? value->as_string().value_or("") : "";
 }
 
-Result<NetworkConfig> map_cloud_init_network(const JsonValue& document, const std::vector<SystemNic>& system_nics, Warnings& warnings)
+Result<NetworkConfig> map_cloud_init_network(std::string_view yaml, const std::vector<SystemNic>& system_nics, Warnings& warnings)
 {
     TRY(check_system_nics(system_nics));
+    auto document = TRY(parse_yaml(yaml));
     const JsonValue* root = document.find("network") ?: &document;
     auto version = text_of(root->find("version"));
     Mapper mapper(system_nics, warnings);

@@ -19,8 +19,8 @@ namespace mb::clouds {
 // "yes" itself.)
 std::string_view text_of(const JsonValue* value);
 
-// network config version 1 or 2, at the top of `document` or under its
-// "network" key (as cloud-init's _get_network_key_contents takes it):
+// network config version 1 or 2 (YAML text, read by common/yaml), at the
+// top of the document or under its "network" key (as cloud-init's _get_network_key_contents takes it):
 // - v1: `physical` entries (name, mac_address, mtu, accept-ra, subnets of
 //   type dhcp/dhcp4, dhcp6/ipv6_dhcpv6-stateful, ipv6_slaac/
 //   ipv6_dhcpv6-stateless, static/static6 with address (/prefix, prefix or
@@ -32,8 +32,9 @@ std::string_view text_of(const JsonValue* value);
 // Everything else (bonds, bridges, VLANs, wifis, v1 routes and loopback, an
 // unknown key) is skipped with a warning, and an interface with a value
 // that does not parse is skipped whole: never half an interface. No usable
-// interface at all, or no such version, is an error (the caller falls back).
-Result<NetworkConfig> map_cloud_init_network(const JsonValue& document, const std::vector<SystemNic>& system_nics, std::vector<std::string>& warnings);
+// interface at all, YAML outside the subset or no such version, is an
+// error (the caller falls back).
+Result<NetworkConfig> map_cloud_init_network(std::string_view yaml, const std::vector<SystemNic>& system_nics, std::vector<std::string>& warnings);
 
 // cloud-init's generic fallback (net.generate_fallback_config()): dhcp4 and
 // dhcp6 on one NIC matched by MAC, with set-name; the NIC is "eth0" if

@@ -18,10 +18,9 @@ constexpr std::string_view network_config_path = "/network-config";
 Status apply_nocloud_meta_data(std::string_view yaml, InstanceMetadata& instance, std::vector<std::string>& warnings)
 {
     auto document = TRY(parse_yaml(yaml));
-    // cloud-init reads an empty meta-data as no keys.
-    if (document.type() == JsonValue::Type::Null)
-        document = JsonValue::make_object({}, {});
-    if (!document.is_object())
+    // cloud-init reads an empty meta-data as no keys (find() finds none
+    // in Null).
+    if (!document.is_object() && document.type() != JsonValue::Type::Null)
         return Error::invalid("meta-data: not a YAML mapping");
     if (text_of(document.find("dsmode")) == "disabled")
         return Error::refused("meta-data: dsmode is disabled");
@@ -65,8 +64,7 @@ Result<InstanceMetadata> NocloudProvider::instance()
     } else if (*network) {
         // Read once here for its warnings; the mapping reads it again from
         // the raw cache with the system's NICs.
-        auto document = parse_yaml(**network);
-        auto config = document.ok() ? map_cloud_init_network(*document, {}, m_session.warnings()) : Result<NetworkConfig>(document.release_error());
+        auto config = map_cloud_init_network(**network, {}, m_session.warnings());
         instance.has_network_data = config.ok();
         if (config.is_error())
             m_session.warn("network-config refused (" + config.error().message() + "): cloud-init's fallback instead");
@@ -87,8 +85,7 @@ Result<NetworkConfig> map_nocloud_network(const InstanceMetadata& metadata, cons
         if (!metadata.has_network_data || path != network_config_path)
             continue;
         std::vector<std::string> warnings; // said when it was fetched
-        auto document = parse_yaml(body);
-        auto config = document.ok() ? map_cloud_init_network(*document, system_nics, warnings) : Result<NetworkConfig>(document.release_error());
+        auto config = map_cloud_init_network(body, system_nics, warnings);
         if (config.ok())
             return config;
     }

@@ -37,9 +37,7 @@ bool warned(const std::vector<std::string>& warnings, std::string_view text)
 
 Result<NetworkConfig> map_yaml(const char* yaml, std::vector<std::string>& warnings)
 {
-    auto document = parse_yaml(yaml);
-    REQUIRE_MESSAGE(document.ok(), document.error().message());
-    return map_cloud_init_network(*document, nics, warnings);
+    return map_cloud_init_network(yaml, nics, warnings);
 }
 
 }
