@@ -39,8 +39,9 @@ Result<std::string> nocloud_seed_url(const PlatformFacts& facts);
 // claim the instance.
 Status apply_nocloud_meta_data(std::string_view yaml, InstanceMetadata& instance, std::vector<std::string>& warnings);
 
-// network-config (YAML, cloud-init network v1 or v2) -> NetworkConfig, or
-// cloud-init's fallback when the seed has none or it is refused.
+// network-config (YAML, cloud-init network v1 or v2) -> NetworkConfig, or,
+// when the seed has none or it is refused, cloud-init's fallback (dhcp4 and
+// dhcp6) on the leased NIC (see provider.cpp).
 Result<NetworkConfig> map_nocloud_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options);
 
 class NocloudProvider final : public Provider {

@@ -89,7 +89,14 @@ Result<NetworkConfig> map_nocloud_network(const InstanceMetadata& metadata, cons
         if (config.ok())
             return config;
     }
-    return cloud_init_fallback_network(system_nics, options);
+    // cloud-init's fallback is dhcp4 and dhcp6 on the first NIC with a
+    // carrier (eth0, else in natural order). Unlike GCE's, a NoCloud
+    // machine's other NICs may have no cable; the leased NIC surely has one,
+    // and metaboot knows no other NIC's carrier, so it is that NIC.
+    auto fallback = fallback_network(system_nics, options);
+    if (fallback.ok())
+        fallback->interfaces.front().dhcp6 = true;
+    return fallback;
 }
 
 }
