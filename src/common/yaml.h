@@ -26,9 +26,10 @@
 
 namespace mb {
 
-// Caps: a larger input, a deeper or larger tree or a longer scalar is
-// Error::too_large.
+// Caps: a larger input, more lines, a deeper or larger tree or a longer
+// scalar is Error::too_large.
 constexpr size_t max_yaml_size = 128 * 1024;
+constexpr size_t max_yaml_lines = 8192;
 constexpr size_t max_yaml_depth = 32;
 constexpr size_t max_yaml_nodes = 8192;
 constexpr size_t max_yaml_scalar = 64 * 1024;

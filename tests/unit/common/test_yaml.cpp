@@ -124,6 +124,8 @@ TEST_CASE("yaml: caps on size, depth, nodes and scalar length; hostile input nev
         return parsed.is_error() && parsed.error().kind() == ErrorKind::TooLarge;
     };
     CHECK(too_large(std::string(max_yaml_size + 1, '#')));
+    CHECK(too_large(std::string(max_yaml_lines, '\n')));
+    CHECK(parse_yaml(std::string(max_yaml_lines - 1, '\n')).ok());
     std::string deep;
     for (size_t i = 0; i <= max_yaml_depth; ++i)
         deep += std::string(i, ' ') + "k:\n";
