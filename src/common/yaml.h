@@ -34,8 +34,8 @@ constexpr size_t max_yaml_depth = 32;
 constexpr size_t max_yaml_nodes = 8192;
 constexpr size_t max_yaml_scalar = 64 * 1024;
 
-// One document; an empty one (or only comments) is Null. Text that is not UTF-8, or anything outside
-// the subset is Error::invalid naming the line.
+// One document; an empty one (or only comments) is Null. Text that is not
+// UTF-8, or anything outside the subset, is Error::invalid naming the line.
 Result<JsonValue> parse_yaml(std::string_view text);
 
 }
