@@ -580,7 +580,8 @@ Result<JsonValue> parse_yaml(std::string_view text)
     // The line cap bounds the line table (48 bytes a line) where the size
     // cap alone would allow 128 Ki empty lines.
     if (text.size() > max_yaml_size || size_t(std::count(text.begin(), text.end(), '\n')) >= max_yaml_lines)
-        return Error::too_large("YAML: larger than " + std::to_string(max_yaml_size) + " bytes or " + std::to_string(max_yaml_lines) + " lines");
+        return Error::too_large("YAML: over the size or line cap (128 KiB, 8192 lines)");
+    static_assert(max_yaml_size == 128 * 1024 && max_yaml_lines == 8192, "the message above names the caps");
     // A UTF-8 byte order mark may start a stream (§5.2).
     if (text.starts_with("\xef\xbb\xbf"))
         text.remove_prefix(3);
