@@ -48,6 +48,7 @@ Status set_metadata_url(ParseState& state, std::string_view url)
     if (parsed.is_error())
         return Error::invalid("--metadata-url: " + parsed.error().message());
     state.config.metadata_url = std::string(url);
+    state.config.metadata_url_given = true;
     return {};
 }
 

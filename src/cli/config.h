@@ -27,6 +27,7 @@ struct Config {
     std::string root;
     std::string state_dir { "/run/metaboot" };
     std::string metadata_url { "http://169.254.169.254" }; // checked by http::Url::parse when set
+    bool metadata_url_given { false }; // set: it wins over a URL the platform names (NoCloud's seed)
     const clouds::Cloud* cloud { nullptr };               // --provider; nullptr: detect from DMI
     double timeout_seconds { 30.0 };
     std::optional<std::vector<const render::Format*>> outputs; // --output; nullopt: what the root uses

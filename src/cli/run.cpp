@@ -42,16 +42,27 @@ namespace {
 // files go under it.
 constexpr const char* runtime_root = "/";
 
-// 2. Platform: the forced cloud, or the one DMI names. A machine that is not
-// a cloud costs a few file reads.
-const clouds::Cloud* choose_cloud(const Config& config, std::string& platform_text)
+// 2. Platform: the forced cloud, or the one DMI (or the kernel command line)
+// names; the metadata URL the platform names, unless one was given. A
+// machine that is not a cloud costs a few file reads.
+const clouds::Cloud* choose_cloud(Config& config, std::string& platform_text, int& exit_code)
 {
+    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) };
+    const clouds::Cloud* cloud = config.cloud ? config.cloud : clouds::detect_cloud(facts);
+    if (cloud && cloud->service_url && !config.metadata_url_given) {
+        auto url = cloud->service_url(facts);
+        if (url.is_error()) {
+            bool nothing = url.error().kind() == ErrorKind::NotFound;
+            (nothing ? log_notice : log_error)(std::string(cloud->name) + ": " + url.error().message());
+            exit_code = nothing ? ExitNotCloud : ExitNoMetadata;
+            return nullptr;
+        }
+        config.metadata_url = *url;
+    }
     if (config.cloud) {
         platform_text = "forced " + std::string(config.cloud->name);
         return config.cloud;
     }
-    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) };
-    const clouds::Cloud* cloud = clouds::detect_cloud(facts);
     if (!cloud) {
         log_notice("not a cloud platform (DMI vendor '" + printable(facts.dmi.sys_vendor) + "', product '" + printable(facts.dmi.product_name) + "'): nothing to do");
         return nullptr;
@@ -572,7 +583,7 @@ int run_command(const Args& args)
         std::fprintf(stderr, "metaboot: %s\n", loaded.error().message().c_str());
         return help_command(stderr, ExitUsage);
     }
-    const Config& config = *loaded;
+    Config& config = *loaded;
     if (config.help)
         return help_command(stdout, ExitOk);
     log_open(config.verbose);
@@ -592,10 +603,12 @@ int run_command(const Args& args)
 
     // 2. Platform.
     RunSummary run;
-    const clouds::Cloud* cloud = choose_cloud(config, run.platform);
+    int platform_exit = ExitNotCloud;
+    const clouds::Cloud* cloud = choose_cloud(config, run.platform, platform_exit);
     if (!cloud) {
-        print_not_cloud(config, phases);
-        return ExitNotCloud;
+        if (platform_exit == ExitNotCloud)
+            print_not_cloud(config, phases);
+        return platform_exit;
     }
     phases.mark("platform");
 
