@@ -626,6 +626,8 @@ def write_markdown(results, path):
                 "| non-cloud machine, whole run, median | %.2f ms |" % f["non_cloud_run"]["median_ms"], ""]
     if "boot" in results:
         out += boot.markdown(results["boot"])
+    if "overlap" in results:
+        out += boot.overlap_markdown(results["overlap"])
     with open(path, "w") as fh:
         fh.write("\n".join(out))
 
@@ -646,6 +648,9 @@ def ratio_rows(results):
     for row in results.get("pipelining", []):
         if row["rtt_ms"] == 5 and row.get("ratio_pipelined_to_one_by_one"):
             rows.append(("metadata, 5 ms RTT, %d NIC(s): pipelined / one by one" % row["nics"], row["ratio_pipelined_to_one_by_one"]))
+    ov = results.get("overlap", {})
+    if ov.get("ratio_overlap_to_after_root"):
+        rows.append(("boot to switch_root: overlap / lease after the root", ov["ratio_overlap_to_after_root"]))
     by = {(row["rtt_ms"], row["nics"]): row.get("pipelined") for row in results.get("pipelining", [])}
     if by.get((5, 1)) and by.get((5, 15)):
         rows.append(("metadata, 5 ms RTT: 15 NICs / 1 NIC (bar 3)", by[(5, 15)]["median_ms"] / by[(5, 1)]["median_ms"]))
@@ -698,7 +703,7 @@ unset multiplot
     return proc.returncode == 0
 
 
-PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot")
+PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap")
 
 
 def main():
@@ -735,20 +740,22 @@ def main():
         fresh = results["machine"]
         with open(existing) as f:
             results = json.load(f)
-        if set(parts) - {"boot"}:
+        if set(parts) - {"boot", "overlap"}:
             results["machine"] = fresh
         print("bench: updating %s in %s" % (",".join(parts), existing), flush=True)
     for part in parts:
         print("bench: %s ..." % part, flush=True)
         if part == "footprint":
             bench_footprint(binary, args.runs, results, os.path.abspath(args.peak_rss))
+        elif part == "overlap":
+            boot.bench_overlap(binary, args.boot_runs, results, machine_note=machine_note)
         elif part == "boot":
             boot.bench_boot(binary, args.boot_runs, results, keys=key_list(1, [boot.bootlib.GUEST_MAC]),
                             machine_note=machine_note)
         else:
             {"lease": bench_lease, "rapidcommit": bench_rapidcommit, "full": bench_full, "keepalive": bench_keepalive,
              "pipelining": bench_pipelining, "growth": bench_growth, "clouds": bench_clouds}[part](binary, args.runs, results)
-    if set(parts) - {"boot"}:
+    if set(parts) - {"boot", "overlap"}:
         results["machine"]["load_after"] = os.getloadavg()
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)

@@ -3,6 +3,7 @@
 #include "clouds/azure/azure.h"
 #include "clouds/ec2/ec2.h"
 #include "clouds/gce/gce.h"
+#include "clouds/nocloud/nocloud.h"
 #include "clouds/openstack/openstack.h"
 #include "clouds/oracle/oracle.h"
 #include "common/named.h"
@@ -14,6 +15,9 @@ namespace {
 // One row per cloud. Detection tries them in this order and the first yes
 // wins, so a cloud whose DMI rule is looser goes after the stricter ones.
 constexpr const Cloud* registry[] = {
+    // Named on the kernel command line, which wins over DMI as cloud-init's
+    // ds= does.
+    &nocloud_cloud,
     &ec2_cloud,
     &brightbox_cloud,
     &zstack_cloud,

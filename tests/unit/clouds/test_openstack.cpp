@@ -104,7 +104,7 @@ TEST_CASE("openstack: static IPv4 with routes plus SLAAC, DHCP and static IPv6, 
     // one by one, four. The same model either way.
     unsigned writes = 0, serial_writes = 0;
     FetchStats serial_stats;
-    fetch(service, stats, true, &writes);
+    REQUIRE(fetch(service, stats, true, &writes).ok());
     auto serial = fetch(service, serial_stats, false, &serial_writes);
     CHECK(writes == 2);
     CHECK(serial_writes == 4);
