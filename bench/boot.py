@@ -273,13 +273,13 @@ def markdown(b):
 
 
 # The systemd initrd's early start (issue 18): the same dracut-systemd image
-# booted with metaboot overlapping the root's mount (the default), with the
-# lease after the root (rd.metaboot.overlap=0, today's order in the shell
-# hooks), and with no network, interleaved boot by boot.
+# booted with metaboot overlapping the root's mount (rd.metaboot.overlap=1),
+# with the lease after the root (the default, the shell hooks' order), and
+# with no network, interleaved boot by boot.
 OVERLAP_KIND = "dracut-systemd"
 OVERLAP_VARIANTS = (
-    ("overlap", []),
-    ("after the root", ["rd.metaboot.overlap=0"]),
+    ("overlap", ["rd.metaboot.overlap=1"]),
+    ("after the root", []),
     ("no network", ["rd.metaboot=0"]),
 )
 

@@ -652,13 +652,14 @@ int run_command(const Args& args)
     }
     phases.mark("platform");
 
-    // rd.metaboot.overlap=0: the network waits for the root, as without
-    // --wait-root (for comparison and for debugging).
+    // Without rd.metaboot.overlap=1 the network waits for the root, as
+    // without --wait-root.
     if (!config.wait_root.empty() && !config.overlap) {
         if (auto ready = wait_for_root(config.wait_root, started + root_wait_limit); ready.is_error()) {
             log_error("the root was not ready: " + ready.error().message() + "; nothing done");
             return ExitWriteFailed;
         }
+        log_info("the root is ready (" + config.wait_root + ")");
         phases.mark("root");
     }
 
@@ -680,7 +681,7 @@ int run_command(const Args& args)
     acquire_options.deadline = deadline;
     if (cloud->primary_nic == clouds::PrimaryNic::FirstInterface && config.interfaces.empty())
         acquire_options.primary_grace = primary_lease_grace;
-    if (!config.wait_root.empty()) {
+    if (!config.wait_root.empty() && config.overlap) {
         acquire_options.nic_wait = nic_wait_limit;
         // systemd-udevd's database (a test points it elsewhere).
         const char* udev_data = std::getenv("METABOOT_UDEV_DATA");

@@ -478,14 +478,18 @@ def test_signals_at_random_points_tear_down(ctx):
 
 
 def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready(ctx):
-    # The systemd initrd's early unit (issue 18): lease and fetch while the
-    # initrd is still finding and mounting the root, the network torn down
-    # as soon as the metadata is in, the write held until the root-ready
-    # marker appears (the root-ready unit makes it after initrd-fs.target).
+    # The systemd initrd's early unit with rd.metaboot.overlap=1 (issue 18):
+    # lease and fetch while the initrd is still finding and mounting the
+    # root, the network torn down as soon as the metadata is in, the write
+    # held until the root-ready marker appears (the root-ready unit makes it
+    # after initrd-fs.target).
     netns.require_root()
     root = make_root()
     marker_dir = tempfile.mkdtemp(prefix="mbt-ready-")
     marker = os.path.join(marker_dir, "root-ready")
+    cmdline = os.path.join(marker_dir, "cmdline")
+    with open(cmdline, "w") as f:
+        f.write("ro rd.metaboot.overlap=1\n")
     # A udev database of the test's own: the NIC counts once udev has
     # processed it (named it), which the test says by creating its record.
     udev_data = tempfile.mkdtemp(prefix="mbt-udev-")
@@ -496,7 +500,8 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
             state = tempfile.mkdtemp(prefix="mbt-state-")
             env = dict(os.environ, METABOOT_UDEV_DATA=udev_data)
             proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2",
-                                                  "--timeout", "10", "--json", "--wait-root", marker] + list(BOTH)),
+                                                  "--timeout", "10", "--json", "--wait-root", marker, "--cmdline", cmdline]
+                                                 + list(BOTH)),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
             t.procs.append(proc)
             time.sleep(0.5)
@@ -532,3 +537,35 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(marker_dir, ignore_errors=True)
         shutil.rmtree(udev_data, ignore_errors=True)
+
+
+def test_wait_root_without_the_overlap_leases_only_once_the_root_is_ready(ctx):
+    # The default of the systemd initrd's unit: started early, it does
+    # nothing on the network until the root-ready marker appears.
+    netns.require_root()
+    root = make_root()
+    marker_dir = tempfile.mkdtemp(prefix="mbt-ready-")
+    marker = os.path.join(marker_dir, "root-ready")
+    try:
+        with Topology() as t:
+            emulator = serve(t)
+            before = t.client.snapshot()
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2",
+                                                  "--timeout", "10", "--json", "--wait-root", marker] + list(BOTH)),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            t.procs.append(proc)
+            time.sleep(0.7)
+            assert proc.poll() is None, proc.communicate()
+            assert t.client.snapshot() == before
+            assert not os.path.exists(emulator.request_log) or os.path.getsize(emulator.request_log) == 0
+            open(marker, "w").close()
+            out, err = proc.communicate(timeout=10)
+            assert proc.returncode == 0, err
+            timings = json.loads(out)["timings_ms"]
+            assert list(timings).index("root") < list(timings).index("dhcp"), timings
+            assert t.client.snapshot() == before
+            assert "02:00:00:00:00:01" in read(root, NETPLAN)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(marker_dir, ignore_errors=True)

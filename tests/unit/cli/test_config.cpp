@@ -259,12 +259,12 @@ TEST_CASE("the early start's options: --wait-root, --no-pipelining, rd.metaboot.
 {
     Config config;
     std::vector<std::string> warnings;
-    CHECK(config.overlap);
+    CHECK_FALSE(config.overlap);
     CHECK(config.pipelining);
     CHECK(config.wait_root.empty());
-    apply_kernel_cmdline(config, "rd.metaboot.overlap=0 rd.metaboot.overlap=maybe", warnings);
+    apply_kernel_cmdline(config, "rd.metaboot.overlap=1 rd.metaboot.overlap=maybe", warnings);
     CHECK(warnings.size() == 1);
-    CHECK_FALSE(config.overlap);
+    CHECK(config.overlap);
     auto parsed = parse_flags(Command::Run, config, { "--wait-root", "/run/metaboot-root-ready", "--no-pipelining", "--root", "/sysroot" });
     REQUIRE(parsed.ok());
     CHECK(config.wait_root == "/run/metaboot-root-ready");
