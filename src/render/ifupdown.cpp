@@ -3,6 +3,7 @@
 //   auto X / iface X inet dhcp      with `metric` from the route-metric
 //   iface X inet6 manual            DHCPv6 started in the background (below)
 //   iface X inet6 auto + dhcp 0     SLAAC (accept-ra without dhcp6)
+//   iface X inet6 auto + dhcp 1     stateless DHCPv6 (dhcp6_stateless)
 //   iface X inet{,6} static         one per static address
 // ifupdown allows several stanzas per interface and family
 // (interfaces(5), "iface" stanzas); only the first carries `auto`.
@@ -89,7 +90,10 @@ std::vector<Stanza> interface_stanzas(const Interface& interface)
             stanza.options.push_back("metric " + std::to_string(*interface.dhcp4_overrides.route_metric));
         stanzas.push_back(std::move(stanza));
     }
-    if (interface.dhcp6) {
+    if (interface.dhcp6_stateless) {
+        // cloud-init's ENI renderer: SLAAC, and dhclient -S for the rest.
+        stanzas.push_back(Stanza { true, "auto", { "dhcp 1" } });
+    } else if (interface.dhcp6) {
         // Not `inet6 dhcp`: that method runs `dhclient -6` in the foreground,
         // and with no DHCPv6 server answering dhclient never returns, so
         // networking.service waits out its whole start timeout (5 minutes on
