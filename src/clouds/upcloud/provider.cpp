@@ -18,7 +18,13 @@ bool apply_address(const JsonValue& entry, const InstanceMetadata& instance, Nic
         nic.ipv6_slaac |= ipv6;
         return true;
     }
-    std::string prefix = concat({ text("address"), "/", text("network").substr(text("network").find('/') + 1) });
+    // The prefix length is the network's ("198.18.0.0/22"); cloud-init
+    // writes no netmask for a network without one, which metaboot refuses.
+    std::string_view network = text("network");
+    size_t slash = network.find('/');
+    if (slash == network.npos)
+        return false;
+    std::string prefix = concat({ text("address"), network.substr(slash) });
     std::string_view gateway = text("gateway");
     if (ipv6) {
         auto address = Ipv6Prefix::parse(prefix);
