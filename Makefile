@@ -116,9 +116,9 @@ WARN := -Wall -Wextra -Wno-missing-field-initializers $(if $(filter 1,$(WERROR))
 CPPFLAGS := -Isrc $(SYS_CPPFLAGS) -DMETABOOT_VERSION='"$(VERSION)"' -MMD -MP $(CPPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(WARN) -ffile-prefix-map=$(CURDIR)=. $(CXXFLAGS)
 LDFLAGS := $(OPT) $(LINK_STATIC) $(LDFLAGS)
-# LIBNL_LIBDIR: a folder with libnl-3.a and libnl-route-3.a to link instead of
+# LIBNL_LIBDIR: a folder with libnl-3.a to link instead of
 # the toolchain's (`make relink`; README, "Licence").
-LIBS := $(if $(LIBNL_LIBDIR),-L$(LIBNL_LIBDIR)) -lnl-route-3 -lnl-3 -lpthread
+LIBS := $(if $(LIBNL_LIBDIR),-L$(LIBNL_LIBDIR)) -lnl-3 -lpthread
 
 LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp src/*/*/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)

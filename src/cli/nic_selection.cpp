@@ -1,5 +1,7 @@
 #include "cli/nic_selection.h"
 
+#include "common/sort.h"
+
 #include <algorithm>
 #include <net/if.h>
 #include <string_view>
@@ -74,7 +76,7 @@ NicSelection select_nics(const std::vector<net::LinkInfo>& links)
         else
             selection.skipped.push_back({ link->name, "same MAC as " + keeper->name + ", which is configured instead" });
     }
-    std::sort(selection.candidates.begin(), selection.candidates.end(), [](auto& a, auto& b) { return a.ifindex < b.ifindex; });
+    sort_small(selection.candidates, [](auto& a, auto& b) { return a.ifindex < b.ifindex; });
     return selection;
 }
 

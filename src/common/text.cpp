@@ -1,5 +1,7 @@
 #include "common/text.h"
 
+#include "common/sort.h"
+
 #include <cstdint>
 #include <cstring>
 
@@ -152,6 +154,11 @@ std::string base64_encode(std::string_view bytes)
             out += i + k <= bytes.size() ? alphabet[(group >> (18 - 6 * k)) & 63] : '=';
     }
     return out;
+}
+
+void sort_strings(std::vector<std::string>& items)
+{
+    sort_small(items, [](const std::string& a, const std::string& b) { return a < b; });
 }
 
 }

@@ -1,5 +1,7 @@
 #include "dhcp/message.h"
 
+#include "common/sort.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -374,7 +376,7 @@ std::vector<std::pair<uint8_t, Bytes>> flatten(const Options& options)
         if (!is_typed_or_structural(option))
             out.emplace_back(option, value);
     // Codes are unique here (each typed field once, `other` without them).
-    std::sort(out.begin(), out.end(), [](auto const& a, auto const& b) { return a.first < b.first; });
+    sort_small(out, [](auto const& a, auto const& b) { return a.first < b.first; });
     return out;
 }
 

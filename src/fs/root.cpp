@@ -1,5 +1,7 @@
 #include "fs/root.h"
 
+#include "common/sort.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <dirent.h>
@@ -363,7 +365,7 @@ Result<std::vector<std::string>> Root::list_directory(std::string_view relative_
             names.push_back(std::move(name));
     }
     ::closedir(stream);
-    std::sort(names.begin(), names.end());
+    sort_strings(names);
     return names;
 }
 

@@ -1,5 +1,7 @@
 #include "fs/small_file.h"
 
+#include "common/sort.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <dirent.h>
@@ -58,7 +60,7 @@ std::string read_kernel_cmdline(const std::string& cmdline_path, const std::stri
                     names.emplace_back(name);
             }
             ::closedir(dir);
-            std::sort(names.begin(), names.end());
+            sort_strings(names);
             for (const auto& name : names) {
                 for (char c : read_small_file(cmdline_d + "/" + name))
                     out += (c == '\n' || c == '\t') ? ' ' : c;

@@ -3,27 +3,28 @@
 #include "net/libnl_error.h"
 
 #include <cerrno>
+#include <cstring>
 #include <linux/if.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/route/link.h>
+#include <linux/rtnetlink.h>
 #include <netlink/socket.h>
 
 namespace mb::net {
 
 namespace {
 
-void on_link_event(nl_object* object, void* argument)
-{
-    auto* events = static_cast<CarrierWatch::Events*>(argument);
-    auto* link = reinterpret_cast<rtnl_link*>(object);
-    if (rtnl_link_get_flags(link) & IFF_LOWER_UP)
-        events->with_carrier.push_back(rtnl_link_get_ifindex(link));
-}
-
+// An RTM_NEWLINK notification: the link's flags are in its fixed header.
 int on_valid_message(nl_msg* message, void* argument)
 {
-    nl_msg_parse(message, on_link_event, argument);
+    auto* events = static_cast<CarrierWatch::Events*>(argument);
+    nlmsghdr* header = nlmsg_hdr(message);
+    ifinfomsg info;
+    if (header->nlmsg_type != RTM_NEWLINK || nlmsg_datalen(header) < int(sizeof info))
+        return NL_OK;
+    std::memcpy(&info, nlmsg_data(header), sizeof info);
+    if (info.ifi_flags & IFF_LOWER_UP)
+        events->with_carrier.push_back(info.ifi_index);
     return NL_OK;
 }
 

@@ -1,30 +1,34 @@
 #include "net/netlink.h"
 
+#include "common/sort.h"
 #include "dhcp/link_plan.h"
 #include "net/libnl_error.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
 #include <linux/if.h>
+#include <linux/if_link.h>
 #include <linux/ipv6.h>
 #include <linux/rtnetlink.h>
-#include <netlink/addr.h>
 #include <netlink/attr.h>
-#include <netlink/cache.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/route.h>
-#include <netlink/route/rule.h>
 #include <netlink/socket.h>
-#include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstdio>
+
+// The messages are rtnetlink's own (rtnetlink(7)), built and read with
+// libnl's core: its socket, sequence and ack handling, and its
+// length-checked attribute parser. libnl-route's object model (a cache and
+// an object per link, address and route, with parsers for every attribute
+// the kernel may send) is not linked: it cost 34 KB of the 400 KiB budget
+// for the few fields metaboot reads and writes.
 
 namespace mb::net {
 
@@ -35,74 +39,293 @@ Error nl_error(const char* what, int code)
 
 namespace {
 
-template<typename T, void (*Free)(T*)>
-struct Owned {
-    T* ptr { nullptr };
-    Owned() = default;
-    explicit Owned(T* p)
-        : ptr(p)
+struct Message {
+    nl_msg* ptr;
+    explicit Message(int type, int flags)
+        : ptr(nlmsg_alloc_simple(type, flags))
     {
     }
-    ~Owned()
+    ~Message()
     {
         if (ptr)
-            Free(ptr);
+            nlmsg_free(ptr);
     }
-    Owned(const Owned&) = delete;
-    Owned& operator=(const Owned&) = delete;
-    T* get() const { return ptr; }
+    Message(const Message&) = delete;
+    Message& operator=(const Message&) = delete;
 };
 
-void free_cache(nl_cache* c) { nl_cache_free(c); }
-void put_link(rtnl_link* l) { rtnl_link_put(l); }
-void put_addr(rtnl_addr* a) { rtnl_addr_put(a); }
-void put_route(rtnl_route* r) { rtnl_route_put(r); }
-void put_nladdr(nl_addr* a) { nl_addr_put(a); }
-void free_socket(nl_sock* s) { nl_socket_free(s); }
+// Sends one request and waits for the kernel's ack: 0, or libnl's negative
+// error (the kernel's errno mapped: EEXIST -> NLE_EXIST, ESRCH ->
+// NLE_OBJ_NOTFOUND, ENODEV -> NLE_NODEV).
+int send_request(nl_sock* socket, Message& message)
+{
+    if (!message.ptr)
+        return -NLE_NOMEM;
+    nl_msg* msg = message.ptr;
+    message.ptr = nullptr; // nl_send_sync frees it
+    return nl_send_sync(socket, msg);
+}
 
-using Cache = Owned<nl_cache, free_cache>;
-using Link = Owned<rtnl_link, put_link>;
-using Addr = Owned<rtnl_addr, put_addr>;
-using Route = Owned<rtnl_route, put_route>;
-using NlAddr = Owned<nl_addr, put_nladdr>;
-using Socket = Owned<nl_sock, free_socket>;
-
-nl_addr* build_v4(Ipv4Address address, uint8_t prefix_length)
+int put_v4(nl_msg* msg, int type, Ipv4Address address)
 {
     uint32_t be = htonl(address.value());
-    nl_addr* a = nl_addr_build(AF_INET, &be, 4);
-    if (a)
-        nl_addr_set_prefixlen(a, prefix_length);
-    return a;
+    return nla_put(msg, type, 4, &be);
 }
 
-std::string addr_text(nl_addr* a)
+// An address attribute of `family` (IFA_LOCAL, RTA_DST, ...), or nothing
+// when absent or of the wrong length.
+IpPrefix attr_prefix(const nlattr* attribute, int family, unsigned length)
 {
-    if (!a)
-        return "-";
-    char buf[128];
-    return nl_addr2str(a, buf, sizeof buf);
-}
-
-LinkInfo to_link_info(rtnl_link* link)
-{
-    LinkInfo info;
-    info.ifindex = rtnl_link_get_ifindex(link);
-    if (auto* name = rtnl_link_get_name(link))
-        info.name = name;
-    info.flags = rtnl_link_get_flags(link);
-    info.mtu = rtnl_link_get_mtu(link);
-    if (auto* kind = rtnl_link_get_type(link))
-        info.kind = kind;
-    info.master = rtnl_link_get_master(link);
-    nl_addr* lladdr = rtnl_link_get_addr(link);
-    if (rtnl_link_get_arptype(link) == ARPHRD_ETHER && lladdr && nl_addr_get_len(lladdr) == 6) {
-        info.ethernet = true;
-        std::array<uint8_t, 6> bytes {};
-        std::memcpy(bytes.data(), nl_addr_get_binary_addr(lladdr), 6);
-        info.mac = MacAddress(bytes);
+    if (!attribute)
+        return {};
+    auto const* data = static_cast<const uint8_t*>(nla_data(attribute));
+    if (family == AF_INET && nla_len(attribute) == 4) {
+        uint32_t be;
+        std::memcpy(&be, data, 4);
+        return Ipv4Prefix(Ipv4Address(ntohl(be)), uint8_t(std::min(length, 32u)));
     }
-    return info;
+    if (family == AF_INET6 && nla_len(attribute) == 16) {
+        std::array<uint8_t, 16> bytes;
+        std::memcpy(bytes.data(), data, 16);
+        return Ipv6Prefix(Ipv6Address(bytes), uint8_t(std::min(length, 128u)));
+    }
+    return {};
+}
+
+IpPrefix attr_host(const nlattr* attribute, int family)
+{
+    return attr_prefix(attribute, family, family == AF_INET ? 32 : 128);
+}
+
+uint32_t attr_u32(const nlattr* attribute, uint32_t otherwise)
+{
+    return attribute && nla_len(attribute) >= 4 ? nla_get_u32(attribute) : otherwise;
+}
+
+std::string attr_string(const nlattr* attribute)
+{
+    if (!attribute)
+        return {};
+    auto const* text = static_cast<const char*>(nla_data(attribute));
+    return std::string(text, strnlen(text, size_t(nla_len(attribute))));
+}
+
+// The fixed header in front of a message's attributes, copied out (the
+// payload need not be aligned for the struct); false when too short.
+template<typename Header>
+bool header_of(nlmsghdr* message, Header& header)
+{
+    if (nlmsg_datalen(message) < int(sizeof header))
+        return false;
+    std::memcpy(&header, nlmsg_data(message), sizeof header);
+    return true;
+}
+
+// A dump request (RTM_GET* with NLM_F_DUMP and a family header); each
+// message of the answer goes to `on_message`. A dump that races a change is
+// flagged NLM_F_DUMP_INTR (libnl: -NLE_DUMP_INTR): what was collected is
+// dropped (`reset`) and the dump asked again.
+Status dump_messages(nl_sock* socket, int type, void* header, size_t size, nl_recvmsg_msg_cb_t on_message, void* out, void (*reset)(void*),
+    const char* what)
+{
+    int err = 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        reset(out);
+        if (err = nl_send_simple(socket, type, NLM_F_DUMP, header, int(size)); err < 0)
+            break;
+        nl_cb* base = nl_socket_get_cb(socket);
+        nl_cb* callbacks = base ? nl_cb_clone(base) : nullptr;
+        if (base)
+            nl_cb_put(base);
+        if (!callbacks)
+            return Error::io("netlink: out of memory");
+        nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, on_message, out);
+        err = nl_recvmsgs(socket, callbacks);
+        nl_cb_put(callbacks);
+        if (err >= 0)
+            return {};
+        if (err != -NLE_DUMP_INTR)
+            break;
+    }
+    return nl_error(what, err);
+}
+
+template<auto Handler, typename Out, typename Header>
+Status dump(nl_sock* socket, int type, Header header, Out& out, const char* what)
+{
+    auto on_message = [](nl_msg* msg, void* arg) {
+        Handler(nlmsg_hdr(msg), static_cast<Out*>(arg));
+        return int(NL_OK);
+    };
+    auto reset = [](void* arg) { *static_cast<Out*>(arg) = {}; };
+    return dump_messages(socket, type, &header, sizeof header, on_message, &out, reset, what);
+}
+
+// IFLA_INET_CONF (u32) and IFLA_INET6_CONF (s32): arrays of the interface's
+// sysctls, entry i holding the one with id first_id + i.
+std::vector<std::pair<int, int32_t>> conf_array(nlattr* attribute, int first_id)
+{
+    std::vector<std::pair<int, int32_t>> out;
+    auto const* data = static_cast<const uint8_t*>(nla_data(attribute));
+    int count = nla_len(attribute) / 4;
+    for (int i = 0; i < count; ++i) {
+        int32_t value;
+        std::memcpy(&value, data + 4 * i, 4);
+        out.emplace_back(first_id + i, value);
+    }
+    return out;
+}
+
+// A link as RTM_NEWLINK describes it: what LinkInfo and the snapshot keep.
+struct DumpedLink {
+    LinkInfo info;
+    InterfaceSnapshot::Link snapshot;
+};
+
+void on_link(nlmsghdr* message, std::vector<DumpedLink>* links)
+{
+    ifinfomsg header;
+    nlattr* attrs[IFLA_MAX + 1];
+    if (message->nlmsg_type != RTM_NEWLINK || !header_of(message, header) || nlmsg_parse(message, sizeof header, attrs, IFLA_MAX, nullptr) < 0)
+        return;
+    DumpedLink link;
+    LinkInfo& info = link.info;
+    InterfaceSnapshot::Link& snap = link.snapshot;
+    info.ifindex = snap.ifindex = header.ifi_index;
+    info.flags = snap.flags = header.ifi_flags;
+    info.name = snap.name = attr_string(attrs[IFLA_IFNAME]);
+    info.mtu = snap.mtu = attr_u32(attrs[IFLA_MTU], 0);
+    info.master = int(attr_u32(attrs[IFLA_MASTER], 0));
+    if (attrs[IFLA_ADDRESS] && nla_len(attrs[IFLA_ADDRESS]) == 6) {
+        std::array<uint8_t, 6> bytes;
+        std::memcpy(bytes.data(), nla_data(attrs[IFLA_ADDRESS]), 6);
+        snap.mac = MacAddress(bytes);
+        if (header.ifi_type == ARPHRD_ETHER) {
+            info.ethernet = true;
+            info.mac = snap.mac;
+        }
+    }
+    if (attrs[IFLA_OPERSTATE] && nla_len(attrs[IFLA_OPERSTATE]) >= 1)
+        snap.operstate = nla_get_u8(attrs[IFLA_OPERSTATE]);
+    if (attrs[IFLA_LINKINFO]) {
+        nlattr* linkinfo[IFLA_INFO_MAX + 1];
+        if (nla_parse_nested(linkinfo, IFLA_INFO_MAX, attrs[IFLA_LINKINFO], nullptr) == 0)
+            info.kind = attr_string(linkinfo[IFLA_INFO_KIND]);
+    }
+    if (attrs[IFLA_AF_SPEC]) {
+        nlattr* family;
+        int left;
+        nla_for_each_nested(family, attrs[IFLA_AF_SPEC], left)
+        {
+            if (nla_type(family) == AF_INET) {
+                nlattr* inet[IFLA_INET_MAX + 1];
+                if (nla_parse_nested(inet, IFLA_INET_MAX, family, nullptr) == 0 && inet[IFLA_INET_CONF])
+                    snap.ipv4_conf = conf_array(inet[IFLA_INET_CONF], 1);
+            } else if (nla_type(family) == AF_INET6) {
+                nlattr* inet6[IFLA_INET6_MAX + 1];
+                if (nla_parse_nested(inet6, IFLA_INET6_MAX, family, nullptr) == 0 && inet6[IFLA_INET6_CONF])
+                    snap.ipv6_conf = conf_array(inet6[IFLA_INET6_CONF], 0);
+            }
+        }
+    }
+    links->push_back(std::move(link));
+}
+
+Result<std::vector<DumpedLink>> dump_links(nl_sock* socket)
+{
+    std::vector<DumpedLink> links;
+    ifinfomsg request {};
+    request.ifi_family = AF_UNSPEC;
+    TRY(dump<on_link>(socket, RTM_GETLINK, request, links, "listing links"));
+    return links;
+}
+
+// IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on a
+// point-to-point link and the address itself otherwise (IPv6 sends only
+// IFA_ADDRESS). IFA_FLAGS, when present, holds all the flags (ifa_flags
+// has room for 8).
+void on_address(nlmsghdr* message, std::vector<InterfaceSnapshot::Address>* addresses)
+{
+    ifaddrmsg header;
+    nlattr* attrs[IFA_MAX + 1];
+    if (message->nlmsg_type != RTM_NEWADDR || !header_of(message, header) || nlmsg_parse(message, sizeof header, attrs, IFA_MAX, nullptr) < 0)
+        return;
+    InterfaceSnapshot::Address address;
+    address.ifindex = int(header.ifa_index);
+    address.local = attr_prefix(attrs[IFA_LOCAL] ? attrs[IFA_LOCAL] : attrs[IFA_ADDRESS], header.ifa_family, header.ifa_prefixlen);
+    address.broadcast = attr_host(attrs[IFA_BROADCAST], header.ifa_family);
+    address.scope = header.ifa_scope;
+    address.flags = attr_u32(attrs[IFA_FLAGS], header.ifa_flags);
+    addresses->push_back(std::move(address));
+}
+
+Result<std::vector<InterfaceSnapshot::Address>> dump_addresses(nl_sock* socket)
+{
+    std::vector<InterfaceSnapshot::Address> addresses;
+    ifaddrmsg request {};
+    request.ifa_family = AF_UNSPEC;
+    TRY(dump<on_address>(socket, RTM_GETADDR, request, addresses, "listing addresses"));
+    return addresses;
+}
+
+// A route's next hops: RTA_MULTIPATH's list of rtnexthop, or the one hop of
+// RTA_OIF and RTA_GATEWAY (with the route's own RTNH_F_* flags).
+void on_route(nlmsghdr* message, std::vector<InterfaceSnapshot::Route>* routes)
+{
+    rtmsg header;
+    nlattr* attrs[RTA_MAX + 1];
+    if (message->nlmsg_type != RTM_NEWROUTE || !header_of(message, header) || nlmsg_parse(message, sizeof header, attrs, RTA_MAX, nullptr) < 0)
+        return;
+    InterfaceSnapshot::Route route;
+    int family = header.rtm_family;
+    route.family = family;
+    route.table = attr_u32(attrs[RTA_TABLE], header.rtm_table);
+    // No RTA_DST: the default route, 0.0.0.0/0 or ::/0.
+    if (attrs[RTA_DST])
+        route.destination = attr_prefix(attrs[RTA_DST], family, header.rtm_dst_len);
+    else if (family == AF_INET)
+        route.destination = Ipv4Prefix(Ipv4Address(), header.rtm_dst_len);
+    else if (family == AF_INET6)
+        route.destination = Ipv6Prefix(Ipv6Address(), header.rtm_dst_len);
+    route.source = attr_host(attrs[RTA_PREFSRC], family);
+    route.protocol = header.rtm_protocol;
+    route.scope = header.rtm_scope;
+    route.type = header.rtm_type;
+    route.metric = attr_u32(attrs[RTA_PRIORITY], 0);
+    if (attrs[RTA_MULTIPATH]) {
+        auto const* data = static_cast<const uint8_t*>(nla_data(attrs[RTA_MULTIPATH]));
+        int left = nla_len(attrs[RTA_MULTIPATH]);
+        while (left >= int(sizeof(rtnexthop))) {
+            rtnexthop hop;
+            std::memcpy(&hop, data, sizeof hop);
+            if (hop.rtnh_len < sizeof hop || hop.rtnh_len > left)
+                break;
+            nlattr* hop_attrs[RTA_MAX + 1];
+            IpPrefix gateway;
+            if (nla_parse(hop_attrs, RTA_MAX, reinterpret_cast<nlattr*>(const_cast<uint8_t*>(data) + RTNH_LENGTH(0)), hop.rtnh_len - int(RTNH_LENGTH(0)), nullptr) == 0)
+                gateway = attr_host(hop_attrs[RTA_GATEWAY], family);
+            route.hops.push_back({ hop.rtnh_ifindex, gateway, hop.rtnh_flags });
+            int step = int(RTNH_ALIGN(hop.rtnh_len));
+            data += step;
+            left -= step;
+        }
+    } else if (attrs[RTA_OIF] || attrs[RTA_GATEWAY]) {
+        route.hops.push_back({ int(attr_u32(attrs[RTA_OIF], 0)), attr_host(attrs[RTA_GATEWAY], family), header.rtm_flags & 0xffu });
+    }
+    routes->push_back(std::move(route));
+}
+
+void on_rule(nlmsghdr* message, std::vector<std::string>* rules)
+{
+    fib_rule_hdr header;
+    nlattr* attrs[FRA_MAX + 1];
+    if (message->nlmsg_type != RTM_NEWRULE || !header_of(message, header) || nlmsg_parse(message, sizeof header, attrs, FRA_MAX, nullptr) < 0)
+        return;
+    std::string iif = attr_string(attrs[FRA_IFNAME]);
+    rules->push_back("rule family " + std::to_string(header.family) + " prio " + std::to_string(attr_u32(attrs[FRA_PRIORITY], 0)) + " from "
+        + to_string(attr_prefix(attrs[FRA_SRC], header.family, header.src_len)) + " to "
+        + to_string(attr_prefix(attrs[FRA_DST], header.family, header.dst_len)) + " iif " + (iif.empty() ? "-" : iif) + " table "
+        + std::to_string(attr_u32(attrs[FRA_TABLE], header.table)) + " action " + std::to_string(header.action));
 }
 
 }
@@ -138,14 +361,11 @@ Netlink::~Netlink()
 Result<std::vector<LinkInfo>> Netlink::links()
 {
     std::lock_guard lock(m_mutex);
-    nl_cache* raw = nullptr;
-    if (int err = rtnl_link_alloc_cache(m_socket, AF_UNSPEC, &raw); err < 0)
-        return nl_error("listing links", err);
-    Cache cache(raw);
     std::vector<LinkInfo> out;
-    for (nl_object* obj = nl_cache_get_first(raw); obj; obj = nl_cache_get_next(obj))
-        out.push_back(to_link_info(reinterpret_cast<rtnl_link*>(obj)));
-    std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.ifindex < b.ifindex; });
+    for (auto& link : TRY(dump_links(m_socket)))
+        out.push_back(std::move(link.info));
+    // The kernel dumps links in ifindex order within each hash bucket only.
+    sort_small(out, [](const LinkInfo& a, const LinkInfo& b) { return a.ifindex < b.ifindex; });
     return out;
 }
 
@@ -161,141 +381,13 @@ Result<LinkInfo> Netlink::link_by_name(const std::string& name)
 Result<std::vector<std::pair<int, Ipv4Prefix>>> Netlink::ipv4_addresses()
 {
     std::lock_guard lock(m_mutex);
-    nl_cache* raw = nullptr;
-    if (int err = rtnl_addr_alloc_cache(m_socket, &raw); err < 0)
-        return nl_error("listing addresses", err);
-    Cache cache(raw);
     std::vector<std::pair<int, Ipv4Prefix>> out;
-    for (nl_object* obj = nl_cache_get_first(raw); obj; obj = nl_cache_get_next(obj)) {
-        auto* a = reinterpret_cast<rtnl_addr*>(obj);
-        nl_addr* local = rtnl_addr_get_local(a);
-        if (rtnl_addr_get_family(a) != AF_INET || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE || !local || nl_addr_get_len(local) != 4)
-            continue;
-        uint32_t value = 0;
-        std::memcpy(&value, nl_addr_get_binary_addr(local), 4);
-        out.emplace_back(rtnl_addr_get_ifindex(a), Ipv4Prefix(Ipv4Address(ntohl(value)), uint8_t(rtnl_addr_get_prefixlen(a))));
+    for (auto& address : TRY(dump_addresses(m_socket))) {
+        auto const* local = std::get_if<Ipv4Prefix>(&address.local);
+        if (local && address.scope == RT_SCOPE_UNIVERSE)
+            out.emplace_back(address.ifindex, *local);
     }
     return out;
-}
-
-namespace {
-
-IpPrefix to_prefix(nl_addr* a, unsigned length)
-{
-    if (!a)
-        return {};
-    unsigned size = nl_addr_get_len(a);
-    auto const* data = static_cast<const uint8_t*>(nl_addr_get_binary_addr(a));
-    // A route without RTA_DST (a default route) has an empty address.
-    if (nl_addr_get_family(a) == AF_INET && (size == 4 || size == 0)) {
-        uint32_t be = 0;
-        if (size)
-            std::memcpy(&be, data, 4);
-        return Ipv4Prefix(Ipv4Address(ntohl(be)), uint8_t(std::min(length, 32u)));
-    }
-    if (nl_addr_get_family(a) == AF_INET6 && (size == 16 || size == 0)) {
-        std::array<uint8_t, 16> bytes {};
-        if (size)
-            std::memcpy(bytes.data(), data, 16);
-        return Ipv6Prefix(Ipv6Address(bytes), uint8_t(std::min(length, 128u)));
-    }
-    return {};
-}
-
-IpPrefix to_host(nl_addr* a)
-{
-    return to_prefix(a, a && nl_addr_get_family(a) == AF_INET ? 32 : 128);
-}
-
-// IFLA_INET_CONF (u32) and IFLA_INET6_CONF (s32): arrays of the interface's
-// sysctls, entry i holding the one with id first_id + i.
-std::vector<std::pair<int, int32_t>> conf_array(nlattr* attribute, int first_id)
-{
-    std::vector<std::pair<int, int32_t>> out;
-    auto const* data = static_cast<const uint8_t*>(nla_data(attribute));
-    int count = nla_len(attribute) / 4;
-    for (int i = 0; i < count; ++i) {
-        int32_t value;
-        std::memcpy(&value, data + 4 * i, 4);
-        out.emplace_back(first_id + i, value);
-    }
-    return out;
-}
-
-// One RTM_NEWLINK of the dump, decoded through nlmsg_parse's length checks
-// (libnl's link object has no getter for the IPv6 sysctls).
-int on_snapshot_link(nl_msg* msg, void* arg)
-{
-    auto* links = static_cast<std::vector<InterfaceSnapshot::Link>*>(arg);
-    nlmsghdr* header = nlmsg_hdr(msg);
-    nlattr* attrs[IFLA_MAX + 1];
-    if (header->nlmsg_type != RTM_NEWLINK || nlmsg_parse(header, sizeof(ifinfomsg), attrs, IFLA_MAX, nullptr) < 0)
-        return NL_SKIP;
-    ifinfomsg info;
-    std::memcpy(&info, nlmsg_data(header), sizeof info);
-    InterfaceSnapshot::Link link;
-    link.ifindex = info.ifi_index;
-    link.flags = info.ifi_flags;
-    if (auto* name = attrs[IFLA_IFNAME]) {
-        auto const* text = static_cast<const char*>(nla_data(name));
-        link.name.assign(text, strnlen(text, size_t(nla_len(name))));
-    }
-    if (attrs[IFLA_MTU] && nla_len(attrs[IFLA_MTU]) >= 4)
-        link.mtu = nla_get_u32(attrs[IFLA_MTU]);
-    if (attrs[IFLA_ADDRESS] && nla_len(attrs[IFLA_ADDRESS]) == 6) {
-        std::array<uint8_t, 6> bytes;
-        std::memcpy(bytes.data(), nla_data(attrs[IFLA_ADDRESS]), 6);
-        link.mac = MacAddress(bytes);
-    }
-    if (attrs[IFLA_OPERSTATE] && nla_len(attrs[IFLA_OPERSTATE]) >= 1)
-        link.operstate = nla_get_u8(attrs[IFLA_OPERSTATE]);
-    if (attrs[IFLA_AF_SPEC]) {
-        nlattr* family;
-        int left;
-        nla_for_each_nested(family, attrs[IFLA_AF_SPEC], left)
-        {
-            if (nla_type(family) == AF_INET) {
-                nlattr* inet[IFLA_INET_MAX + 1];
-                if (nla_parse_nested(inet, IFLA_INET_MAX, family, nullptr) == 0 && inet[IFLA_INET_CONF])
-                    link.ipv4_conf = conf_array(inet[IFLA_INET_CONF], 1);
-            } else if (nla_type(family) == AF_INET6) {
-                nlattr* inet6[IFLA_INET6_MAX + 1];
-                if (nla_parse_nested(inet6, IFLA_INET6_MAX, family, nullptr) == 0 && inet6[IFLA_INET6_CONF])
-                    link.ipv6_conf = conf_array(inet6[IFLA_INET6_CONF], 0);
-            }
-        }
-    }
-    links->push_back(std::move(link));
-    return NL_OK;
-}
-
-void put_cb(nl_cb* c) { nl_cb_put(c); }
-using Callbacks = Owned<nl_cb, put_cb>;
-
-Result<std::vector<InterfaceSnapshot::Link>> dump_links(nl_sock* socket)
-{
-    int err = 0;
-    // A dump that races a change is flagged NLM_F_DUMP_INTR: read it again.
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        std::vector<InterfaceSnapshot::Link> links;
-        ifinfomsg request {};
-        request.ifi_family = AF_UNSPEC;
-        if (err = nl_send_simple(socket, RTM_GETLINK, NLM_F_DUMP, &request, sizeof request); err < 0)
-            return nl_error("listing links", err);
-        Callbacks base(nl_socket_get_cb(socket));
-        Callbacks callbacks(base.get() ? nl_cb_clone(base.get()) : nullptr);
-        if (!callbacks.get())
-            return Error::io("netlink: out of memory");
-        nl_cb_set(callbacks.get(), NL_CB_VALID, NL_CB_CUSTOM, on_snapshot_link, &links);
-        err = nl_recvmsgs(socket, callbacks.get());
-        if (err >= 0)
-            return links;
-        if (err != -NLE_DUMP_INTR)
-            break;
-    }
-    return nl_error("listing links", err);
-}
-
 }
 
 Result<InterfaceSnapshot> Netlink::snapshot(const std::vector<int>& ifindexes)
@@ -305,71 +397,27 @@ Result<InterfaceSnapshot> Netlink::snapshot(const std::vector<int>& ifindexes)
     InterfaceSnapshot out;
 
     for (auto& link : TRY(dump_links(m_socket)))
-        if (ours(link.ifindex))
-            out.links.push_back(std::move(link));
-
-    nl_cache* raw = nullptr;
-    if (int err = rtnl_addr_alloc_cache(m_socket, &raw); err < 0)
-        return nl_error("listing addresses", err);
-    {
-        Cache cache(raw);
-        for (nl_object* obj = nl_cache_get_first(raw); obj; obj = nl_cache_get_next(obj)) {
-            auto* a = reinterpret_cast<rtnl_addr*>(obj);
-            if (!ours(rtnl_addr_get_ifindex(a)))
-                continue;
-            InterfaceSnapshot::Address address;
-            address.ifindex = rtnl_addr_get_ifindex(a);
-            address.local = to_prefix(rtnl_addr_get_local(a), unsigned(rtnl_addr_get_prefixlen(a)));
-            address.broadcast = to_host(rtnl_addr_get_broadcast(a));
-            address.scope = uint8_t(rtnl_addr_get_scope(a));
-            address.flags = unsigned(rtnl_addr_get_flags(a));
+        if (ours(link.snapshot.ifindex))
+            out.links.push_back(std::move(link.snapshot));
+    for (auto& address : TRY(dump_addresses(m_socket)))
+        if (ours(address.ifindex))
             out.addresses.push_back(std::move(address));
-        }
-    }
 
-    raw = nullptr;
-    if (int err = rtnl_route_alloc_cache(m_socket, AF_UNSPEC, 0, &raw); err < 0)
-        return nl_error("listing routes", err);
-    {
-        Cache cache(raw);
-        for (nl_object* obj = nl_cache_get_first(raw); obj; obj = nl_cache_get_next(obj)) {
-            auto* r = reinterpret_cast<rtnl_route*>(obj);
-            InterfaceSnapshot::Route route;
-            bool mine = false;
-            for (int n = 0; n < rtnl_route_get_nnexthops(r); ++n) {
-                auto* nh = rtnl_route_nexthop_n(r, n);
-                InterfaceSnapshot::Hop hop { rtnl_route_nh_get_ifindex(nh), to_host(rtnl_route_nh_get_gateway(nh)), rtnl_route_nh_get_flags(nh) };
-                mine = mine || ours(hop.ifindex);
-                route.hops.push_back(std::move(hop));
-            }
-            if (!mine)
-                continue;
-            route.family = rtnl_route_get_family(r);
-            route.table = rtnl_route_get_table(r);
-            nl_addr* dst = rtnl_route_get_dst(r);
-            route.destination = to_prefix(dst, dst ? nl_addr_get_prefixlen(dst) : 0);
-            route.source = to_host(rtnl_route_get_pref_src(r));
-            route.protocol = rtnl_route_get_protocol(r);
-            route.scope = rtnl_route_get_scope(r);
-            route.type = rtnl_route_get_type(r);
-            route.metric = rtnl_route_get_priority(r);
+    // Every table (RTM_GETROUTE's dump is not filtered by rtm_table), both
+    // families.
+    std::vector<InterfaceSnapshot::Route> routes;
+    rtmsg route_request {};
+    TRY(dump<on_route>(m_socket, RTM_GETROUTE, route_request, routes, "listing routes"));
+    for (auto& route : routes) {
+        bool mine = false;
+        for (auto const& hop : route.hops)
+            mine = mine || ours(hop.ifindex);
+        if (mine)
             out.routes.push_back(std::move(route));
-        }
     }
 
-    raw = nullptr;
-    if (int err = rtnl_rule_alloc_cache(m_socket, AF_UNSPEC, &raw); err < 0)
-        return nl_error("listing rules", err);
-    {
-        Cache cache(raw);
-        for (nl_object* obj = nl_cache_get_first(raw); obj; obj = nl_cache_get_next(obj)) {
-            auto* r = reinterpret_cast<rtnl_rule*>(obj);
-            const char* iif = rtnl_rule_get_iif(r);
-            out.rules.push_back("rule family " + std::to_string(rtnl_rule_get_family(r)) + " prio " + std::to_string(rtnl_rule_get_prio(r))
-                + " from " + addr_text(rtnl_rule_get_src(r)) + " to " + addr_text(rtnl_rule_get_dst(r)) + " iif " + (iif ? iif : "-")
-                + " table " + std::to_string(rtnl_rule_get_table(r)) + " action " + std::to_string(rtnl_rule_get_action(r)));
-        }
-    }
+    fib_rule_hdr rule_request {};
+    TRY(dump<on_rule>(m_socket, RTM_GETRULE, rule_request, out.rules, "listing rules"));
     return out;
 }
 
@@ -495,7 +543,7 @@ std::vector<std::string> compared_lines(const InterfaceSnapshot& snapshot)
     }
     for (auto const& rule : snapshot.rules)
         lines.push_back(rule);
-    std::sort(lines.begin(), lines.end());
+    sort_strings(lines);
     return lines;
 }
 
@@ -526,20 +574,19 @@ std::vector<std::string> teardown_differences(const Result<InterfaceSnapshot>& b
     return teardown_differences(*before, *after);
 }
 
+// RTM_NEWLINK on an existing link changes what it names: IFF_UP through
+// ifi_change's mask, the MTU through IFLA_MTU.
 static Status change_link(nl_sock* socket, int ifindex, bool set_up, bool set_down, std::optional<uint32_t> mtu)
 {
-    Link original(rtnl_link_alloc());
-    Link change(rtnl_link_alloc());
-    if (!original.get() || !change.get())
+    Message message(RTM_NEWLINK, 0);
+    ifinfomsg header {};
+    header.ifi_family = AF_UNSPEC;
+    header.ifi_index = ifindex;
+    header.ifi_flags = set_up ? IFF_UP : 0;
+    header.ifi_change = set_up || set_down ? IFF_UP : 0;
+    if (!message.ptr || nlmsg_append(message.ptr, &header, sizeof header, NLMSG_ALIGNTO) < 0 || (mtu && nla_put_u32(message.ptr, IFLA_MTU, *mtu) < 0))
         return Error::io("netlink: out of memory");
-    rtnl_link_set_ifindex(original.get(), ifindex);
-    if (set_up)
-        rtnl_link_set_flags(change.get(), IFF_UP);
-    if (set_down)
-        rtnl_link_unset_flags(change.get(), IFF_UP);
-    if (mtu)
-        rtnl_link_set_mtu(change.get(), *mtu);
-    if (int err = rtnl_link_change(socket, original.get(), change.get(), 0); err < 0)
+    if (int err = send_request(socket, message); err < 0)
         return nl_error("changing link", err);
     return {};
 }
@@ -587,18 +634,17 @@ Status Netlink::set_mtu(int ifindex, uint32_t mtu)
 
 static Status address_op(nl_sock* socket, bool add, int ifindex, Ipv4Prefix prefix, Ipv4Address broadcast, bool* existed)
 {
-    Addr addr(rtnl_addr_alloc());
-    NlAddr local(build_v4(prefix.address(), prefix.length()));
-    NlAddr brd(build_v4(broadcast, 32));
-    if (!addr.get() || !local.get() || !brd.get())
+    Message message(add ? RTM_NEWADDR : RTM_DELADDR, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+    ifaddrmsg header {};
+    header.ifa_family = AF_INET;
+    header.ifa_prefixlen = prefix.length();
+    header.ifa_scope = RT_SCOPE_UNIVERSE;
+    header.ifa_index = unsigned(ifindex);
+    if (!message.ptr || nlmsg_append(message.ptr, &header, sizeof header, NLMSG_ALIGNTO) < 0 || put_v4(message.ptr, IFA_LOCAL, prefix.address()) < 0
+        || put_v4(message.ptr, IFA_ADDRESS, prefix.address()) < 0
+        || (!broadcast.is_unspecified() && put_v4(message.ptr, IFA_BROADCAST, broadcast) < 0))
         return Error::io("netlink: out of memory");
-    rtnl_addr_set_ifindex(addr.get(), ifindex);
-    rtnl_addr_set_family(addr.get(), AF_INET);
-    rtnl_addr_set_local(addr.get(), local.get());
-    rtnl_addr_set_prefixlen(addr.get(), prefix.length());
-    if (!broadcast.is_unspecified())
-        rtnl_addr_set_broadcast(addr.get(), brd.get());
-    int err = add ? rtnl_addr_add(socket, addr.get(), NLM_F_EXCL) : rtnl_addr_delete(socket, addr.get(), 0);
+    int err = send_request(socket, message);
     if (add && err == -NLE_EXIST && existed) {
         *existed = true;
         return {};
@@ -625,31 +671,26 @@ Status Netlink::add_address(int ifindex, Ipv4Prefix address, Ipv4Address broadca
     return {};
 }
 
+// A route of the main table with protocol "dhcp" (RTPROT_DHCP): the delete
+// names the same fields, so it removes only the route metaboot added.
 static Status route_op(nl_sock* socket, bool add, int ifindex, Ipv4Prefix destination, std::optional<Ipv4Address> gateway,
     Ipv4Address source, bool* existed)
 {
-    Route route(rtnl_route_alloc());
-    NlAddr dst(build_v4(destination.network(), destination.length()));
-    if (!route.get() || !dst.get())
+    Message message(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+    rtmsg header {};
+    header.rtm_family = AF_INET;
+    header.rtm_dst_len = destination.length();
+    header.rtm_table = RT_TABLE_MAIN;
+    header.rtm_protocol = RTPROT_DHCP;
+    header.rtm_scope = gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+    header.rtm_type = RTN_UNICAST;
+    nl_msg* msg = message.ptr;
+    if (!msg || nlmsg_append(msg, &header, sizeof header, NLMSG_ALIGNTO) < 0
+        || (destination.length() && put_v4(msg, RTA_DST, destination.network()) < 0)
+        || (!source.is_unspecified() && put_v4(msg, RTA_PREFSRC, source) < 0) || nla_put_u32(msg, RTA_OIF, uint32_t(ifindex)) < 0
+        || (gateway && put_v4(msg, RTA_GATEWAY, *gateway) < 0))
         return Error::io("netlink: out of memory");
-    rtnl_route_set_family(route.get(), AF_INET);
-    rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
-    rtnl_route_set_type(route.get(), RTN_UNICAST);
-    rtnl_route_set_protocol(route.get(), RTPROT_DHCP);
-    rtnl_route_set_scope(route.get(), gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-    rtnl_route_set_dst(route.get(), dst.get());
-    NlAddr src(source.is_unspecified() ? nullptr : build_v4(source, 32));
-    if (src.get())
-        rtnl_route_set_pref_src(route.get(), src.get());
-    rtnl_nexthop* nh = rtnl_route_nh_alloc();
-    if (!nh)
-        return Error::io("netlink: out of memory");
-    rtnl_route_nh_set_ifindex(nh, ifindex);
-    NlAddr via(gateway ? build_v4(*gateway, 32) : nullptr);
-    if (via.get())
-        rtnl_route_nh_set_gateway(nh, via.get());
-    rtnl_route_add_nexthop(route.get(), nh); // the route owns nh now
-    int err = add ? rtnl_route_add(socket, route.get(), NLM_F_EXCL) : rtnl_route_delete(socket, route.get(), 0);
+    int err = send_request(socket, message);
     if (add && err == -NLE_EXIST && existed) {
         *existed = true;
         return {};

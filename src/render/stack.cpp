@@ -1,5 +1,6 @@
 #include "render/stack.h"
 
+#include "common/sort.h"
 #include "common/text.h"
 
 #include <algorithm>
@@ -73,7 +74,7 @@ std::optional<bool> preset_policy(const RootView& root, std::string_view unit)
                 names.push_back(std::move(name));
         }
     }
-    std::sort(names.begin(), names.end());
+    sort_strings(names);
     for (const auto& name : names) {
         for (const char* directory : directories) {
             auto text = root.read_file(std::string(directory) + "/" + name);

@@ -4,6 +4,7 @@
 // image that later runs cloud-init sees the configuration cloud-init itself
 // would have written. Where we differ, the comment says why.
 #include "clouds/ec2/ec2.h"
+#include "common/sort.h"
 #include "model/nic_matching.h"
 
 #include <algorithm>
@@ -72,7 +73,7 @@ std::vector<IpPrefix> secondary_addresses(const NicMetadata& nic)
         addresses.push_back(Ipv6Prefix(nic.ipv6_addresses[i].address(), 128));
     // cloud-init sorts the CIDR strings; sorting the same way keeps the
     // Address= lines netplan generates in the same order as cloud-init's.
-    std::sort(addresses.begin(), addresses.end(), [](const IpPrefix& a, const IpPrefix& b) { return to_string(a) < to_string(b); });
+    sort_small(addresses, [](const IpPrefix& a, const IpPrefix& b) { return to_string(a) < to_string(b); });
     addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
     return addresses;
 }
@@ -106,7 +107,7 @@ Result<NetworkConfig> map_ec2_network(const InstanceMetadata& metadata, const st
         return fallback;
     }
 
-    std::sort(matched.begin(), matched.end(), nic_order_less);
+    sort_small(matched, nic_order_less);
     bool several = matched.size() > 1;
 
     for (size_t index = 0; index < matched.size(); ++index) {

@@ -3,9 +3,12 @@
 #include "common/result.h"
 #include "common/dns_name.h"
 #include "common/json_writer.h"
+#include "common/sort.h"
 #include "common/text.h"
 
 #include <doctest/doctest.h>
+
+#include <algorithm>
 
 using namespace mb;
 
@@ -269,4 +272,23 @@ TEST_CASE("one DNS-name check: labels, lengths, the trailing dot only where allo
     CHECK_FALSE(is_valid_dns_name(name + "d"));
     CHECK(is_valid_hostname("host-1"));
     CHECK_FALSE(is_valid_hostname("host-1."));
+}
+
+TEST_CASE("the small sort: ordered, stable, and the strings' order is std::string's")
+{
+    std::vector<std::pair<int, char>> items { { 3, 'a' }, { 1, 'b' }, { 3, 'c' }, { 2, 'd' }, { 1, 'e' }, { 0, 'f' } };
+    sort_small(items, [](auto const& a, auto const& b) { return a.first < b.first; });
+    std::vector<std::pair<int, char>> expected { { 0, 'f' }, { 1, 'b' }, { 1, 'e' }, { 2, 'd' }, { 3, 'a' }, { 3, 'c' } };
+    CHECK(items == expected);
+
+    std::vector<int> none;
+    sort_small(none, [](int a, int b) { return a < b; });
+    CHECK(none.empty());
+
+    std::vector<std::string> names { "eth10", "eth1", "", "Eth2", "eth1", "\xff" };
+    sort_strings(names);
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(names == sorted);
+    CHECK(names.front().empty());
 }
