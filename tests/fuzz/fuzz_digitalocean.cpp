@@ -5,7 +5,7 @@
 #include "clouds/digitalocean/digitalocean.h"
 #include "common/json_writer.h"
 
-#include "listed_nics_check.h"
+#include "metadata_v1_check.h"
 
 #include <cstdint>
 
@@ -14,15 +14,13 @@ using namespace mb::clouds;
 
 namespace {
 
-// One family's addresses as "ipv4"/"anchor_ipv4" (or ipv6) objects: with a
-// gateway the first is the non-anchor subnet; without one (a private NIC,
-// or a public NIC that had only an anchor) the first is written where it
-// gives the same model back.
+// One family's addresses as "ipv4" and "anchor_ipv4" (or ipv6) objects,
+// the gateway on the first.
 template<typename Prefix, typename Address>
-void write_family(JsonWriter& json, const std::vector<Prefix>& addresses, const std::optional<Address>& gateway, bool ipv6, bool is_public)
+void write_family(JsonWriter& json, const std::vector<Prefix>& addresses, const std::optional<Address>& gateway, bool ipv6)
 {
     for (size_t i = 0; i < addresses.size(); ++i) {
-        bool anchor = i > 0 || (is_public && !gateway);
+        bool anchor = i > 0;
         json.key(std::string(anchor ? "anchor_" : "") + (ipv6 ? "ipv6" : "ipv4"));
         json.open_object();
         json.field("ip_address", addresses[i].address().to_string());
@@ -48,8 +46,8 @@ std::string encode(const InstanceMetadata& m)
         json.open_array();
         json.open_object();
         json.field("mac", nic.mac.to_string());
-        write_family(json, nic.ipv4_addresses, nic.ipv4_gateway, false, is_public);
-        write_family(json, nic.ipv6_addresses, nic.ipv6_gateway, true, is_public);
+        write_family(json, nic.ipv4_addresses, nic.ipv4_gateway, false);
+        write_family(json, nic.ipv6_addresses, nic.ipv6_gateway, true);
         json.close_object();
         json.close_array();
     }

@@ -3,11 +3,11 @@
 // kept value prints and parses back; DHCP, stateless DHCPv6, static
 // addresses with their prefixes and the first gateway of each family);
 // then the mapping and the renderers.
-#include "clouds/listed_nics.h"
+#include "clouds/metadata_v1.h"
 #include "clouds/upcloud/upcloud.h"
 #include "common/json_writer.h"
 
-#include "listed_nics_check.h"
+#include "metadata_v1_check.h"
 
 #include <cstdint>
 
@@ -96,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         }
     }
     check_mapping(m, [](const InstanceMetadata& metadata, const std::vector<SystemNic>& system, const MappingOptions&) {
-        return map_listed_nics(metadata, system);
+        return map_listed_nics(metadata, system, NicNames::Kernel);
     });
     return 0;
 }

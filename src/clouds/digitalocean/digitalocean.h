@@ -22,13 +22,14 @@ Verdict detect_digitalocean(const PlatformFacts& facts);
 // entry of interfaces.public and of interfaces.private, public first, as a
 // NIC with device_number 0 and 1. Each NIC's addresses are static: ipv4
 // (ip_address, netmask), ipv6 (ip_address, cidr), anchor_ipv4 and
-// anchor_ipv6; the gateways of the public ipv4 and ipv6 only. Not a JSON
+// anchor_ipv6; the gateways (where given) of the public ipv4 and ipv6
+// only. Not a JSON
 // object is an error; a bad identity value is dropped with a warning; a
 // bad network value drops the network data with a warning (the mapping
 // then fails, as cloud-init's does).
 Status apply_digitalocean_metadata(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
 
-// map_listed_nics(), then cloud-init's NIC_MAP names: the public NIC is
+// map_listed_nics() with cloud-init's NIC_MAP names: the public NIC is
 // renamed eth0, the private one eth1.
 Result<NetworkConfig> map_digitalocean_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options);
 

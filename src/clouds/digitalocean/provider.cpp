@@ -1,40 +1,14 @@
 #include "clouds/digitalocean/digitalocean.h"
 
+#include "clouds/metadata_v1.h"
 #include "clouds/values.h"
 
 namespace mb::clouds {
 
 namespace {
 
-// One "ipv4" or "ipv6" (or anchor_) object: ip_address with netmask (IPv4)
-// or cidr (IPv6), and the gateway when `gateway` says to keep it.
-bool apply_subnet(const JsonValue& subnet, bool ipv6, bool gateway, NicMetadata& nic)
-{
-    auto text = [&](const char* key) { return subnet.string_member(key).value_or(""); };
-    if (ipv6) {
-        auto address = Ipv6Address::parse(text("ip_address"));
-        auto length = subnet.find("cidr") ? subnet.find("cidr")->as_unsigned(128) : std::nullopt;
-        auto via = Ipv6Address::parse(text("gateway"));
-        if (!address || !length || (gateway && !via))
-            return false;
-        nic.ipv6_addresses.emplace_back(*address, uint8_t(*length));
-        if (gateway)
-            nic.ipv6_gateway = via;
-        return true;
-    }
-    auto address = Ipv4Address::parse(text("ip_address"));
-    auto mask = Ipv4Address::parse(text("netmask"));
-    auto length = mask ? Ipv4Prefix::length_from_netmask(*mask) : std::nullopt;
-    auto via = Ipv4Address::parse(text("gateway"));
-    if (!address || !length || (gateway && !via))
-        return false;
-    nic.ipv4_addresses.emplace_back(*address, *length);
-    if (gateway)
-        nic.ipv4_gateway = via;
-    return true;
-}
-
-// interfaces.public[0] and interfaces.private[0] into the model.
+// interfaces.public[0] and interfaces.private[0] into the model; false
+// when a value is malformed.
 bool apply_interfaces(const JsonValue* interfaces, InstanceMetadata& instance)
 {
     if (!interfaces || !interfaces->is_object())
@@ -51,14 +25,22 @@ bool apply_interfaces(const JsonValue* interfaces, InstanceMetadata& instance)
         NicMetadata& nic = instance.nics.emplace_back();
         nic.mac = *mac;
         nic.device_number = kind;
-        // The gateway only on the public, non-anchor subnets.
         static constexpr const char* subnets[] = { "ipv4", "ipv6", "anchor_ipv4", "anchor_ipv6" };
         for (unsigned i = 0; i < 4; ++i) {
             const JsonValue* subnet = entry.find(subnets[i]);
             // cloud-init skips an absent or empty (falsy) subnet.
             if (!subnet || (subnet->is_object() && subnet->keys().empty()))
                 continue;
-            if (!apply_subnet(*subnet, i & 1, !kind && i < 2, nic))
+            auto text = [&](const char* key) { return v1_member_text(*subnet, key); };
+            bool ipv6 = i & 1;
+            // IPv4: a netmask; IPv6: the length as a number ("cidr").
+            std::optional<uint64_t> length;
+            if (ipv6)
+                length = subnet->find("cidr") ? subnet->find("cidr")->as_unsigned(128) : std::nullopt;
+            else if (auto mask = Ipv4Address::parse(text("netmask")))
+                length = Ipv4Prefix::length_from_netmask(*mask);
+            // The gateway only on the public, non-anchor subnets.
+            if (!length || !add_static_address(nic, ipv6, text("ip_address"), *length, !kind && i < 2 ? text("gateway") : ""))
                 return false;
         }
     }
@@ -72,7 +54,6 @@ bool apply_interfaces(const JsonValue* interfaces, InstanceMetadata& instance)
     auto document = TRY(parse_json(json));
     if (!document.is_object())
         return Error::invalid("metadata/v1.json: not a JSON object");
-    constexpr std::string_view where = "metadata/v1.json";
     // A JSON number; one a double holds exactly.
     if (const JsonValue* id = document.find("droplet_id")) {
         if (auto number = id->as_unsigned(uint64_t(1) << 53))
@@ -80,14 +61,7 @@ bool apply_interfaces(const JsonValue* interfaces, InstanceMetadata& instance)
         else
             warnings.push_back("dropping droplet_id: not a droplet id");
     }
-    take_string_member(document, "hostname", instance.hostname, is_valid_hostname, where, warnings);
-    instance.local_hostname = instance.hostname;
-    // cloud-init gives the region as the availability zone only.
-    take_string_member(document, "region", instance.availability_zone, is_identifier, where, warnings);
-    append_json_public_keys(document.find("public_keys"), "public_keys", instance.public_keys, warnings);
-    if (auto user_data = document.string_member("user_data"))
-        instance.user_data.emplace(*user_data);
-
+    apply_v1_identity(document, instance, warnings);
     if (apply_interfaces(document.find("interfaces"), instance)) {
         instance.has_network_data = true;
         const JsonValue* dns = document.find("dns");

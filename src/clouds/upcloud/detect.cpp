@@ -1,10 +1,10 @@
 // UpCloud's registry row, and its detection from DMI alone. Its network
-// config is map_listed_nics() as it is (clouds/listed_nics.h): cloud-init's
-// convert_to_network_config_v1 (helpers/upcloud.py) gives every NIC its
-// kernel name.
+// config is map_listed_nics() (clouds/metadata_v1.h) with the kernel's
+// names, as cloud-init's convert_to_network_config_v1 (helpers/upcloud.py)
+// writes it.
 #include "clouds/upcloud/upcloud.h"
 
-#include "clouds/listed_nics.h"
+#include "clouds/metadata_v1.h"
 
 namespace mb::clouds {
 
@@ -17,7 +17,7 @@ std::unique_ptr<Provider> make_upcloud_provider(Session& session)
 
 Result<NetworkConfig> map_upcloud_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions&)
 {
-    return map_listed_nics(metadata, system_nics);
+    return map_listed_nics(metadata, system_nics, NicNames::Kernel);
 }
 
 }

@@ -7,13 +7,13 @@
 #include "clouds/registry.h"
 
 #include "../fake_transport.h"
-#include "listed_nics_golden.h"
+#include "metadata_v1_golden.h"
 
 #include <doctest/doctest.h>
 
 using namespace mb;
 using namespace mb::clouds;
-using namespace listed_nics_test;
+using namespace metadata_v1_test;
 
 namespace {
 
@@ -161,11 +161,12 @@ TEST_CASE("digitalocean: a malformed interface drops the network data, and the m
         R"({"ipv4": {"ip_address": "198.18.0.2", "netmask": "255.255.0.0", "gateway": "198.18.0.1"}})",
         R"({"mac": "04:01:57:d1:9e:01", "ipv4": {"ip_address": "198.18.0.2", "netmask": "255.0.255.0", "gateway": "198.18.0.1"}})",
         R"({"mac": "04:01:57:d1:9e:01", "ipv4": {"ip_address": "198.18.0.2\n", "netmask": "255.255.0.0", "gateway": "198.18.0.1"}})",
-        R"({"mac": "04:01:57:d1:9e:01", "ipv4": {"ip_address": "198.18.0.2", "netmask": "255.255.0.0"}})",
         R"({"mac": "04:01:57:d1:9e:01", "ipv4": {"ip_address": "198.18.0.2", "netmask": "255.255.0.0", "gateway": 7}})",
         R"({"mac": "04:01:57:d1:9e:01", "ipv6": {"ip_address": "2001:db8::2", "cidr": 129, "gateway": "2001:db8::1"}})",
         R"({"mac": "04:01:57:d1:9e:01", "ipv6": {"ip_address": "2001:db8::2", "cidr": "64", "gateway": "2001:db8::1"}})",
         R"({"mac": "04:01:57:d1:9e:01", "ipv4": "198.18.0.2"})",
+        R"({"mac": "04:01:57:d1:9e:01", "ipv4": {"ip_address": "198.18.0.2", "netmask": "255.255.0.0", "gateway": "2001:db8::1"}})",
+        R"({"mac": "04:01:57:d1:9e:01", "ipv6": {"ip_address": "198.18.0.2", "cidr": 24}})",
     };
     for (std::string nic : rows) {
         CAPTURE(nic);
@@ -182,6 +183,16 @@ TEST_CASE("digitalocean: a malformed interface drops the network data, and the m
         "ipv6": {}, "anchor_ipv4": {"ip_address": "198.19.0.2", "netmask": "255.255.0.0", "gateway": "bad, and not read"}})"));
     REQUIRE(good.has_network_data);
     CHECK(good.nics[0].ipv4_addresses.size() == 2);
+    CHECK(good.nics[0].ipv4_gateway == Ipv4Address::parse("198.18.0.1"));
+    // A subnet without a gateway is one without a default route, as
+    // cloud-init writes it.
+    auto no_gateway = parse(with_public(R"({"mac": "04:01:57:d1:9e:01", "ipv4": {"ip_address": "198.18.0.2", "netmask": "255.255.0.0"}})"));
+    REQUIRE(no_gateway.has_network_data);
+    CHECK_FALSE(no_gateway.nics[0].ipv4_gateway);
+    // So is a null one (cloud-init's .get() gives None).
+    auto null_gateway = parse(with_public(R"({"mac": "04:01:57:d1:9e:01", "ipv4": {"ip_address": "198.18.0.2", "netmask": "255.255.0.0", "gateway": null}})"));
+    REQUIRE(null_gateway.has_network_data);
+    CHECK_FALSE(null_gateway.nics[0].ipv4_gateway);
     // No interfaces at all: cloud-init raises; so does the mapping.
     auto none = parse(R"({"interfaces": {"public": [], "private": []}})");
     CHECK_FALSE(none.has_network_data);

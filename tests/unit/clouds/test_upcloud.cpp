@@ -8,13 +8,13 @@
 #include "clouds/upcloud/upcloud.h"
 
 #include "../fake_transport.h"
-#include "listed_nics_golden.h"
+#include "metadata_v1_golden.h"
 
 #include <doctest/doctest.h>
 
 using namespace mb;
 using namespace mb::clouds;
-using namespace listed_nics_test;
+using namespace metadata_v1_test;
 
 namespace {
 
@@ -179,6 +179,9 @@ TEST_CASE("upcloud: bad input is refused, dropped with a warning, or drops the n
         // a static address, and its network has no prefix.
         R"({"address": "198.18.0.2", "dhcp": "yes", "family": "IPv4", "gateway": "", "network": "198.18.0.0"})",
         R"("198.18.0.2")",
+        R"({"address": "198.18.0.2", "dhcp": false, "family": "IPv4", "gateway": 1, "network": "198.18.0.0/24"})",
+        R"({"address": "198.18.0.2", "dhcp": false, "family": "IPv4", "gateway": "", "network": "198.18.0.0/x"})",
+        R"({"address": "198.18.0.2", "dhcp": false, "family": "IPv4", "gateway": "", "network": "198.18.0.0/-1"})",
     };
     for (std::string address : rows) {
         CAPTURE(address);

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <string>
 
-namespace listed_nics_test {
+namespace metadata_v1_test {
 
 inline std::string read_text(const std::string& path)
 {
