@@ -23,10 +23,11 @@ Verdict detect_digitalocean(const PlatformFacts& facts);
 // NIC with device_number 0 and 1. Each NIC's addresses are static: ipv4
 // (ip_address, netmask), ipv6 (ip_address, cidr), anchor_ipv4 and
 // anchor_ipv6; the gateways (where given) of the public ipv4 and ipv6
-// only. Not a JSON
-// object is an error; a bad identity value is dropped with a warning; a
-// bad network value drops the network data with a warning (the mapping
-// then fails, as cloud-init's does).
+// only. Not a JSON object is an error; a bad identity value is dropped
+// with a warning; a bad network value drops the network data with a
+// warning (the mapping then fails, as cloud-init's does). A missing
+// droplet_id leaves the instance id empty where cloud-init takes the DMI
+// serial.
 Status apply_digitalocean_metadata(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
 
 // map_listed_nics() with cloud-init's NIC_MAP names: the public NIC is

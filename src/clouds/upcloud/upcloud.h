@@ -26,7 +26,8 @@ Verdict detect_upcloud(const PlatformFacts& facts);
 // list differs from network.dns. Not a JSON object is an error; a bad
 // identity value is dropped with a warning; a bad network value drops the
 // network data with a warning (the mapping then fails, as cloud-init's
-// does).
+// does). A missing instance_id leaves the instance id empty where
+// cloud-init takes the DMI UUID.
 Status apply_upcloud_metadata(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
 
 }
