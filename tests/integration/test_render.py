@@ -217,10 +217,14 @@ IFUPDOWN_EXPECTED = {
                  "up: ip -6 route add default via 2001:db8:0:1::1 dev eth0 || true"],
         "eth1": ["address: 198.18.132.75", "netmask: 255.255.0.0", "dns-nameservers: 198.18.77.1 198.18.77.2"],
     }),
-    # eth2 is cloud-init's stateless DHCPv6 stanza (inet6 auto, dhcp 1).
+    # eth2: stateless DHCPv6, SLAAC (inet6 auto) and dhclient -S in the
+    # background where cloud-init's `dhcp 1` runs it in the foreground.
     "upcloud_four_nics": (["lo", "eth0", "eth1", "eth2", "eth3"], {
         "eth0": ["address: 198.18.105.50", "netmask: 255.255.255.255", "dns-nameservers: 198.18.127.9 198.18.40.9"],
-        "eth2": ["dhcp: 1"],
+        "eth2": ["dhcp: 0", "up: (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6 -S -pf /run/dhclient6.eth2.pid "
+                 "-lf /var/lib/dhcp/dhclient6.eth2.leases -I -df /var/lib/dhcp/dhclient.eth2.leases eth2) </dev/null >/dev/null 2>&1 &",
+                 "down: dhclient -6 -r -pf /run/dhclient6.eth2.pid -lf /var/lib/dhcp/dhclient6.eth2.leases -I "
+                 "-df /var/lib/dhcp/dhclient.eth2.leases eth2 || true"],
         "eth3": ["address: 198.18.30.10", "netmask: 255.255.255.0", "dns-nameservers: 198.18.30.53",
                  "up: ip -4 route add default via 198.18.30.1 dev eth3 || true"],
     }),

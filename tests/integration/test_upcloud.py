@@ -43,8 +43,8 @@ def test_upcloud_full_run_three_nics(ctx):
             assert eth1 and "Address=198.18.30.10/24" in eth1[0] and "DNS=198.18.30.53" in eth1[0], networkd
             out, listed = ifquery(root, "eth2")
             assert listed == ["lo", "eth0", "eth1", "eth2"], listed
-            assert "dhcp: 1" in out, out
-            assert "iface eth2 inet6 auto\n    dhcp 1\n" in read(root, IFUPDOWN)
+            assert "dhcp: 0" in out and "exec dhclient -6 -S -pf /run/dhclient6.eth2.pid" in out, out
+            assert "iface eth2 inet6 auto\n    dhcp 0\n" in read(root, IFUPDOWN)
             meta = json.load(open(os.path.join(proc.state, "metadata.json")))
             assert meta["instance_id"] == "00322b68-0096-4042-9406-faad61922128", meta
             assert meta["hostname"] == "metaboot-upcloud" and meta["availability_zone"] == "fi-hel2", meta

@@ -154,10 +154,11 @@ TEST_CASE("upcloud: static IPv4 and IPv6 with the network's prefix and a gateway
     CHECK(eth0.dhcp6);
     CHECK(eth0.dhcp6_stateless);
     CHECK_FALSE(eth0.dhcp4);
-    // The stateless stanza is cloud-init's ENI one.
+    // SLAAC and dhclient -S, as cloud-init's ENI stanza, but the client in
+    // the background (cloud-init's `dhcp 1` holds ifup for a minute).
     auto eni = render::render_ifupdown(*config);
     REQUIRE(eni.ok());
-    CHECK(eni->find("iface eth0 inet6 auto\n    dhcp 1\n") != std::string::npos);
+    CHECK(eni->find("iface eth0 inet6 auto\n    dhcp 0\n    up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6 -S -pf /run/dhclient6.eth0.pid") != std::string::npos);
     auto netplan = render::render_netplan(*config);
     REQUIRE(netplan.ok());
     CHECK(netplan->find("dhcp6: true") != std::string::npos);
