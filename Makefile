@@ -237,7 +237,9 @@ install: $(BUILD)/metaboot
 	install -D -m 0755 dracut-module/95metaboot/module-setup.sh $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/module-setup.sh
 	install -D -m 0755 dracut-module/95metaboot/metaboot-pre-pivot.sh $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/metaboot-pre-pivot.sh
 	install -D -m 0644 dracut-module/95metaboot/metaboot.service $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/metaboot.service
+	install -D -m 0644 dracut-module/95metaboot/metaboot-root-ready.service $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot/metaboot-root-ready.service
 	install -D -m 0644 dracut-module/95metaboot/metaboot.service $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot.service
+	install -D -m 0644 dracut-module/95metaboot/metaboot-root-ready.service $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot-root-ready.service
 	install -D -m 0644 rootfs/metaboot-root.service $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot-root.service
 	install -D -m 0755 rootfs/metaboot.init $(DESTDIR)$(PREFIX)/share/metaboot/init.d/metaboot
 	install -D -m 0755 rootfs/metaboot.openrc $(DESTDIR)$(PREFIX)/share/metaboot/openrc/metaboot
@@ -248,6 +250,7 @@ install: $(BUILD)/metaboot
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/metaboot $(DESTDIR)$(PREFIX)/share/man/man8/metaboot.8
 	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot.service $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot-root.service
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/metaboot-root-ready.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/metaboot
 	rm -rf $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/95metaboot
 	rm -f $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/metaboot $(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-bottom/metaboot

@@ -352,6 +352,82 @@ def clouds_markdown(rows):
     return out + [""]
 
 
+RELAY = os.path.join(ROOT, "tests", "tools", "latency_relay.py")
+PIPELINING_BAR = 3.0  # at a 5 ms round trip, the 15-NIC metadata phase within this many times the 1-NIC one
+
+
+def bench_pipelining(binary, runs, results):
+    """The metadata phase with a round trip of 0, 1 and 5 ms between client and
+    service (tests/tools/latency_relay.py in front of the emulator), 1 and 15
+    NICs, pipelined and one request at a time (--no-pipelining), the two
+    modes interleaved run by run in one topology (issue 18)."""
+    rows = []
+    for rtt in (0, 1, 5):
+        for nics in (1, 15):
+            with netns.Topology() as t:
+                peers.start_dnsmasq(t, options=["option:router,198.18.0.1"])
+                flags = ["--tokens", "required", "--nics", str(nics), "--public-keys", "1"]
+                relay = None
+                if rtt:
+                    # The emulator on the server's loopback, the relay on the
+                    # metadata address in front of it.
+                    peers.start_emulator(t, *flags, port=8080, bind="127.0.0.1")
+                    relay = t.server.popen(["python3", RELAY, "--listen", "169.254.169.254:80", "--to", "127.0.0.1:8080",
+                                            "--rtt-ms", str(rtt)])
+                    netns.wait_port(t.server, "169.254.169.254", 80)
+                else:
+                    peers.start_emulator(t, *flags)
+                runner = ClientRunner(t.client.name)
+                root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
+                times = {"pipelined": [], "one_by_one": []}
+                requests = {}
+                for i in range(max(5, runs // 2)):
+                    for mode in ("pipelined", "one_by_one"):
+                        reset_client(t)
+                        extra = ["--no-pipelining"] if mode == "one_by_one" else []
+                        r = runner.run([binary, "--interface", "eth0", "--root", root, "--output", "netplan", "--state-dir", state,
+                                        "--provider", "ec2", "--timeout", "20", "--json"] + extra)
+                        if r.get("code") == 0:
+                            data = json.loads(r["out"])
+                            times[mode].append(data["timings_ms"]["metadata"] / 1000.0)
+                            requests[mode] = data["requests"]
+                if relay:
+                    relay.terminate()
+                    relay.wait()
+                shutil.rmtree(root, ignore_errors=True)
+                shutil.rmtree(state, ignore_errors=True)
+            row = {"rtt_ms": rtt, "nics": nics, "requests": requests}
+            for mode, samples in times.items():
+                row[mode] = summarize(samples) if samples else None
+            if times["pipelined"] and times["one_by_one"]:
+                row["ratio_pipelined_to_one_by_one"] = pairwise_ratio(times["pipelined"], times["one_by_one"])
+            rows.append(row)
+    results["pipelining"] = rows
+
+
+def pipelining_markdown(rows):
+    out = ["## Metadata round trips: pipelined against one request at a time", "",
+           "EC2 with IMDSv2, one public key; the round trip is added by a relay in front of the emulator "
+           "(tests/tools/latency_relay.py; each direction up to 1 ms more than asked, from asyncio's timer).", "",
+           "| round trip | NICs | requests | pipelined median ms | one by one median ms | ratio pipelined / one by one |",
+           "|---|---|---|---|---|---|"]
+    by = {}
+    for row in rows:
+        p, o = row.get("pipelined"), row.get("one_by_one")
+        by[(row["rtt_ms"], row["nics"])] = p
+        out.append("| %s ms | %d | %s | %s | %s | %s |" % (
+            row["rtt_ms"], row["nics"], row["requests"].get("pipelined"),
+            "%.1f" % p["median_ms"] if p else "-", "%.1f" % o["median_ms"] if o else "-",
+            "%.3f" % row["ratio_pipelined_to_one_by_one"] if "ratio_pipelined_to_one_by_one" in row else "-"))
+    one, fifteen = by.get((5, 1)), by.get((5, 15))
+    if one and fifteen:
+        ratio = fifteen["median_ms"] / one["median_ms"]
+        out += ["", "At a 5 ms round trip, pipelined, 15 NICs take %.2f times as long as 1 NIC (bar: %.0f): %s." % (
+            ratio, PIPELINING_BAR, "met" if ratio <= PIPELINING_BAR else "NOT MET")]
+    return out + [""]
+
+
+
 KEEPALIVE_BAR = 1.5  # plain server's metadata phase at most this many times the NODELAY server's
 
 
@@ -537,6 +613,8 @@ def write_markdown(results, path):
         out += rapidcommit_markdown(results["rapidcommit"])
     if "keepalive" in results:
         out += keepalive_markdown(results["keepalive"])
+    if "pipelining" in results:
+        out += pipelining_markdown(results["pipelining"])
     if "footprint" in results:
         f = results["footprint"]
         out += ["## Footprint", "",
@@ -551,25 +629,62 @@ def write_markdown(results, path):
                 "| non-cloud machine, whole run, median | %.2f ms |" % f["non_cloud_run"]["median_ms"], ""]
     if "boot" in results:
         out += boot.markdown(results["boot"])
+    if "overlap" in results:
+        out += boot.overlap_markdown(results["overlap"])
     with open(path, "w") as fh:
         fh.write("\n".join(out))
 
 
+def ratio_rows(results):
+    """The side-by-side ratios of one run, as (label, ratio) for the chart's
+    second panel; below 1 means the first-named is faster (or smaller)."""
+    rows = []
+    for name, s in results.get("lease", {}).items():
+        if name.startswith("dhclient") and s.get("ratio_metaboot_to_this"):
+            rows.append(("lease: metaboot / dhclient", s["ratio_metaboot_to_this"]))
+    for name, s in results.get("full", {}).items():
+        if s.get("ratio_metaboot_to_this") and "cloud-init" in name:
+            rows.append(("full run: metaboot / the cloud-init way", s["ratio_metaboot_to_this"]))
+    rc = results.get("rapidcommit", {})
+    if rc.get("ratio_rapid_to_four_delayed"):
+        rows.append(("DHCP: rapid commit / four messages (1 s a reply)", rc["ratio_rapid_to_four_delayed"]))
+    for row in results.get("pipelining", []):
+        if row["rtt_ms"] == 5 and row.get("ratio_pipelined_to_one_by_one"):
+            rows.append(("metadata, 5 ms RTT, %d NIC(s): pipelined / one by one" % row["nics"], row["ratio_pipelined_to_one_by_one"]))
+    ov = results.get("overlap", {})
+    if ov.get("ratio_overlap_to_after_root"):
+        rows.append(("boot to switch_root: overlap / lease after the root", ov["ratio_overlap_to_after_root"]))
+    by = {(row["rtt_ms"], row["nics"]): row.get("pipelined") for row in results.get("pipelining", [])}
+    if by.get((5, 1)) and by.get((5, 15)):
+        rows.append(("metadata, 5 ms RTT: 15 NICs / 1 NIC (bar 3)", by[(5, 15)]["median_ms"] / by[(5, 1)]["median_ms"]))
+    f = results.get("footprint")
+    if f:
+        rows.append(("stripped binary / 400 KiB budget", f["stripped_bytes"] / 409600.0))
+    return rows
+
+
 def write_chart(results, path):
-    """A bar chart of the medians, drawn by gnuplot (Debian's gnuplot-nox)."""
+    """Two panels drawn by gnuplot (Debian's gnuplot-nox): the contenders'
+    medians, and the run's side-by-side ratios."""
     if not shutil.which("gnuplot"):
         return False
     rows = []
     for section in ("lease", "full"):
         for name, s in results.get(section, {}).items():
             rows.append((name, s["median_ms"], s["p90_ms"]))
+    ratios = ratio_rows(results)
     data = tempfile.mktemp(suffix=".dat")
+    ratio_data = tempfile.mktemp(suffix=".dat")
     with open(data, "w") as f:
         for i, (name, med, p90) in enumerate(rows):
             f.write('%d "%s" %f %f\n' % (i, name.replace('"', "'"), med, p90))
+    with open(ratio_data, "w") as f:
+        for i, (name, ratio) in enumerate(ratios):
+            f.write('%d "%s" %f\n' % (i, name.replace('"', "'"), ratio))
     script = """
-set terminal pngcairo size 1000,520 font 'sans,10'
+set terminal pngcairo size 1000,1000 font 'sans,10'
 set output '%s'
+set multiplot layout 2,1
 set title 'metaboot against its peers (bar: median, dot: p90; log scale, lower is better)'
 set ylabel 'milliseconds'
 set style fill solid 0.7
@@ -579,13 +694,19 @@ set xtics rotate by -25 left
 set grid ytics
 set key off
 plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with points pt 7 lc rgb '#d83b3b'
-""" % (path, data)
+set title 'side by side in the same run: ratios (log scale; below 1: the first named is faster or smaller)'
+set ylabel 'ratio'
+set yrange [0.001:10]
+plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3bd87d', 1 with lines lc rgb '#888888'
+unset multiplot
+""" % (path, data, ratio_data)
     proc = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
     os.unlink(data)
+    os.unlink(ratio_data)
     return proc.returncode == 0
 
 
-PARTS = ("lease", "rapidcommit", "full", "keepalive", "growth", "clouds", "footprint", "boot")
+PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap")
 
 
 def main():
@@ -622,20 +743,22 @@ def main():
         fresh = results["machine"]
         with open(existing) as f:
             results = json.load(f)
-        if set(parts) - {"boot"}:
+        if set(parts) - {"boot", "overlap"}:
             results["machine"] = fresh
         print("bench: updating %s in %s" % (",".join(parts), existing), flush=True)
     for part in parts:
         print("bench: %s ..." % part, flush=True)
         if part == "footprint":
             bench_footprint(binary, args.runs, results, os.path.abspath(args.peak_rss))
+        elif part == "overlap":
+            boot.bench_overlap(binary, args.boot_runs, results, machine_note=machine_note)
         elif part == "boot":
             boot.bench_boot(binary, args.boot_runs, results, keys=key_list(1, [boot.bootlib.GUEST_MAC]),
                             machine_note=machine_note)
         else:
             {"lease": bench_lease, "rapidcommit": bench_rapidcommit, "full": bench_full, "keepalive": bench_keepalive,
-             "growth": bench_growth, "clouds": bench_clouds}[part](binary, args.runs, results)
-    if set(parts) - {"boot"}:
+             "pipelining": bench_pipelining, "growth": bench_growth, "clouds": bench_clouds}[part](binary, args.runs, results)
+    if set(parts) - {"boot", "overlap"}:
         results["machine"]["load_after"] = os.getloadavg()
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)

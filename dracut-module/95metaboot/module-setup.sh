@@ -54,7 +54,9 @@ install() {
         # of a hook sourced by dracut-pre-pivot.service (which the image may
         # not even have without the dracut-systemd module).
         inst_simple "$moddir/metaboot.service" "$systemdsystemunitdir/metaboot.service"
-        $SYSTEMCTL -q --root "$initdir" enable metaboot.service
+        inst_simple "$moddir/metaboot-root-ready.service" "$systemdsystemunitdir/metaboot-root-ready.service"
+        inst_multiple mkdir
+        $SYSTEMCTL -q --root "$initdir" enable metaboot.service metaboot-root-ready.service
     else
         # pre-pivot: $NEWROOT is mounted (read-only by default) and not yet
         # switched to. 60 runs after 98usrmount's hook (50) has mounted a

@@ -48,6 +48,7 @@ Status set_metadata_url(ParseState& state, std::string_view url)
     if (parsed.is_error())
         return Error::invalid("--metadata-url: " + parsed.error().message());
     state.config.metadata_url = std::string(url);
+    state.config.metadata_url_given = true;
     return {};
 }
 
@@ -96,6 +97,8 @@ constexpr Flag flags[] = {
     { "--timeout", "", every_command, true, set_timeout },
     { "--output", "", RunOnly, true, set_output },
     { "--crawl", "", RunOnly | MetadataOnly, true, set_crawl },
+    { "--wait-root", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.wait_root = std::string(v); return {}; } },
+    { "--no-pipelining", "", RunOnly | MetadataOnly, false, [](ParseState& s, std::string_view) -> Status { s.config.pipelining = false; return {}; } },
     { "--sysfs", "", RunOnly | MetadataOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.sysfs_root = std::string(v); return {}; } },
     { "--cmdline", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.cmdline_path = std::string(v); return {}; } },
     { "--config", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.config_path = std::string(v); return {}; } },
@@ -202,6 +205,11 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
         } else if (key == "rd.metaboot.cloud-init-handoff") {
             if (is_on(value) || is_off(value))
                 config.cloud_init_handoff = is_on(value);
+            else
+                warn("expected 0 or 1");
+        } else if (key == "rd.metaboot.overlap") {
+            if (is_on(value) || is_off(value))
+                config.overlap = is_on(value);
             else
                 warn("expected 0 or 1");
         } else if (key == "rd.metaboot.network") {

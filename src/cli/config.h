@@ -27,6 +27,7 @@ struct Config {
     std::string root;
     std::string state_dir { "/run/metaboot" };
     std::string metadata_url { "http://169.254.169.254" }; // checked by http::Url::parse when set
+    bool metadata_url_given { false }; // set: it wins over a URL the platform names (NoCloud's seed)
     const clouds::Cloud* cloud { nullptr };               // --provider; nullptr: detect from DMI
     double timeout_seconds { 30.0 };
     std::optional<std::vector<const render::Format*>> outputs; // --output; nullopt: what the root uses
@@ -42,6 +43,16 @@ struct Config {
     bool quiet { false };   // `quiet` on the kernel command line
     bool disabled { false }; // rd.metaboot=0
     bool crawl_full { false };
+    bool pipelining { true };
+    // --wait-root PATH: the systemd initrd's early start (issue 18). The lease
+    // and the fetch run at once, in parallel with the root's discovery and
+    // mount; the network is torn down as soon as the metadata is in, and the
+    // write waits until PATH exists (the root-ready unit makes it once
+    // initrd-fs.target is reached).
+    std::string wait_root;
+    // rd.metaboot.overlap=0: with --wait-root, wait for the root first and
+    // take the lease after it, as the shell-mode hooks do.
+    bool overlap { true };
     bool help { false };
     std::string sysfs_root { "/sys" };
     std::string cmdline_path { "/proc/cmdline" };

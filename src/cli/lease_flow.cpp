@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -87,6 +88,21 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
     std::vector<net::LinkInfo> candidates;
     if (options.interfaces.empty()) {
         auto selection = TRY(select_system_nics(netlink, options.sysfs_root));
+        // Early in the initrd the NIC's driver may still be probing, and
+        // udev may not have named it yet: look again every 10 ms, as long as
+        // nic_wait allows, for a NIC udev has processed.
+        auto give_up = std::min(options.deadline, Clock::now() + options.nic_wait);
+        auto named = [&](const net::LinkInfo& link) { return fs::path_exists(options.udev_data + "/n" + std::to_string(link.ifindex)); };
+        for (;;) {
+            if (!options.nic_wait.count())
+                break;
+            std::erase_if(selection.candidates, [&](const net::LinkInfo& link) { return !named(link); });
+            if (!selection.candidates.empty() || Clock::now() >= give_up)
+                break;
+            timespec pause { 0, 10 * 1000 * 1000 };
+            nanosleep(&pause, nullptr);
+            selection = TRY(select_system_nics(netlink, options.sysfs_root));
+        }
         for (auto& skipped : selection.skipped)
             log_debug(skipped.name + ": no DHCP: " + skipped.reason);
         for (auto& link : selection.candidates) {

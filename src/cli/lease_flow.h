@@ -35,6 +35,14 @@ struct AcquireOptions {
     // the race ends (exit 2) without waiting for the deadline. Cloud NICs
     // have carrier within milliseconds; copper autonegotiation takes 2-3 s.
     std::chrono::milliseconds carrier_timeout { 5000 };
+    // How long to wait for a first candidate NIC to exist (--wait-root: the
+    // systemd initrd starts the run before udev has seen every device); zero:
+    // the NICs present at the start are all there is.
+    std::chrono::milliseconds nic_wait { 0 };
+    // With nic_wait: a NIC is a candidate only once udev has processed it
+    // (its record <dir>/n<ifindex> exists), so that it has the name udev
+    // gives it and no rename is attempted while metaboot has it up.
+    std::string udev_data;
 };
 
 struct AcquiredLease {

@@ -120,13 +120,19 @@ int metadata_command(const Args& args)
         std::fputs(usage_text, stdout);
         return ExitOk;
     }
-    const clouds::Cloud* cloud = config.cloud;
+    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) };
+    const clouds::Cloud* cloud = config.cloud ? config.cloud : clouds::detect_cloud(facts);
     if (!cloud) {
-        cloud = clouds::detect_cloud(PlatformFacts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) });
-        if (!cloud) {
-            std::fprintf(stderr, "metaboot metadata: platform not recognised from DMI under %s; force one with --provider\n", config.sysfs_root.c_str());
+        std::fprintf(stderr, "metaboot metadata: platform not recognised from DMI under %s; force one with --provider\n", config.sysfs_root.c_str());
+        return ExitNoMetadata;
+    }
+    if (cloud->service_url && !config.metadata_url_given) {
+        auto url = cloud->service_url(facts);
+        if (url.is_error()) {
+            std::fprintf(stderr, "metaboot metadata: %s\n", url.error().message().c_str());
             return ExitNoMetadata;
         }
+        config.metadata_url = *url;
     }
     if (auto why_not = enter_sandbox(); !why_not.empty())
         std::fprintf(stderr, "metaboot metadata: %s\n", why_not.c_str());
@@ -134,6 +140,7 @@ int metadata_command(const Args& args)
     clouds::FetchOptions options;
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
+    options.pipelining = config.pipelining;
     options.request_timeout = std::min(options.request_timeout, total);
     options.token_put_timeout = std::min(options.token_put_timeout, total);
 

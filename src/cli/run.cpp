@@ -27,6 +27,8 @@
 #include "render/registry.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <linux/if.h>
 #include <sys/utsname.h>
 
@@ -40,16 +42,27 @@ namespace {
 // files go under it.
 constexpr const char* runtime_root = "/";
 
-// 2. Platform: the forced cloud, or the one DMI names. A machine that is not
-// a cloud costs a few file reads.
-const clouds::Cloud* choose_cloud(const Config& config, std::string& platform_text)
+// 2. Platform: the forced cloud, or the one DMI (or the kernel command line)
+// names; the metadata URL the platform names, unless one was given. A
+// machine that is not a cloud costs a few file reads.
+const clouds::Cloud* choose_cloud(Config& config, std::string& platform_text, int& exit_code)
 {
+    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) };
+    const clouds::Cloud* cloud = config.cloud ? config.cloud : clouds::detect_cloud(facts);
+    if (cloud && cloud->service_url && !config.metadata_url_given) {
+        auto url = cloud->service_url(facts);
+        if (url.is_error()) {
+            bool nothing = url.error().kind() == ErrorKind::NotFound;
+            (nothing ? log_notice : log_error)(std::string(cloud->name) + ": " + url.error().message());
+            exit_code = nothing ? ExitNotCloud : ExitNoMetadata;
+            return nullptr;
+        }
+        config.metadata_url = *url;
+    }
     if (config.cloud) {
         platform_text = "forced " + std::string(config.cloud->name);
         return config.cloud;
     }
-    PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) };
-    const clouds::Cloud* cloud = clouds::detect_cloud(facts);
     if (!cloud) {
         log_notice("not a cloud platform (DMI vendor '" + printable(facts.dmi.sys_vendor) + "', product '" + printable(facts.dmi.product_name) + "'): nothing to do");
         return nullptr;
@@ -97,6 +110,30 @@ Result<AcquiredLease> finish_race(LeaseRace& race, AcquiredLease acquired, Defer
 // the first retransmission is 1 s later) still wins, while a primary that
 // gets no lease at all costs at most this.
 constexpr auto primary_lease_grace = std::chrono::milliseconds(3000);
+
+// --wait-root: how long after the start the write may still wait for the
+// root. The run's own deadline is for the network; a root behind a slow
+// disk, an fsck or a passphrase gets this long, and the unit's
+// TimeoutStartSec (120 s) ends a run that hangs despite it.
+constexpr auto root_wait_limit = std::chrono::seconds(100);
+// --wait-root: how long the run may wait for a first NIC to appear (its
+// driver loaded by udev meanwhile). Cloud NICs are probed well within it.
+constexpr auto nic_wait_limit = std::chrono::seconds(10);
+
+// The root-ready marker, looked for every 5 ms: the initrd creates it once
+// (a path poll costs a few microseconds; inotify would be one more kind of
+// file descriptor and two more system calls for the filter).
+Status wait_for_root(const std::string& marker, Clock::time_point limit)
+{
+    for (;;) {
+        if (fs::path_exists(marker))
+            return {};
+        if (Clock::now() >= limit)
+            return Error::timeout(marker + " did not appear within " + std::to_string(duration_cast<std::chrono::seconds>(root_wait_limit).count()) + " s");
+        timespec pause { 0, 5 * 1000 * 1000 };
+        nanosleep(&pause, nullptr);
+    }
+}
 
 // 3. Reach: the first lease that can reach the metadata service. DHCP goes on
 // on every candidate; a lease whose link cannot connect to the service
@@ -195,6 +232,7 @@ Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& 
     clouds::FetchOptions options;
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
+    options.pipelining = config.pipelining;
     net::TcpTransport transport;
     net::SystemTime time_source;
     auto fetched = clouds::fetch_metadata(cloud, options, transport, time_source, deadline, stats);
@@ -545,7 +583,7 @@ int run_command(const Args& args)
         std::fprintf(stderr, "metaboot: %s\n", loaded.error().message().c_str());
         return help_command(stderr, ExitUsage);
     }
-    const Config& config = *loaded;
+    Config& config = *loaded;
     if (config.help)
         return help_command(stdout, ExitOk);
     log_open(config.verbose);
@@ -565,12 +603,24 @@ int run_command(const Args& args)
 
     // 2. Platform.
     RunSummary run;
-    const clouds::Cloud* cloud = choose_cloud(config, run.platform);
+    int platform_exit = ExitNotCloud;
+    const clouds::Cloud* cloud = choose_cloud(config, run.platform, platform_exit);
     if (!cloud) {
-        print_not_cloud(config, phases);
-        return ExitNotCloud;
+        if (platform_exit == ExitNotCloud)
+            print_not_cloud(config, phases);
+        return platform_exit;
     }
     phases.mark("platform");
+
+    // rd.metaboot.overlap=0: the network waits for the root, as without
+    // --wait-root (for comparison and for debugging).
+    if (!config.wait_root.empty() && !config.overlap) {
+        if (auto ready = wait_for_root(config.wait_root, started + root_wait_limit); ready.is_error()) {
+            log_error("the root was not ready: " + ready.error().message() + "; nothing done");
+            return ExitWriteFailed;
+        }
+        phases.mark("root");
+    }
 
     // 3. Reach: a DHCPv4 lease, torn down on every path out (the scope).
     auto scope = LeaseScope::open();
@@ -590,6 +640,12 @@ int run_command(const Args& args)
     acquire_options.deadline = deadline;
     if (cloud->primary_nic == clouds::PrimaryNic::FirstInterface && config.interfaces.empty())
         acquire_options.primary_grace = primary_lease_grace;
+    if (!config.wait_root.empty()) {
+        acquire_options.nic_wait = nic_wait_limit;
+        // systemd-udevd's database (a test points it elsewhere).
+        const char* udev_data = std::getenv("METABOOT_UDEV_DATA");
+        acquire_options.udev_data = udev_data ? udev_data : "/run/udev/data";
+    }
     // A link configured before the run is looked at before anything changes.
     auto configured = configured_links(netlink, config.sysfs_root);
     auto acquired = reach_phase(netlink, acquire_options, configured, config, closer);
@@ -612,6 +668,28 @@ int run_command(const Args& args)
     }
     phases.mark("metadata");
 
+    // With --wait-root the network has done its part: tear it down now,
+    // then wait for the root (mounted meanwhile by the initrd) and look at
+    // the NICs again, since some may have appeared after the run began.
+    int torn_down = ExitOk;
+    if (!config.wait_root.empty()) {
+        if (config.release && !acquired->preconfigured) {
+            if (auto released = send_release(*acquired); released.is_error())
+                log_warning("release: " + released.error().message());
+        }
+        torn_down = teardown(ExitOk);
+        phases.mark("teardown");
+        if (config.overlap) {
+            if (auto ready = wait_for_root(config.wait_root, started + root_wait_limit); ready.is_error()) {
+                log_error("the root was not ready: " + ready.error().message() + "; nothing written");
+                return torn_down == ExitOk ? ExitWriteFailed : torn_down;
+            }
+            log_info("the root is ready (" + config.wait_root + ")");
+            phases.mark("root");
+        }
+        system_nics = system_nics_of(netlink, config.sysfs_root);
+    }
+
     // 5. Render and write.
     if (write_network)
         run.exit_code = write_network_phase(config, *cloud, *fetched, system_nics, acquired->link, critical_macs_of(config, configured), run.written);
@@ -625,14 +703,18 @@ int run_command(const Args& args)
         run.exit_code = state;
     phases.mark("state");
 
-    // 7. Teardown.
-    if (config.release && !acquired->preconfigured) {
-        auto released = send_release(*acquired);
-        if (released.is_error())
-            log_warning("release: " + released.error().message());
+    // 7. Teardown (done already with --wait-root).
+    if (config.wait_root.empty()) {
+        if (config.release && !acquired->preconfigured) {
+            auto released = send_release(*acquired);
+            if (released.is_error())
+                log_warning("release: " + released.error().message());
+        }
+        run.exit_code = teardown(run.exit_code);
+        phases.mark("teardown");
+    } else if (run.exit_code == ExitOk) {
+        run.exit_code = torn_down;
     }
-    run.exit_code = teardown(run.exit_code);
-    phases.mark("teardown");
 
     // 8. Summary.
     run.link = &acquired->link;

@@ -47,6 +47,11 @@ struct Cloud {
     // The instance model -> renderer-neutral network config, with the
     // semantics of cloud-init's datasource for this cloud.
     Result<NetworkConfig> (*map_network)(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options);
+    // The metadata service's URL where the platform names it (NoCloud's
+    // seed on the kernel command line), in http::Url's form; nullptr: the
+    // run's --metadata-url. Error::not_found: the platform names none that
+    // metaboot can read (nothing to do).
+    Result<std::string> (*service_url)(const PlatformFacts& facts);
 };
 
 }

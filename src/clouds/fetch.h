@@ -19,6 +19,9 @@ struct FetchOptions {
     // Fetch the cloud's whole tree, where it has one (EC2's meta-data/, as
     // cloud-init does), instead of the keys metaboot needs.
     bool crawl_full { false };
+    // Independent requests pipelined on the keep-alive connection (see
+    // Session::send_batch); off: each request waits for the one before.
+    bool pipelining { true };
     std::chrono::milliseconds request_timeout { 2000 };
     // How long a session-token request (EC2's IMDSv2 PUT) may take before
     // the provider assumes a service without tokens.

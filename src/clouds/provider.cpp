@@ -18,11 +18,41 @@ Result<http::Response> Session::send(http::Method method, std::string_view path,
     http::Request request { method, m_path_prefix + std::string(path), std::move(headers) };
     http::Retrier retrier(policy, m_client.time(), m_client.run_deadline(), ++m_seed);
     auto result = retrier.run([&] { return m_client.send(request, timeout); });
+    keep_raw(method, path, result);
+    return result;
+}
+
+void Session::keep_raw(http::Method method, std::string_view path, const Result<http::Response>& result)
+{
     // GETs only: the PUT's body is the IMDSv2 token, a credential that has
     // no place in the cache.
     if (method == http::Method::Get && result.ok() && result->status == 200)
         m_raw.emplace_back(std::string(path), result->body);
-    return result;
+}
+
+std::vector<Result<http::Response>> Session::send_batch(http::Method method, std::span<const std::string> paths, const std::vector<http::Header>& headers,
+    http::Milliseconds timeout, const http::RetryPolicy& policy)
+{
+    std::vector<Result<http::Response>> results;
+    if (m_options.pipelining && paths.size() > 1) {
+        std::vector<http::Request> requests;
+        for (auto const& path : paths)
+            requests.push_back({ method, m_path_prefix + path, headers });
+        results = m_client.send_pipelined(requests, timeout);
+    } else {
+        results.assign(paths.size(), Error::io("not sent yet"));
+    }
+    for (size_t i = 0; i < paths.size(); ++i) {
+        if (i > 0 && results[i - 1].is_error() && results[i - 1].error().kind() == ErrorKind::Timeout) {
+            results[i] = results[i - 1].error();
+            continue;
+        }
+        if (http::is_retryable(results[i], policy.absent))
+            results[i] = send(method, paths[i], headers, timeout, policy);
+        else
+            keep_raw(method, paths[i], results[i]);
+    }
+    return results;
 }
 
 Error status_error(std::string_view what, const http::Response& response)

@@ -13,6 +13,7 @@
 #include "model/instance.h"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,11 +32,22 @@ public:
     Result<http::Response> send(http::Method method, std::string_view path, std::vector<http::Header> headers, http::Milliseconds timeout,
         const http::RetryPolicy& policy = {});
 
+    // Requests that do not depend on each other's answers, pipelined on the
+    // one connection when the options allow (one round trip for all), else
+    // sent one by one. One outcome per path, as send() gives it: an answer
+    // the retry policy would not accept, or a request the connection did not
+    // answer, is sent again on its own through send(). After a timeout the
+    // rest are not sent: the deadline that expired was theirs too.
+    std::vector<Result<http::Response>> send_batch(http::Method method, std::span<const std::string> paths, const std::vector<http::Header>& headers,
+        http::Milliseconds timeout, const http::RetryPolicy& policy = {});
+
     void warn(std::string message) { m_stats.warnings.push_back(std::move(message)); }
     std::vector<std::string>& warnings() { return m_stats.warnings; }
     std::vector<std::pair<std::string, std::string>> take_raw() { return std::move(m_raw); }
 
 private:
+    void keep_raw(http::Method method, std::string_view path, const Result<http::Response>& result);
+
     http::Client& m_client;
     const FetchOptions& m_options;
     std::string m_path_prefix;

@@ -4,6 +4,7 @@
 #include "clouds/digitalocean/digitalocean.h"
 #include "clouds/ec2/ec2.h"
 #include "clouds/gce/gce.h"
+#include "clouds/nocloud/nocloud.h"
 #include "clouds/openstack/openstack.h"
 #include "clouds/oracle/oracle.h"
 #include "clouds/upcloud/upcloud.h"
@@ -16,6 +17,9 @@ namespace {
 // One row per cloud. Detection tries them in this order and the first yes
 // wins, so a cloud whose DMI rule is looser goes after the stricter ones.
 constexpr const Cloud* registry[] = {
+    // Named on the kernel command line, which wins over DMI as cloud-init's
+    // ds= does.
+    &nocloud_cloud,
     &ec2_cloud,
     &brightbox_cloud,
     &zstack_cloud,

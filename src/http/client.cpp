@@ -57,21 +57,27 @@ Result<Response> Client::send(const Request& request, Milliseconds timeout)
     return finish(std::move(result));
 }
 
+Status Client::ensure_connected(TimePoint deadline)
+{
+    if (m_connected)
+        return {};
+    auto connected = m_transport.connect(m_endpoint, deadline);
+    if (connected.is_error()) {
+        m_transport.close();
+        auto const& error = connected.error();
+        // Every connect failure is Error::io, timeouts included: the retry
+        // helper treats them alike.
+        return Error(ErrorKind::Io, m_endpoint.to_string() + ": " + error.message(), error.errno_value());
+    }
+    m_connected = true;
+    return {};
+}
+
 Result<Response> Client::exchange(const std::string& wire, TimePoint deadline, bool& retry_on_fresh_connection)
 {
     bool reused = m_connected;
     retry_on_fresh_connection = false;
-    if (!m_connected) {
-        auto connected = m_transport.connect(m_endpoint, deadline);
-        if (connected.is_error()) {
-            m_transport.close();
-            auto const& error = connected.error();
-            // Every connect failure is Error::io, timeouts included: the retry
-            // helper treats them alike.
-            return Error(ErrorKind::Io, m_endpoint.to_string() + ": " + error.message(), error.errno_value());
-        }
-        m_connected = true;
-    }
+    TRY(ensure_connected(deadline));
 
     auto written = m_transport.write_all(as_bytes(wire), deadline);
     if (written.is_error()) {
@@ -113,6 +119,93 @@ Result<Response> Client::exchange(const std::string& wire, TimePoint deadline, b
             return response;
         }
     }
+}
+
+std::vector<Result<Response>> Client::send_pipelined(std::span<const Request> requests, Milliseconds timeout)
+{
+    auto started = m_time.now();
+    bool reused = m_connected;
+    std::vector<Result<Response>> results;
+    results.reserve(requests.size());
+    auto not_answered = [] { return Result<Response>(Error::io("not answered on the pipelined connection")); };
+
+    std::string wire;
+    for (auto const& request : requests) {
+        auto one = write_request(request, m_endpoint);
+        if (one.is_error())
+            return std::vector<Result<Response>>(requests.size(), one.release_error());
+        wire += *one;
+    }
+    auto deadline = std::min(started + timeout, m_run_deadline);
+    Status sent = started >= m_run_deadline ? Status(Error::timeout("run deadline passed before a pipelined batch")) : ensure_connected(deadline);
+    if (sent.ok()) {
+        sent = m_transport.write_all(as_bytes(wire), deadline);
+        if (sent.is_error())
+            close();
+    }
+    // Nothing reached the server: a connect failure or a deadline is the
+    // batch's outcome; a write on a connection the server had already closed
+    // leaves every request not answered, to be sent again one by one.
+    Result<Response> unanswered = sent.ok() || (reused && sent.error().kind() == ErrorKind::Io) ? not_answered() : Result<Response>(sent.release_error());
+
+    std::array<uint8_t, 16 * 1024> buffer;
+    size_t have = 0, offset = 0;
+    while (m_connected && results.size() < requests.size()) {
+        ResponseParser parser(m_limits);
+        Result<Response> outcome = not_answered();
+        bool stop = false;
+        while (true) {
+            if (offset == have) {
+                auto got = m_transport.read(buffer, deadline);
+                if (got.is_error()) {
+                    // The first response's timeout is the batch's; a later
+                    // one's is a server that stopped answering the pipeline.
+                    if (results.empty() || got.error().kind() != ErrorKind::Timeout)
+                        outcome = got.release_error();
+                    stop = true;
+                    break;
+                }
+                if (*got == 0) {
+                    // Closed: a body delimited by the close is complete, a
+                    // response cut short or never begun is not answered.
+                    if (parser.has_started() && parser.finish().ok())
+                        outcome = parser.take_response();
+                    stop = true;
+                    break;
+                }
+                have = *got;
+                offset = 0;
+            }
+            auto used = parser.feed(ByteSpan(buffer.data() + offset, have - offset));
+            if (used.is_error()) {
+                stop = true; // out of shape: this and the rest go one by one
+                break;
+            }
+            offset += *used;
+            if (parser.is_complete()) {
+                outcome = parser.take_response();
+                stop = !outcome->keep_alive;
+                break;
+            }
+        }
+        auto const& request = requests[results.size()];
+        m_records.push_back({ request.method, request.target, outcome.ok() ? outcome->status : 0,
+            std::chrono::duration_cast<std::chrono::microseconds>(m_time.now() - started), results.empty() ? reused : true });
+        results.push_back(std::move(outcome));
+        deadline = std::min(m_time.now() + timeout, m_run_deadline);
+        if (stop)
+            close();
+    }
+    // Bytes beyond the last response were never asked for: the stream is
+    // out of step, so it is not reused.
+    if (offset != have)
+        close();
+    while (results.size() < requests.size()) {
+        auto const& request = requests[results.size()];
+        m_records.push_back({ request.method, request.target, 0, {}, reused });
+        results.push_back(unanswered);
+    }
+    return results;
 }
 
 }

@@ -8,6 +8,7 @@
 #include "http/transport.h"
 
 #include <chrono>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,16 @@ public:
     // Error::too_large. Any error closes the connection.
     Result<Response> send(const Request& request, Milliseconds timeout);
 
+    // HTTP/1.1 pipelining (RFC 9112 §9.3.2): every request written at once
+    // on the keep-alive connection, the responses read back in order, each
+    // within `timeout` of the one before. One result per request; a request
+    // the connection did not answer (the server closed it early, answered
+    // out of shape, or asked to close after some of them) is Error::io
+    // "not answered" and the caller sends it again on its own. A timeout on
+    // the first response is the batch's timeout; on a later one the rest
+    // count as not answered (a server that drops pipelined requests).
+    std::vector<Result<Response>> send_pipelined(std::span<const Request> requests, Milliseconds timeout);
+
     void close();
     TimePoint run_deadline() const { return m_run_deadline; }
     TimeSource& time() { return m_time; }
@@ -42,6 +53,7 @@ public:
 
 private:
     Result<Response> exchange(const std::string& wire, TimePoint deadline, bool& retry_on_fresh_connection);
+    Status ensure_connected(TimePoint deadline);
 
     Transport& m_transport;
     TimeSource& m_time;

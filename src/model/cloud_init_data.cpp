@@ -17,7 +17,7 @@ std::string cloud_id(std::string_view cloud_name, std::string_view region, std::
         return "aws-gov";
     if (region.starts_with("china") && cloud_name == "azure")
         return "azure-china";
-    return std::string(cloud_name.empty() ? platform : cloud_name);
+    return std::string(cloud_name.empty() || cloud_name == "unknown" ? platform : cloud_name);
 }
 
 struct Distro {

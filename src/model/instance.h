@@ -61,6 +61,7 @@ struct NicMetadata {
     std::vector<Ipv6Address> dns_ipv6;
 
     bool has_ipv6() const { return ipv6_dhcp || ipv6_slaac || !ipv6_addresses.empty(); }
+    bool operator==(const NicMetadata&) const = default;
 };
 
 struct InstanceMetadata {

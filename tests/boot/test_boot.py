@@ -46,7 +46,8 @@ def assets(ctx, workdir):
 NEEDED = {
     "dracut-plain": (),
     "dracut": ("metaboot-pre-pivot.sh",),
-    "dracut-systemd": ("usr/lib/systemd/system/metaboot.service", "initrd.target.wants/metaboot.service"),
+    "dracut-systemd": ("usr/lib/systemd/system/metaboot.service", "initrd.target.wants/metaboot.service",
+                       "initrd.target.wants/metaboot-root-ready.service"),
     "initramfs-tools": ("scripts/init-bottom/metaboot",),
 }
 
@@ -322,6 +323,10 @@ def test_dracut_systemd_ec2_dmi(ctx):
     result = boot_cloud(ctx, "dracut-systemd", "tap", smbios=bootlib.EC2_SMBIOS)
     # systemd's own status line for the unit (colours and all), before switch_root.
     assert re.search(r"Finished \S*metaboot\.service", result.console), result.tail()
+    # Started by the NIC's udev event, it fetched while the root was being
+    # mounted, tore down, and wrote once the root-ready unit had run.
+    assert "the root is ready (/run/metaboot-root-ready)" in result.console, result.tail()
+    assert re.search(r"Finished \S*metaboot-root-read", result.console), result.tail()
 
 
 def test_root_mode_from_the_roots_own_init_script(ctx):

@@ -339,3 +339,39 @@ def test_refused_connection_is_retried_then_reported(ctx):
         assert "refused" in proc.doc["error"].lower()
         assert proc.doc["requests"] == 4 and proc.doc["connections"] == 4
         assert proc.elapsed < 3
+
+
+def test_pipelined_fetch_matches_one_by_one(ctx):
+    # The same keys, the same instance document, one connection; only the
+    # round trips differ (issue 18). The emulator is a plain server
+    # (Python's http.server reads pipelined requests one after another).
+    with Harness(ctx, ["--tokens", "required", "--nics", "15", "--public-keys", "3"]) as h:
+        pipelined = ok(h.run())
+        first = h.requests()
+        one_by_one = ok(h.run(["--no-pipelining"]))
+        second = h.requests()[len(first):]
+        key = lambda r: (r["method"], r["path"])
+        assert sorted(map(key, first)) == sorted(map(key, second)), (len(first), len(second))
+        assert pipelined["requests"] == one_by_one["requests"] == 10 + 7 * 15 + 2
+        assert pipelined["connections"] == one_by_one["connections"] == 1
+        for field in ("instance_id", "nics", "public_keys", "user_data", "hostname", "region"):
+            assert pipelined.get(field) == one_by_one.get(field), field
+        assert len(pipelined["nics"]) == 15
+
+
+def test_pipelining_against_a_server_that_closes_after_n_requests(ctx):
+    # nginx's keepalive_requests: the Nth answer says Connection: close and
+    # the server closes; what the client had pipelined after it goes
+    # unanswered and is sent again, one by one, on new connections. The
+    # server answers every key exactly once, the same keys as a fetch from a
+    # server without the limit, and the model is the same.
+    with Harness(ctx, ["--tokens", "required", "--nics", "4"]) as plain:
+        reference = ok(plain.run())
+        reference_paths = sorted((r["method"], r["path"]) for r in plain.requests())
+    with Harness(ctx, ["--tokens", "required", "--nics", "4", "--max-requests-per-connection", "10"]) as h:
+        doc = ok(h.run())
+        log = h.requests()
+    assert doc["nics"] == reference["nics"] and doc["public_keys"] == reference["public_keys"]
+    assert doc["connections"] > 1, doc["connections"]
+    assert all(r["status"] == 200 for r in log), [r for r in log if r["status"] != 200]
+    assert sorted((r["method"], r["path"]) for r in log) == reference_paths

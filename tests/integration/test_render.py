@@ -88,9 +88,9 @@ def test_netplan_generate_accepts_every_golden():
         assert networks, "%s: netplan generated no .network file" % name
 
 
-def test_netplan_networkd_equals_cloud_init_for_ec2_gce_and_azure_cases():
+def test_netplan_networkd_equals_cloud_init_for_ec2_gce_azure_and_nocloud_cases():
     references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "gce_*.cloud-init.yaml")) +
-                        glob.glob(os.path.join(REFERENCE, "azure_*.cloud-init.yaml")))
+                        glob.glob(os.path.join(REFERENCE, "azure_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "nocloud_*.cloud-init.yaml")))
     assert len(references) >= 6, "reference fixtures missing"
     for reference in references:
         name = os.path.basename(reference)[: -len(".cloud-init.yaml")]
@@ -172,6 +172,11 @@ def _ifquery(path, *args):
 # Per golden file: the `auto` interfaces, then for some interfaces lines that
 # `ifquery IFACE` must print (it prints post-up as "up", pre-down as "down").
 IFUPDOWN_EXPECTED = {
+    "nocloud_v1": (["lo", "eth0", "eth1", "eth2"], {
+        "eth1": ["address: 198.18.10.5", "netmask: 255.255.255.0", "mtu: 9000", "dns-nameservers: 198.18.0.53",
+                 "up: ip -4 route add 198.18.128.0/17 via 198.18.10.254 dev eth1 metric 50 || true"],
+        "eth2": ["address: 198.18.11.5", "netmask: 255.255.255.0"],
+    }),
     "ec2_single_nic": (["lo", "ens5"], {"ens5": []}),
     "ec2_two_nics": (["lo", "ens5", "ens6"], {
         "ens5": ["metric: 100", "address: 172.31.20.11", "netmask: 255.255.240.0"],
@@ -331,6 +336,12 @@ def _unit_meaning(text):
             plain.setdefault(section, []).append((key, value))
 
     for name, pairs in sections:
+        if name == "Route" and not any(key == "Destination" for key, _ in pairs):
+            # A route without Destination= is networkd's default route of
+            # its gateway's family (cloud-init's networkd renderer writes a
+            # v1 subnet's gateway so).
+            gateway = dict(pairs).get("Gateway", "")
+            pairs = pairs + [("Destination", "::/0" if ":" in gateway else "0.0.0.0/0")]
         if name in multi:
             multi[name].add(tuple(sorted(pairs)))
             continue

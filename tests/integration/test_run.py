@@ -475,3 +475,60 @@ def test_signals_at_random_points_tear_down(ctx):
                 assert not leftovers, leftovers
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready(ctx):
+    # The systemd initrd's early unit (issue 18): lease and fetch while the
+    # initrd is still finding and mounting the root, the network torn down
+    # as soon as the metadata is in, the write held until the root-ready
+    # marker appears (the root-ready unit makes it after initrd-fs.target).
+    netns.require_root()
+    root = make_root()
+    marker_dir = tempfile.mkdtemp(prefix="mbt-ready-")
+    marker = os.path.join(marker_dir, "root-ready")
+    # A udev database of the test's own: the NIC counts once udev has
+    # processed it (named it), which the test says by creating its record.
+    udev_data = tempfile.mkdtemp(prefix="mbt-udev-")
+    try:
+        with Topology() as t:
+            emulator = serve(t)
+            before = t.client.snapshot()
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            env = dict(os.environ, METABOOT_UDEV_DATA=udev_data)
+            proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2",
+                                                  "--timeout", "10", "--json", "--wait-root", marker] + list(BOTH)),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            t.procs.append(proc)
+            time.sleep(0.5)
+            assert t.client.snapshot() == before, "DHCP began on a NIC udev has not processed"
+            ifindex = t.client.run(["cat", "/sys/class/net/eth0/ifindex"]).stdout.strip()
+            open(os.path.join(udev_data, "n" + ifindex), "w").close()
+
+            def fetched():
+                with open(emulator.request_log) as f:
+                    return any('user-data' in line for line in f)
+            netns.wait_for(fetched, 10, what="the metadata fetch")
+            # Fetched, and torn down while it waits: the namespace is as it
+            # was (no lease address, no route), nothing is written yet, and
+            # the run is still there.
+            netns.wait_for(lambda: t.client.snapshot() == before, 5, what="the teardown before the root is ready")
+            time.sleep(0.3)
+            assert proc.poll() is None, proc.communicate()
+            assert not os.path.exists(os.path.join(root, NETPLAN))
+            assert not os.listdir(state), os.listdir(state)
+
+            open(marker, "w").close()
+            out, err = proc.communicate(timeout=10)
+            assert proc.returncode == 0, err
+            result = json.loads(out)
+            assert "the root is ready" in err, err
+            assert "root" in result["timings_ms"] and "teardown" in result["timings_ms"], result["timings_ms"]
+            assert t.client.snapshot() == before
+            netplan = read(root, NETPLAN)
+            assert "02:00:00:00:00:01" in netplan, netplan
+            netplan_generate(root)
+            assert os.path.exists(os.path.join(state, "metadata.json"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(marker_dir, ignore_errors=True)
+        shutil.rmtree(udev_data, ignore_errors=True)

@@ -104,6 +104,7 @@ class Config:
         self.no_identity_document = args.no_identity_document
         self.openstack_network = args.openstack_network
         self.nodelay = args.nodelay
+        self.max_requests_per_connection = args.max_requests_per_connection
         self.gce = args.gce
         self.metadata_v1 = args.metadata_v1
         self.lock = threading.Lock()
@@ -318,6 +319,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for name, value in getattr(self, "extra_headers", ()):
             self.send_header(name, value)
+        self.served = getattr(self, "served", 0) + 1
+        if cfg.max_requests_per_connection and self.served >= cfg.max_requests_per_connection:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if body:
             self.wfile.write(body)
@@ -651,6 +656,9 @@ def build_parser():
                    help="cut PATH's body (e.g. the identity document) in half and append junk")
     p.add_argument("--overlong", type=key_value, action="append", metavar="KEY=BYTES",
                    help="the meta-data KEY (e.g. hostname) is a BYTES-long run of valid labels")
+    p.add_argument("--max-requests-per-connection", type=int, default=None, metavar="N",
+                   help="answer the Nth request on a connection with Connection: close and close it, as nginx's "
+                        "keepalive_requests does (requests a client pipelined after it go unanswered)")
     p.add_argument("--nodelay", action="store_true", default=None,
                    help="TCP_NODELAY and each response in one send(); by default Nagle is on and the "
                         "headers and the body go out in two sends, as Python's http.server does")
@@ -670,7 +678,7 @@ DEFAULTS = {
     "no_ipv6": False, "ipv4_host": 10, "public_keys": 1, "user_data": None, "no_user_data": False,
     "no_identity_document": False, "fail_500": None, "stall": None, "big": None, "hostile": False,
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
-    "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False,
+    "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False, "max_requests_per_connection": 0,
     "gce": None, "metadata_v1": None,
 }
 

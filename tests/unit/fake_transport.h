@@ -94,11 +94,20 @@ public:
     {
         if (!m_open)
             return Error::io("write on a closed connection");
+        ++writes;
         m_written.append(reinterpret_cast<const char*>(data.data()), data.size());
         size_t end;
+        unsigned in_this_write = 0;
         while ((end = m_written.find("\r\n\r\n")) != std::string::npos) {
             auto head = m_written.substr(0, end);
             m_written.erase(0, end + 4);
+            // A server that takes at most `max_pipelined` requests from one
+            // read: it answers those, then closes, dropping the rest.
+            if (max_pipelined && ++in_this_write > max_pipelined) {
+                m_pending.back().close_after = true;
+                m_written.clear();
+                break;
+            }
             serve(head);
         }
         return {};
@@ -113,6 +122,12 @@ public:
                 m_pending.pop_front();
                 m_open = false;
                 return Error::io("recv: Connection reset by peer", ECONNRESET);
+            }
+            // A reply that never comes holds back every reply queued after
+            // it, as on a real connection.
+            if (!m_pending.empty() && m_pending.front().bytes.empty() && m_pending.front().stall.count() > 0) {
+                m_time.sleep_until(deadline);
+                return Error::timeout("read timed out");
             }
             if (!m_pending.empty() && m_pending.front().bytes.empty()) {
                 bool close = m_pending.front().close_after;
@@ -151,6 +166,8 @@ public:
     }
 
     unsigned connects { 0 };
+    unsigned writes { 0 }; // one per write_all: a pipelined batch is one
+    unsigned max_pipelined { 0 }; // 0: no cap
     unsigned refuse_connects { 0 };
     http::Milliseconds connect_stall { 0 };
     std::vector<FakeRequest> requests;

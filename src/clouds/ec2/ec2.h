@@ -81,6 +81,17 @@ private:
     Result<std::string> get(const std::string& path);
     Result<std::string> lookup(std::string_view relative_path);
     Status crawl(const std::string& directory, unsigned depth);
+    std::vector<http::Header> token_headers() const;
+    // Pipelining: `dry_run` is the builder run against what is known so
+    // far; the keys it asks for and nobody has fetched yet are fetched in
+    // one pipelined batch, and again until it asks for nothing new (EC2:
+    // the identity keys and the MAC and key listings, then every NIC's keys
+    // and every key; two round trips whatever the NIC count). The keys are exactly those the
+    // builder reads one by one: which keys it reads depends only on the
+    // version, the identity document and the listings, never on a value
+    // still missing.
+    void prefetch(const std::function<void(const MetaDataLookup&)>& dry_run);
+
 
     Session& m_session;
     TokenMode m_token_mode { TokenMode::Unknown };
@@ -88,6 +99,7 @@ private:
     std::string m_version;
     bool m_crawled { false };
     std::vector<std::pair<std::string, std::string>> m_tree; // crawl: relative path -> body
+    std::vector<std::pair<std::string, Result<std::string>>> m_prefetched; // relative path -> outcome
 };
 
 }

@@ -372,13 +372,17 @@ Status Ec2Provider::acquire_token()
     }
 }
 
+std::vector<http::Header> Ec2Provider::token_headers() const
+{
+    if (m_token_mode == TokenMode::Token)
+        return { { "X-aws-ec2-metadata-token", m_token } };
+    return {};
+}
+
 Result<std::string> Ec2Provider::get(const std::string& path)
 {
     for (int attempt = 0;; ++attempt) {
-        std::vector<http::Header> headers;
-        if (m_token_mode == TokenMode::Token)
-            headers.push_back({ "X-aws-ec2-metadata-token", m_token });
-        auto response = m_session.send(http::Method::Get, path, std::move(headers), m_session.options().request_timeout);
+        auto response = m_session.send(http::Method::Get, path, token_headers(), m_session.options().request_timeout);
         if (response.is_error() || (response->status != 401 && response->status != 403))
             return body_of(std::move(response), "GET " + path);
         // 401: the token expired (or was never accepted). Refresh it once.
@@ -395,8 +399,47 @@ Result<std::string> Ec2Provider::get(const std::string& path)
     }
 }
 
+void Ec2Provider::prefetch(const std::function<void(const MetaDataLookup&)>& dry_run)
+{
+    if (!m_session.options().pipelining || m_crawled)
+        return;
+    // Bounded: EC2's builders need two rounds; a third finds nothing new.
+    for (int round = 0; round < 4; ++round) {
+        std::vector<std::string> wanted;
+        dry_run([&](std::string_view relative_path) -> Result<std::string> {
+            for (auto const& [path, outcome] : m_prefetched)
+                if (path == relative_path)
+                    return outcome;
+            wanted.emplace_back(relative_path);
+            return Error::not_found("not fetched yet");
+        });
+        if (wanted.empty())
+            return;
+        std::vector<std::string> paths;
+        for (auto const& relative : wanted)
+            paths.push_back("/" + m_version + "/meta-data/" + relative);
+        auto responses = m_session.send_batch(http::Method::Get, paths, token_headers(), m_session.options().request_timeout);
+        std::optional<Error> refusal;
+        for (size_t i = 0; i < wanted.size(); ++i) {
+            auto& response = responses[i];
+            // 401 and 403 take get()'s way: a fresh token, or the
+            // service's refusal as get() words it, once for the batch.
+            bool refused = response.ok() && (response->status == 401 || response->status == 403);
+            Result<std::string> outcome = refusal ? Result<std::string>(*refusal)
+                : refused                         ? get(paths[i])
+                                                  : body_of(std::move(response), "GET " + paths[i]);
+            if (refused && !refusal && outcome.is_error())
+                refusal = outcome.error();
+            m_prefetched.emplace_back(std::move(wanted[i]), std::move(outcome));
+        }
+    }
+}
+
 Result<std::string> Ec2Provider::lookup(std::string_view relative_path)
 {
+    for (auto const& [path, outcome] : m_prefetched)
+        if (path == relative_path)
+            return outcome;
     if (m_crawled) {
         for (auto const& [path, body] : m_tree)
             if (path == relative_path)
@@ -465,8 +508,16 @@ Result<InstanceMetadata> Ec2Provider::instance()
     else
         return document.release_error();
 
+    auto document_view = identity ? std::optional<std::string_view>(*identity) : std::nullopt;
+    // The public keys ride along: public_keys() comes next and needs the
+    // same two rounds.
+    prefetch([&](const MetaDataLookup& lookup_key) {
+        std::vector<std::string> ignored;
+        (void)build_ec2_metadata(lookup_key, m_version, document_view, ignored);
+        (void)collect_ec2_public_keys(lookup_key, ignored);
+    });
     auto lookup_key = [this](std::string_view path) { return lookup(path); };
-    return build_ec2_metadata(lookup_key, m_version, identity ? std::optional<std::string_view>(*identity) : std::nullopt, m_session.warnings());
+    return build_ec2_metadata(lookup_key, m_version, document_view, m_session.warnings());
 }
 
 Result<std::vector<std::string>> Ec2Provider::public_keys()

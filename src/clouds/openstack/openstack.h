@@ -45,6 +45,7 @@ private:
     Session& m_session;
     std::string m_version;
     std::vector<std::string> m_public_keys;
+    std::optional<Result<std::string>> m_user_data; // fetched with the documents
 };
 
 }

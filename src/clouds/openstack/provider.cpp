@@ -248,11 +248,17 @@ Result<InstanceMetadata> OpenStackProvider::instance()
     instance.api_version = m_version;
     auto base = "/openstack/" + m_version + "/";
 
-    auto meta_data = TRY(get(base + "meta_data.json"));
+    // The three documents do not depend on each other: one pipelined round
+    // trip (user_data() then answers from what came back).
+    const std::string paths[] = { base + "meta_data.json", base + "network_data.json", base + "user_data" };
+    auto responses = m_session.send_batch(http::Method::Get, paths, {}, m_session.options().request_timeout);
+    m_user_data = body_of(std::move(responses[2]), "GET " + paths[2]);
+
+    auto meta_data = TRY(body_of(std::move(responses[0]), "GET " + paths[0]));
     TRY(apply_openstack_meta_data(meta_data, instance, m_session.warnings()));
     m_public_keys = instance.public_keys;
 
-    auto network_data = get(base + "network_data.json");
+    auto network_data = body_of(std::move(responses[1]), "GET " + paths[1]);
     if (network_data.ok()) {
         TRY(apply_openstack_network_data(*network_data, instance, m_session.warnings()));
     } else if (network_data.error().kind() == ErrorKind::NotFound) {
@@ -270,6 +276,8 @@ Result<std::vector<std::string>> OpenStackProvider::public_keys()
 
 Result<std::optional<std::string>> OpenStackProvider::user_data()
 {
+    if (m_user_data)
+        return optional_body(std::move(*m_user_data));
     return optional_body(get("/openstack/" + m_version + "/user_data"));
 }
 

@@ -254,3 +254,22 @@ TEST_CASE("config file: bad lines are reported and ignored, never fatal")
     CHECK(warnings[1] == "metaboot.conf line 4: unknown setting 'bogus'");
     CHECK(warnings[2] == "metaboot.conf line 5: expected key = value");
 }
+
+TEST_CASE("the early start's options: --wait-root, --no-pipelining, rd.metaboot.overlap")
+{
+    Config config;
+    std::vector<std::string> warnings;
+    CHECK(config.overlap);
+    CHECK(config.pipelining);
+    CHECK(config.wait_root.empty());
+    apply_kernel_cmdline(config, "rd.metaboot.overlap=0 rd.metaboot.overlap=maybe", warnings);
+    CHECK(warnings.size() == 1);
+    CHECK_FALSE(config.overlap);
+    auto parsed = parse_flags(Command::Run, config, { "--wait-root", "/run/metaboot-root-ready", "--no-pipelining", "--root", "/sysroot" });
+    REQUIRE(parsed.ok());
+    CHECK(config.wait_root == "/run/metaboot-root-ready");
+    CHECK_FALSE(config.pipelining);
+    Config metadata;
+    CHECK(parse_flags(Command::Metadata, metadata, { "--no-pipelining" }).ok());
+    CHECK(parse_flags(Command::Metadata, metadata, { "--wait-root", "/x" }).is_error());
+}

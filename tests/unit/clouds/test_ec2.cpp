@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 
 using namespace mb;
@@ -22,16 +23,19 @@ struct Run {
     http::TimePoint started;
     std::vector<testing::FakeRequest> requests;
     unsigned connects { 0 };
+    unsigned writes { 0 };
 };
 
-std::unique_ptr<Run> run_fetch(FakeEc2& ec2, FetchOptions options = {}, http::Milliseconds budget = http::Milliseconds(10000))
+std::unique_ptr<Run> run_fetch(FakeEc2& ec2, FetchOptions options = {}, http::Milliseconds budget = http::Milliseconds(10000), unsigned max_pipelined = 0)
 {
     auto run = std::make_unique<Run>(Run { Error::invalid("not run") });
     testing::FakeTransport transport(run->time, [&](const testing::FakeRequest& r) { return ec2.handle(r); }, 7);
+    transport.max_pipelined = max_pipelined;
     run->started = run->time.now();
     run->result = fetch_metadata(ec2_cloud, options, transport, run->time, run->started + budget, run->stats);
     run->requests = transport.requests;
     run->connects = transport.connects;
+    run->writes = transport.writes;
     return run;
 }
 
@@ -427,4 +431,81 @@ TEST_CASE("values: identifiers, host names, keys, listings, netmasks")
     CHECK(ipv6_prefix_length_from_netmask(*Ipv6Address::parse("ffff:ffff:ffff:ffff::")) == 64);
     CHECK(ipv6_prefix_length_from_netmask(*Ipv6Address::parse("::")) == 0);
     CHECK_FALSE(ipv6_prefix_length_from_netmask(*Ipv6Address::parse("ffff::ffff")));
+}
+
+namespace {
+
+std::vector<std::string> sorted_targets(const std::vector<testing::FakeRequest>& requests)
+{
+    std::vector<std::string> out;
+    for (auto const& r : requests)
+        out.push_back(r.method + " " + r.target);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}
+
+TEST_CASE("ec2: pipelined, the same requests and the same model as one by one, in 6 round trips whatever the NIC count")
+{
+    for (unsigned nics : { 1u, 2u, 15u }) {
+        CAPTURE(nics);
+        auto pipelined_ec2 = FakeEc2::standard(nics);
+        auto pipelined = run_fetch(pipelined_ec2);
+        auto serial_ec2 = FakeEc2::standard(nics);
+        FetchOptions one_by_one;
+        one_by_one.pipelining = false;
+        auto serial = run_fetch(serial_ec2, one_by_one);
+        REQUIRE(pipelined->result.ok());
+        REQUIRE(serial->result.ok());
+        CHECK(sorted_targets(pipelined->requests) == sorted_targets(serial->requests));
+        CHECK(pipelined->stats.requests == 10 + 7 * nics);
+        CHECK(serial->stats.requests == 10 + 7 * nics);
+        CHECK(pipelined->result->nics.size() == nics);
+        CHECK(pipelined->result->nics == serial->result->nics);
+        CHECK(pipelined->result->public_keys == serial->result->public_keys);
+        auto pipelined_raw = pipelined->result->raw, serial_raw = serial->result->raw;
+        std::sort(pipelined_raw.begin(), pipelined_raw.end());
+        std::sort(serial_raw.begin(), serial_raw.end());
+        CHECK(pipelined_raw == serial_raw);
+        CHECK(pipelined->stats.warnings == serial->stats.warnings);
+        // PUT, GET /, the identity document, then [identity keys, mac,
+        // macs/, public-keys/], [every NIC's keys, the key], user-data.
+        CHECK(pipelined->writes == 6);
+        CHECK(serial->writes == 10 + 7 * nics);
+        CHECK(pipelined->connects == 1);
+    }
+}
+
+TEST_CASE("ec2: a pipelined answer worth retrying is retried on its own; a server that caps pipelining is served one by one")
+{
+    SUBCASE("a 500 inside the batch")
+    {
+        auto ec2 = FakeEc2::standard(3);
+        ec2.fail_with_500["/2021-03-23/meta-data/network/interfaces/macs/02:00:00:00:00:02/local-ipv4s"] = 1;
+        auto run = run_fetch(ec2);
+        REQUIRE_MESSAGE(run->result.ok(), run->result.error().message());
+        CHECK(run->result->nics.size() == 3);
+        CHECK(run->stats.requests == 10 + 7 * 3 + 1);
+    }
+    SUBCASE("a server that takes 3 requests per read, then closes")
+    {
+        auto ec2 = FakeEc2::standard(3);
+        auto run = run_fetch(ec2, {}, http::Milliseconds(10000), 3);
+        REQUIRE_MESSAGE(run->result.ok(), run->result.error().message());
+        auto reference_ec2 = FakeEc2::standard(3);
+        auto reference = run_fetch(reference_ec2);
+        CHECK(run->result->nics == reference->result->nics);
+        CHECK(run->result->public_keys == reference->result->public_keys);
+        CHECK(run->stats.warnings.empty());
+        CHECK(run->connects > 1);
+    }
+    SUBCASE("a stall inside the batch is one timeout, then the fetch fails in time")
+    {
+        auto ec2 = FakeEc2::standard(2);
+        ec2.stall.insert("/2021-03-23/meta-data/network/interfaces/macs/02:00:00:00:00:01/local-ipv4s");
+        auto run = run_fetch(ec2);
+        REQUIRE(run->result.is_error());
+        CHECK(run->time.now() - run->started <= http::Milliseconds(2 * 2000));
+    }
 }

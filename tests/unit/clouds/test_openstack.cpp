@@ -69,12 +69,16 @@ struct FakeOpenStack {
     }
 };
 
-Result<InstanceMetadata> fetch(FakeOpenStack& service, FetchStats& stats)
+Result<InstanceMetadata> fetch(FakeOpenStack& service, FetchStats& stats, bool pipelining = true, unsigned* writes = nullptr)
 {
     testing::FakeTime time;
     testing::FakeTransport transport(time, [&](const testing::FakeRequest& r) { return service.handle(r); });
     FetchOptions options;
-    return fetch_metadata(openstack_cloud, options, transport, time, time.now() + http::Milliseconds(5000), stats);
+    options.pipelining = pipelining;
+    auto result = fetch_metadata(openstack_cloud, options, transport, time, time.now() + http::Milliseconds(5000), stats);
+    if (writes)
+        *writes = transport.writes;
+    return result;
 }
 
 }
@@ -95,6 +99,18 @@ TEST_CASE("openstack: static IPv4 with routes plus SLAAC, DHCP and static IPv6, 
     CHECK(m.public_keys == std::vector<std::string> { "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC mykey@host" });
     CHECK_FALSE(m.user_data.has_value());
     CHECK(stats.requests == 4);
+
+    // The versions, then the three documents in one pipelined round trip;
+    // one by one, four. The same model either way.
+    unsigned writes = 0, serial_writes = 0;
+    FetchStats serial_stats;
+    REQUIRE(fetch(service, stats, true, &writes).ok());
+    auto serial = fetch(service, serial_stats, false, &serial_writes);
+    CHECK(writes == 2);
+    CHECK(serial_writes == 4);
+    REQUIRE(serial.ok());
+    CHECK(serial->nics == m.nics);
+    CHECK(serial_stats.requests == 4);
 
     REQUIRE(m.nics.size() == 2);
     auto const& a = m.nics[0];

@@ -344,3 +344,115 @@ TEST_CASE("retry: backoff grows, is jittered within bounds, and stops at the dea
     CHECK(r.run(not_retried).is_error());
     CHECK(attempts == 1);
 }
+
+namespace {
+
+std::vector<Request> gets(std::initializer_list<const char*> targets)
+{
+    std::vector<Request> out;
+    for (auto target : targets)
+        out.push_back({ Method::Get, target, {} });
+    return out;
+}
+
+bool not_answered(const Result<Response>& result)
+{
+    return result.is_error() && result.error().kind() == ErrorKind::Io && result.error().message().find("not answered") != std::string::npos;
+}
+
+}
+
+TEST_CASE("client: pipelined requests go out in one write and come back in order, in any chunking")
+{
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+        testing::FakeTime time;
+        testing::FakeTransport transport(time, [&](const testing::FakeRequest& request) {
+            return testing::FakeReply { testing::http_reply(200, "body of " + request.target) };
+        }, seed);
+        Client client(transport, time, { Ipv4Address(169, 254, 169, 254), 80 }, time.now() + std::chrono::seconds(10));
+        auto requests = gets({ "/a", "/b", "/c", "/d", "/e" });
+        auto results = client.send_pipelined(requests, Milliseconds(1000));
+        REQUIRE(results.size() == 5);
+        for (size_t i = 0; i < 5; ++i) {
+            REQUIRE(results[i].ok());
+            CHECK(results[i]->body == "body of " + requests[i].target);
+        }
+        CHECK(transport.writes == 1);
+        CHECK(transport.connects == 1);
+        CHECK(client.records().size() == 5);
+        // The connection stays usable for what comes next.
+        CHECK(client.send({ Method::Get, "/f", {} }, Milliseconds(1000)).ok());
+        CHECK(transport.connects == 1);
+    }
+}
+
+TEST_CASE("client: what a pipeline leaves unanswered is reported as such, never as someone else's answer")
+{
+    struct Case {
+        const char* name;
+        std::function<testing::FakeReply(const std::string& target)> reply;
+        size_t answered;
+    };
+    const Case cases[] = {
+        { "the server closes after the second answer",
+            [](const std::string& target) { return testing::FakeReply { testing::http_reply(200, target), target == "/b" }; }, 2 },
+        { "the second answer asks to close",
+            [](const std::string& target) {
+                return testing::FakeReply { testing::http_reply(200, target, target == "/b" ? "Connection: close\r\n" : "") };
+            },
+            2 },
+        { "the third answer is out of shape",
+            [](const std::string& target) {
+                return testing::FakeReply { target == "/c" ? std::string("HTTP/1.1 2x0 OK\r\n\r\n") : testing::http_reply(200, target) };
+            },
+            2 },
+        { "the third is never answered (a server that drops pipelined requests)",
+            [](const std::string& target) {
+                return testing::FakeReply { testing::http_reply(200, target), false, Milliseconds(target == "/c" ? 60000 : 0) };
+            },
+            2 },
+        { "the connection is reset after the first answer",
+            [](const std::string& target) { return testing::FakeReply { target == "/b" ? "" : testing::http_reply(200, target), false, {}, target == "/b" }; }, 1 },
+    };
+    for (auto const& c : cases) {
+        CAPTURE(c.name);
+        testing::FakeTime time;
+        testing::FakeTransport transport(time, [&](const testing::FakeRequest& request) { return c.reply(request.target); });
+        Client client(transport, time, { Ipv4Address(169, 254, 169, 254), 80 }, time.now() + std::chrono::seconds(10));
+        auto requests = gets({ "/a", "/b", "/c", "/d" });
+        auto results = client.send_pipelined(requests, Milliseconds(1000));
+        REQUIRE(results.size() == 4);
+        for (size_t i = 0; i < c.answered; ++i) {
+            REQUIRE(results[i].ok());
+            CHECK(results[i]->body == requests[i].target);
+        }
+        for (size_t i = c.answered; i < 4; ++i) {
+            CAPTURE(i);
+            if (c.answered == 1 && i == 1)
+                CHECK((results[i].is_error() && results[i].error().kind() == ErrorKind::Io)); // the reset itself
+            else
+                CHECK(not_answered(results[i]));
+        }
+        CHECK(client.records().size() == 4);
+        // A later request gets a fresh connection and its own answer.
+        auto after = client.send({ Method::Get, "/z", {} }, Milliseconds(1000));
+        REQUIRE(after.ok());
+        CHECK(after->body == "/z");
+        CHECK(transport.connects == 2);
+    }
+}
+
+TEST_CASE("client: a pipeline whose first answer never comes times out once, at the request timeout")
+{
+    testing::FakeTime time;
+    testing::FakeTransport transport(time, [&](const testing::FakeRequest&) {
+        return testing::FakeReply { testing::http_reply(200, "late"), false, Milliseconds(60000) };
+    });
+    auto start = time.now();
+    Client client(transport, time, { Ipv4Address(169, 254, 169, 254), 80 }, start + Milliseconds(5000));
+    auto results = client.send_pipelined(gets({ "/a", "/b", "/c" }), Milliseconds(1000));
+    REQUIRE(results.size() == 3);
+    CHECK(results[0].error().kind() == ErrorKind::Timeout);
+    CHECK(not_answered(results[1]));
+    CHECK(time.now() - start == Milliseconds(1000));
+}

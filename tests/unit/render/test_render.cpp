@@ -346,6 +346,29 @@ TEST_CASE("render golden: GCE is cloud-init's fallback, dhcp4 and dhcp6 on the f
     check_goldens("gce_fallback", *config);
 }
 
+TEST_CASE("render golden: NoCloud's network config v1 (DHCP, static IPv4 and IPv6, a route, DNS, MTU)")
+{
+    // The case's YAML, as a seed serves it, through the provider's raw cache.
+    auto text = read_text("tests/fixtures/render/cases/nocloud_v1.json");
+    auto document = parse_json(text);
+    REQUIRE(document.ok());
+    InstanceMetadata metadata;
+    metadata.cloud = "nocloud";
+    metadata.has_network_data = true;
+    metadata.raw.emplace_back("/network-config", std::string(*document->string_member("nocloud_network_config")));
+    std::vector<SystemNic> system;
+    const JsonValue* macs = document->find("macs_to_nics");
+    REQUIRE(macs);
+    for (size_t i = 0; i < macs->keys().size(); ++i)
+        system.push_back({ mac(macs->keys()[i].c_str()), std::string(*macs->items()[i].as_string()) });
+    auto config = map_network(metadata, system, {});
+    REQUIRE(config.ok());
+    REQUIRE(config->interfaces.size() == 3);
+    CHECK(config->interfaces[1].mtu == 9000u);
+    CHECK(config->interfaces[2].nameservers.empty());
+    check_goldens("nocloud_v1", *config);
+}
+
 TEST_CASE("render: EC2 metadata that matches no system NIC falls back to the leased NIC")
 {
     std::vector<SystemNic> system { { mac("06:00:00:00:00:77"), "eth0" } };
