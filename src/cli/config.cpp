@@ -1,5 +1,6 @@
 #include "cli/config.h"
 
+#include "cli/reach.h"
 #include "clouds/registry.h"
 #include "common/address.h"
 #include "common/text.h"
@@ -65,6 +66,12 @@ Status set_provider(ParseState& state, std::string_view name)
     return {};
 }
 
+Status set_reach(ParseState& state, std::string_view list)
+{
+    state.config.reach = TRY(parse_reach_list(list));
+    return {};
+}
+
 Status set_output(ParseState& state, std::string_view list)
 {
     state.config.outputs = TRY(render::parse_format_list(list));
@@ -94,6 +101,7 @@ constexpr Flag flags[] = {
     { "--state-dir", "", RunOnly, true, [](ParseState& s, std::string_view v) -> Status { s.config.state_dir = std::string(v); return {}; } },
     { "--metadata-url", "", RunOnly | MetadataOnly, true, set_metadata_url },
     { "--provider", "", RunOnly | MetadataOnly, true, set_provider },
+    { "--reach", "", RunOnly, true, set_reach },
     { "--timeout", "", every_command, true, set_timeout },
     { "--output", "", RunOnly, true, set_output },
     { "--crawl", "", RunOnly | MetadataOnly, true, set_crawl },
@@ -196,6 +204,8 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
             }
         } else if (key == "rd.metaboot.provider") {
             apply(set_provider);
+        } else if (key == "rd.metaboot.reach") {
+            apply(set_reach);
         } else if (key == "rd.metaboot.timeout") {
             apply(set_timeout);
         } else if (key == "rd.metaboot.url") {
@@ -252,6 +262,7 @@ Status set_interfaces(ParseState& state, std::string_view list)
 constexpr FileSetting file_settings[] = {
     { "output", nullptr, set_output },
     { "provider", nullptr, set_provider },
+    { "reach", nullptr, set_reach },
     { "timeout", nullptr, set_timeout },
     { "metadata-url", nullptr, set_metadata_url },
     { "interface", nullptr, set_interfaces },

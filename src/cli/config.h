@@ -29,6 +29,7 @@ struct Config {
     std::string metadata_url { "http://169.254.169.254" }; // checked by http::Url::parse when set
     bool metadata_url_given { false }; // set: it wins over a URL the platform names (NoCloud's seed)
     const clouds::Cloud* cloud { nullptr };               // --provider; nullptr: detect from DMI
+    clouds::ReachList reach; // --reach, rd.metaboot.reach=; empty: the cloud's (registry)
     double timeout_seconds { 30.0 };
     std::optional<std::vector<const render::Format*>> outputs; // --output; nullopt: what the root uses
     bool network_config { true }; // rd.metaboot.network=0 turns it off

@@ -2,6 +2,7 @@
 
 #include "cli/log.h"
 #include "cli/nic_selection.h"
+#include "cli/reach.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "fs/small_file.h"
@@ -81,8 +82,6 @@ Result<NicSelection> select_system_nics(net::Netlink& netlink, const std::string
     return select_nics(links);
 }
 
-namespace {
-
 Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, const AcquireOptions& options)
 {
     std::vector<net::LinkInfo> candidates;
@@ -127,8 +126,6 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
         candidates.push_back(*it);
     }
     return candidates;
-}
-
 }
 
 Result<std::unique_ptr<LeaseRace>> LeaseRace::start(net::Netlink& netlink, const AcquireOptions& options)
@@ -360,6 +357,8 @@ Status send_release(const AcquiredLease& acquired)
     const auto& lease = acquired.lease;
     if (acquired.preconfigured)
         return Error::invalid(acquired.link.name + " was configured before the run: no lease of ours to release");
+    if (acquired.reach != clouds::Reach::Dhcp4Lease && acquired.reach != clouds::Reach::Dhcp4Routed)
+        return Error::invalid(acquired.link.name + ": reached without DHCP: no lease to release");
     if (lease.server_id.is_unspecified())
         return Error::invalid("lease has no server identifier");
     auto payload = dhcp::build_release(lease, acquired.link.mac, acquired.xid);
@@ -404,6 +403,7 @@ void write_lease_fields(JsonWriter& json, const AcquiredLease& acquired)
         json.field("azure_wireserver", lease.azure_wireserver->to_string());
     json.field("elapsed_ms", uint64_t(acquired.elapsed.count()));
     json.field("preconfigured", acquired.preconfigured);
+    json.field("reach", reach_name(acquired.reach));
 }
 
 std::string lease_to_json(const AcquiredLease& acquired)

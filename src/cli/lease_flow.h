@@ -7,6 +7,7 @@
 #include "common/result.h"
 #include "dhcp/client.h"
 #include "cli/nic_selection.h"
+#include "clouds/cloud.h"
 #include "net/carrier_watch.h"
 #include "net/deferred_closer.h"
 #include "net/netlink.h"
@@ -55,6 +56,9 @@ struct AcquiredLease {
     // ip=, an NFS or iSCSI root) and reaches the service as it is; `lease`
     // holds only its address. Nothing of it is changed or released.
     bool preconfigured { false };
+    // How it was reached (cli/reach.h); the kinds without DHCP leave `lease`
+    // empty but for an IPv4 link-local address.
+    clouds::Reach reach { clouds::Reach::Dhcp4Lease };
 };
 
 using net::DeferredCloser;
@@ -63,6 +67,10 @@ using net::DeferredCloser;
 // select_nics(): the one view of "which NICs" that DHCP, the mapping and the
 // reuse of a configured NIC share.
 Result<NicSelection> select_system_nics(net::Netlink& netlink, const std::string& sysfs_root);
+
+// The links to run DHCP (or another reach kind) on, in ifindex order:
+// options.interfaces, or every candidate NIC; never an excluded one.
+Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, const AcquireOptions& options);
 
 // DHCP on every candidate link at once. Each link is brought up
 // (journalled) and its client starts as soon as its own carrier is up, so a

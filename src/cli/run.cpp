@@ -10,6 +10,7 @@
 #include "cli/log.h"
 #include "cli/network_root.h"
 #include "cli/nic_selection.h"
+#include "cli/reach.h"
 #include "cli/report.h"
 #include "cli/signals.h"
 #include "clouds/fetch.h"
@@ -192,11 +193,8 @@ std::optional<AcquiredLease> reach_preconfigured(const std::vector<ConfiguredLin
     return reached;
 }
 
-Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, const Config& config, DeferredCloser& closer)
+Result<AcquiredLease> reach_by_lease(net::Netlink& netlink, const AcquireOptions& options, const Result<http::Url>& endpoint, DeferredCloser& closer, clouds::Reach kind)
 {
-    auto endpoint = http::Url::parse(config.metadata_url);
-    if (auto reached = reach_preconfigured(configured, options, endpoint))
-        return *reached;
     auto race = TRY(LeaseRace::start(netlink, options));
     for (;;) {
         auto acquired = race->next();
@@ -209,6 +207,9 @@ Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options,
             std::lock_guard lock(SignalWatcher::critical());
             applied = apply_lease(netlink, *acquired);
         }
+        acquired->reach = kind;
+        if (applied.ok() && kind == clouds::Reach::Dhcp4Routed && endpoint.ok())
+            applied = add_service_route(netlink, *acquired, endpoint->endpoint.address);
         if (applied.is_error()) {
             race->finish(std::nullopt, closer);
             return applied.release_error().context("configuring " + acquired->link.name);
@@ -226,14 +227,51 @@ Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options,
     }
 }
 
+// The cloud's reach kinds (or the forced ones) in order: the first that
+// reaches the service wins, each failed one reverted before the next. (Out
+// of line on purpose: inlined into run_command it costs 700 bytes more.)
+[[gnu::noinline]] Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, const Config& config,
+    DeferredCloser& closer, clouds::ReachList kinds)
+{
+    auto endpoint = http::Url::parse(config.metadata_url);
+    if (auto reached = reach_preconfigured(configured, options, endpoint))
+        return *reached;
+    Error last = Error::invalid("no way to reach the metadata service");
+    for (unsigned i = 0; i < kinds.size(); ++i) {
+        auto kind = kinds[i];
+        auto reached = kind == clouds::Reach::Dhcp4Lease || kind == clouds::Reach::Dhcp4Routed
+            ? reach_by_lease(netlink, options, endpoint, closer, kind)
+            : reach_on_link(netlink, options, kind, endpoint.ok() ? endpoint->endpoint : http::Endpoint {}, closer);
+        // A kind that worked but is not the last must show that it reaches
+        // the service, or the next one gets its turn.
+        if (reached.ok() && i + 1 < kinds.size() && endpoint.ok()) {
+            auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, options.deadline), uint32_t(reached->link.ifindex));
+            if (probe.is_error()) {
+                std::lock_guard lock(SignalWatcher::critical());
+                (void)netlink.undo_link(reached->link.ifindex);
+                reached = probe.release_error().context("the metadata service is not reachable");
+            }
+        }
+        if (reached.ok())
+            return reached;
+        last = reached.release_error();
+        // One kind (every cloud's today) fails as the lease always did.
+        if (kinds.size() > 1) {
+            last = last.context(std::string(reach_name(kind)));
+            log_info(last.message());
+        }
+    }
+    return last;
+}
+
 // 4. Metadata, through one keep-alive connection, before the deadline.
-Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& cloud, Clock::time_point deadline, clouds::FetchStats& stats)
+Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& cloud, Clock::time_point deadline, clouds::FetchStats& stats, int ifindex)
 {
     clouds::FetchOptions options;
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
     options.pipelining = config.pipelining;
-    net::TcpTransport transport;
+    net::TcpTransport transport { uint32_t(ifindex) };
     net::SystemTime time_source;
     auto fetched = clouds::fetch_metadata(cloud, options, transport, time_source, deadline, stats);
     transport.close();
@@ -506,6 +544,7 @@ struct RunSummary {
     std::string platform;
     const net::LinkInfo* link { nullptr };
     const dhcp::Lease* lease { nullptr };
+    std::string_view reach;
     std::string lease_json;
     const InstanceMetadata* instance { nullptr };
     const clouds::FetchStats* stats { nullptr };
@@ -515,7 +554,8 @@ struct RunSummary {
 // 8. Summary: one log line, and one line on stdout (JSON with --json).
 void print_summary(const Config& config, const RunSummary& run, const PhaseClock& phases)
 {
-    std::string summary = run.link->name + " " + run.lease->address.to_string() + ", " + run.instance->cloud + " " + run.instance->api_version + ", "
+    // The kinds without an IPv4 address are named instead.
+    std::string summary = run.link->name + " " + (run.lease->address.address().is_unspecified() ? std::string(run.reach) : run.lease->address.to_string()) + ", " + run.instance->cloud + " " + run.instance->api_version + ", "
         + std::to_string(run.instance->nics.size()) + " NICs, " + std::to_string(run.stats->requests) + " requests, " + std::to_string(run.written.size())
         + " files" + (run.exit_code == ExitNoNetworkStack ? " (no network stack in the root)" : "")
         + (config.keep_lease && (run.exit_code == ExitOk || run.exit_code == ExitNoNetworkStack) ? ", lease kept" : "") + ": " + phases.text();
@@ -648,20 +688,22 @@ int run_command(const Args& args)
     }
     // A link configured before the run is looked at before anything changes.
     auto configured = configured_links(netlink, config.sysfs_root);
-    auto acquired = reach_phase(netlink, acquire_options, configured, config, closer);
+    auto acquired = reach_phase(netlink, acquire_options, configured, config, closer, config.reach.size() ? config.reach : cloud->reach);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
         return teardown(ExitNoLease);
     }
     if (acquired->preconfigured)
         log_info(acquired->link.name + ": the metadata service answers through the configuration in place; no lease taken");
+    else if (acquired->lease.server_id.is_unspecified())
+        log_info(acquired->link.name + ": reached by " + std::string(reach_name(acquired->reach)));
     else
         log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
     phases.mark("dhcp");
 
     // 4. Metadata.
     clouds::FetchStats stats;
-    auto fetched = fetch_phase(config, *cloud, deadline, stats);
+    auto fetched = fetch_phase(config, *cloud, deadline, stats, acquired->link.ifindex);
     if (fetched.is_error()) {
         log_error("no metadata: " + fetched.error().message());
         return teardown(ExitNoMetadata);
@@ -719,6 +761,7 @@ int run_command(const Args& args)
     // 8. Summary.
     run.link = &acquired->link;
     run.lease = &acquired->lease;
+    run.reach = reach_name(acquired->reach);
     run.instance = &*fetched;
     run.stats = &stats;
     print_summary(config, run, phases);

@@ -9,15 +9,53 @@
 #include "model/network_config.h"
 #include "model/platform.h"
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 namespace mb::clouds {
 
-// How the metadata service is reached from the initramfs.
-enum class Reach {
-    Dhcp4Lease, // a DHCPv4 lease on a NIC, the service on its link or routed
+// How the metadata service is reached from the initramfs (issue 14). Each
+// is torn down exactly: every address, route and sysctl it adds is in the
+// netlink journal (net/netlink.h).
+enum class Reach : uint8_t {
+    Dhcp4Lease,    // a DHCPv4 lease on a NIC, the service on its link or routed
+    Ipv4LinkLocal, // RFC 3927 169.254.x.y/16 on the lowest-ifindex NIC, no DHCP
+    Ipv6LinkLocal, // only the NIC's fe80:: address: the service at a scoped fe80:: literal
+    Ipv6Slaac,     // router advertisements (RFC 4862) to a ULA endpoint
+    Dhcp4Routed,   // a DHCPv4 lease plus a host route to the service via its router
+};
+
+// A cloud's reach kinds in the order they are tried, packed four bits each
+// (kind + 1, zero ends the list), so a row stays one word and the common
+// single-kind row reads as before (`.reach = Reach::Dhcp4Lease`).
+class ReachList {
+public:
+    constexpr ReachList() = default;
+    template<typename... More>
+    constexpr ReachList(Reach first, More... more)
+    {
+        for (Reach kind : { first, more... })
+            push(kind);
+    }
+    constexpr void push(Reach kind)
+    {
+        if (size() < 4)
+            m_packed |= uint16_t((unsigned(kind) + 1) << (4 * size()));
+    }
+    constexpr unsigned size() const
+    {
+        unsigned n = 0;
+        while (n < 4 && ((m_packed >> (4 * n)) & 0xf))
+            ++n;
+        return n;
+    }
+    constexpr Reach operator[](unsigned i) const { return Reach(((m_packed >> (4 * i)) & 0xf) - 1); }
+    constexpr bool operator==(const ReachList&) const = default;
+
+private:
+    uint16_t m_packed { 0 };
 };
 
 // Which NIC the cloud's rules make the primary one, as far as can be told
@@ -38,7 +76,7 @@ struct Cloud {
     // datasource's cloud_name) and platform (its platform_type).
     std::string_view cloud_init_name;
     std::string_view cloud_init_platform;
-    Reach reach;
+    ReachList reach;
     PrimaryNic primary_nic;
     // Pure: DMI strings and the kernel command line in, a verdict out.
     Verdict (*detect)(const PlatformFacts& facts);

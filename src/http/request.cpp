@@ -21,9 +21,14 @@ const char* method_name(Method method)
     return "GET";
 }
 
+std::string Endpoint::host() const
+{
+    return address6 ? "[" + address6->to_string() + "]" : address.to_string();
+}
+
 std::string Endpoint::to_string() const
 {
-    return address.to_string() + ":" + std::to_string(port);
+    return host() + ":" + std::to_string(port);
 }
 
 namespace {
@@ -56,7 +61,7 @@ Result<std::string> write_request(const Request& request, const Endpoint& host)
     out += request.target;
     out += " HTTP/1.1\r\nHost: ";
     // RFC 9110 §7.2: the port may be omitted when it is the scheme's default.
-    out += host.port == 80 ? host.address.to_string() : host.to_string();
+    out += host.port == 80 ? host.host() : host.to_string();
     out += "\r\nUser-Agent: metaboot/" METABOOT_VERSION "\r\nAccept: */*\r\n";
     for (auto const& header : request.headers) {
         if (!is_token(header.name))
@@ -85,12 +90,19 @@ Result<Url> Url::parse(std::string_view text)
     auto path = slash == std::string_view::npos ? std::string_view {} : text.substr(slash);
 
     Url url;
-    auto colon = authority.find(':');
+    // RFC 3986 §3.2.2: an IPv6 literal in brackets. No zone (RFC 6874): the
+    // NIC of a link-local one is the reach's.
+    auto colon = authority.find(':', authority.starts_with('[') ? authority.find(']') : 0);
     auto host = authority.substr(0, colon);
-    auto address = Ipv4Address::parse(host);
-    if (!address)
-        return Error::invalid("metadata URL host must be an IPv4 literal, got '" + std::string(host) + "'");
-    url.endpoint.address = *address;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        url.endpoint.address6 = Ipv6Address::parse(host.substr(1, host.size() - 2));
+        if (!url.endpoint.address6)
+            return Error::invalid("bad IPv6 literal in metadata URL: '" + std::string(host) + "'");
+    } else if (auto address = Ipv4Address::parse(host)) {
+        url.endpoint.address = *address;
+    } else {
+        return Error::invalid("metadata URL host must be an IPv4 or [IPv6] literal, got '" + std::string(host) + "'");
+    }
     if (colon != std::string_view::npos) {
         auto port = parse_decimal(authority.substr(colon + 1), 65535);
         if (!port || *port == 0)
@@ -109,7 +121,7 @@ Result<Url> Url::parse(std::string_view text)
 
 std::string Url::to_string() const
 {
-    std::string out = "http://" + endpoint.address.to_string();
+    std::string out = "http://" + endpoint.host();
     if (endpoint.port != 80)
         out += ":" + std::to_string(endpoint.port);
     return out + path_prefix;

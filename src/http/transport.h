@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -19,13 +20,20 @@ namespace mb::http {
 using TimePoint = std::chrono::steady_clock::time_point;
 using Milliseconds = std::chrono::milliseconds;
 
-// Where the client connects: an IPv4 literal and a port. Link-local metadata
-// services never need name resolution, and an initramfs has no resolver.
+// Where the client connects: an IPv4 or IPv6 literal and a port. Link-local
+// metadata services never need name resolution, and an initramfs has no
+// resolver. A link-local IPv6 literal (Hetzner's fe80::a9fe:a9fe) is on the
+// NIC the reach phase chose, which the transport is told (its scope id): a
+// URL names no NIC.
 struct Endpoint {
     Ipv4Address address;
     uint16_t port { 80 };
+    std::optional<Ipv6Address> address6; // instead of `address`
 
-    std::string to_string() const; // "169.254.169.254:80"
+    // The Host header's form (RFC 9110 §7.2, RFC 3986 §3.2.2):
+    // "169.254.169.254", "[fd00:ec2::254]".
+    std::string host() const;
+    std::string to_string() const; // host() + ":80"
     bool operator==(const Endpoint&) const = default;
 };
 

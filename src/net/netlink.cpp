@@ -332,13 +332,14 @@ void on_rule(nlmsghdr* message, std::vector<std::string>* rules)
 
 // One journalled change and how to revert it.
 struct Netlink::Change {
-    enum class Kind { LinkUp, Mtu, Address, Route } kind;
+    enum class Kind { LinkUp, Mtu, Address, Route, Foreign } kind;
     int ifindex { 0 };
     uint32_t old_mtu { 0 };
     Ipv4Prefix prefix;
     Ipv4Address broadcast;
     std::optional<Ipv4Address> gateway;
     Ipv4Address source;
+    ForeignChange foreign;
 };
 
 Result<std::unique_ptr<Netlink>> Netlink::open()
@@ -463,13 +464,14 @@ bool is_kernels_address(const InterfaceSnapshot::Address& address)
     if (!std::holds_alternative<Ipv6Prefix>(address.local))
         return false;
     // The kernel forms a link-local address when the interface becomes ready
-    // (carrier up) and drops it when it goes down (RFC 4862 §5.3).
+    // (carrier up) and drops it when it goes down (RFC 4862 §5.3), never with
+    // IFA_F_NODAD, which marks the one a reach adds (net/netlink_ops.h).
     if (is_ipv6_link_local(address.local))
-        return true;
+        return !(address.flags & IFA_F_NODAD);
     // Without IFA_F_PERMANENT: made by the kernel from a Router
     // Advertisement's prefix (SLAAC, RFC 4862 §5.5.3) or a temporary address
-    // (RFC 8981); `ip address add` without lifetimes sets it. metaboot adds no
-    // IPv6 address.
+    // (RFC 8981); `ip address add` without lifetimes sets it. The only IPv6
+    // address metaboot adds is a link-local one, above.
     return !(address.flags & IFA_F_PERMANENT);
 }
 
@@ -746,8 +748,20 @@ Status Netlink::undo(const Change& change)
             return {};
         return result;
     }
+    case Change::Kind::Foreign:
+        return change.foreign.revert(m_socket, change.foreign);
     }
     return {};
+}
+
+void Netlink::record(ForeignChange foreign)
+{
+    std::lock_guard lock(m_mutex);
+    auto change = std::make_unique<Change>();
+    change->kind = Change::Kind::Foreign;
+    change->ifindex = foreign.ifindex;
+    change->foreign = std::move(foreign);
+    m_journal.push_back(std::move(change));
 }
 
 Status Netlink::undo_all()

@@ -104,6 +104,17 @@ std::vector<std::string> teardown_differences(const InterfaceSnapshot& before, c
 // The same when either snapshot may have failed: a failed one is a difference.
 std::vector<std::string> teardown_differences(const Result<InterfaceSnapshot>& before, const Result<InterfaceSnapshot>& after);
 
+// A change made by the operations built on libnl core outside this file
+// (net/netlink_ops.h: an IPv6 address, a sysctl), journalled here with the
+// rest, so it is undone in order on every path out, the signal path too.
+struct ForeignChange {
+    int ifindex { 0 };
+    Status (*revert)(nl_sock* socket, const ForeignChange& change) { nullptr };
+    Ipv6Prefix address; // an address to remove
+    std::string path;   // a sysctl's file under /proc/sys
+    std::string value;  // its value before the run
+};
+
 class Netlink {
 public:
     static Result<std::unique_ptr<Netlink>> open();
@@ -141,12 +152,17 @@ public:
     // Undo everything and refuse further changes (the signal path).
     Status undo_all_and_close();
 
+    // For net/netlink_ops.cpp: its requests go through this socket with
+    // this lock held, after check_open(); record() journals what it changed.
+    std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(m_mutex); }
+    nl_sock* socket() const { return m_socket; }
+    Status check_open() const;
+    void record(ForeignChange change);
+
 private:
     struct Change;
     Netlink() = default;
     Status undo(const Change&);
-
-    Status check_open() const;
 
     mutable std::recursive_mutex m_mutex;
     bool m_closed { false };

@@ -32,16 +32,30 @@ const sock_filter dhcp_client_filter[] = {
     BPF_STMT(BPF_RET + BPF_K, 0xffff),                     // pass the whole frame
 };
 
+// The frame starts at the ARP header (SOCK_DGRAM, bound to ETH_P_ARP).
+const sock_filter arp_filter[] = {
+    BPF_STMT(BPF_LD + BPF_W + BPF_ABS, 0),                 // A = hardware type, protocol type
+    BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, 0x00010800, 1, 0), // Ethernet, IPv4?
+    BPF_STMT(BPF_RET + BPF_K, 0),                          //   no: drop
+    BPF_STMT(BPF_LD + BPF_H + BPF_ABS, 4),                 // A = hardware size, protocol size
+    BPF_JUMP(BPF_JMP + BPF_JEQ + BPF_K, 0x0604, 1, 0),     // 6 and 4?
+    BPF_STMT(BPF_RET + BPF_K, 0),                          //   no: drop
+    BPF_STMT(BPF_RET + BPF_K, 0xffff),                     // pass the whole frame
+};
+
 }
 
-Result<PacketSocket> PacketSocket::open(int ifindex)
+Result<PacketSocket> PacketSocket::open(int ifindex, Protocol protocol)
 {
     // Protocol 0: no packets arrive (and no hook is registered) until bind().
     int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return Error::io("packet socket", errno);
-    PacketSocket sock(fd, ifindex);
+    bool arp = protocol == Protocol::Arp;
+    PacketSocket sock(fd, ifindex, htons(arp ? ETH_P_ARP : ETH_P_IP));
     sock_fprog program { sizeof dhcp_client_filter / sizeof dhcp_client_filter[0], const_cast<sock_filter*>(dhcp_client_filter) };
+    if (arp)
+        program = { sizeof arp_filter / sizeof arp_filter[0], const_cast<sock_filter*>(arp_filter) };
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0)
         return Error::io("attaching BPF filter", errno);
     int one = 1;
@@ -53,7 +67,7 @@ Result<PacketSocket> PacketSocket::open(int ifindex)
     (void)setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
     sockaddr_ll address {};
     address.sll_family = AF_PACKET;
-    address.sll_protocol = htons(ETH_P_IP);
+    address.sll_protocol = sock.m_ethertype;
     address.sll_ifindex = ifindex;
     if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
         return Error::io("binding packet socket", errno);
@@ -63,6 +77,7 @@ Result<PacketSocket> PacketSocket::open(int ifindex)
 PacketSocket::PacketSocket(PacketSocket&& other) noexcept
     : m_fd(other.m_fd)
     , m_ifindex(other.m_ifindex)
+    , m_ethertype(other.m_ethertype)
 {
     other.m_fd = -1;
 }
@@ -74,6 +89,7 @@ PacketSocket& PacketSocket::operator=(PacketSocket&& other) noexcept
             close(m_fd);
         m_fd = other.m_fd;
         m_ifindex = other.m_ifindex;
+        m_ethertype = other.m_ethertype;
         other.m_fd = -1;
     }
     return *this;
@@ -92,20 +108,20 @@ int PacketSocket::release_fd()
     return fd;
 }
 
-Status PacketSocket::send_broadcast(ByteSpan ipv4_packet)
+Status PacketSocket::send_broadcast(ByteSpan packet)
 {
     sockaddr_ll to {};
     to.sll_family = AF_PACKET;
-    to.sll_protocol = htons(ETH_P_IP);
+    to.sll_protocol = m_ethertype;
     to.sll_ifindex = m_ifindex;
     to.sll_halen = 6;
     std::memset(to.sll_addr, 0xff, 6);
     ssize_t sent;
     do {
-        sent = sendto(m_fd, ipv4_packet.data(), ipv4_packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        sent = sendto(m_fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0)
-        return Error::io("sending DHCP packet", errno);
+        return Error::io("sending a packet", errno);
     return {};
 }
 
@@ -122,7 +138,7 @@ Result<std::optional<ReceivedPacket>> PacketSocket::receive(std::span<uint8_t> b
     if (got < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
             return std::optional<ReceivedPacket> {};
-        return Error::io("receiving DHCP packet", errno);
+        return Error::io("receiving a packet", errno);
     }
     ReceivedPacket packet;
     packet.length = size_t(got);

@@ -1,7 +1,8 @@
 // An AF_PACKET socket for DHCP: SOCK_DGRAM (frames start at the IPv4 header),
 // a BPF filter that passes only IPv4 UDP to port 68, and PACKET_AUXDATA so a
 // frame whose checksum the NIC will compute (TP_STATUS_CSUMNOTREADY) is not
-// thrown away as corrupt.
+// thrown away as corrupt. The same for ARP (RFC 3927 probes): frames start at
+// the ARP header, the filter passes only ARP for IPv4 over Ethernet.
 //
 // Binding or closing an AF_PACKET socket that has a protocol hook waits for an
 // RCU grace period (16-28 ms measured on this kernel), so the socket is created
@@ -23,7 +24,11 @@ struct ReceivedPacket {
 
 class PacketSocket {
 public:
-    static Result<PacketSocket> open(int ifindex);
+    enum class Protocol {
+        Dhcp,
+        Arp,
+    };
+    static Result<PacketSocket> open(int ifindex, Protocol protocol = Protocol::Dhcp);
 
     PacketSocket(PacketSocket&& other) noexcept;
     PacketSocket& operator=(PacketSocket&& other) noexcept;
@@ -31,21 +36,23 @@ public:
     ~PacketSocket();
 
     int fd() const { return m_fd; }
-    // Sends an IPv4 packet to the link-layer broadcast address.
-    Status send_broadcast(ByteSpan ipv4_packet);
+    // Sends a packet of the socket's protocol to the link-layer broadcast address.
+    Status send_broadcast(ByteSpan packet);
     // Non-blocking: nullopt when nothing is queued.
     Result<std::optional<ReceivedPacket>> receive(std::span<uint8_t> buffer);
     // Hands the descriptor over (for closing on another thread).
     int release_fd();
 
 private:
-    PacketSocket(int fd, int ifindex)
+    PacketSocket(int fd, int ifindex, uint16_t ethertype)
         : m_fd(fd)
         , m_ifindex(ifindex)
+        , m_ethertype(ethertype)
     {
     }
     int m_fd { -1 };
     int m_ifindex { 0 };
+    uint16_t m_ethertype { 0 };
 };
 
 }

@@ -76,7 +76,7 @@ Status TcpTransport::wait(short events, http::TimePoint deadline, const char* wh
 Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint deadline)
 {
     close();
-    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    m_fd = ::socket(endpoint.address6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_fd < 0)
         return Error::io("socket", errno);
     // Requests are small and each waits for its answer: Nagle would only add
@@ -84,11 +84,26 @@ Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint dea
     int one = 1;
     (void)::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(endpoint.port);
-    address.sin_addr.s_addr = htonl(endpoint.address.value());
-    if (::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
+    union {
+        sockaddr_in v4;
+        sockaddr_in6 v6;
+    } address {};
+    socklen_t length = sizeof address.v4;
+    if (endpoint.address6) {
+        address.v6.sin6_family = AF_INET6;
+        address.v6.sin6_port = htons(endpoint.port);
+        std::memcpy(&address.v6.sin6_addr, endpoint.address6->bytes().data(), 16);
+        // Only a link-local address has a scope (RFC 4007 §6); the kernel
+        // refuses one with none.
+        if (endpoint.address6->bytes()[0] == 0xfe && (endpoint.address6->bytes()[1] & 0xc0) == 0x80)
+            address.v6.sin6_scope_id = m_scope_id;
+        length = sizeof address.v6;
+    } else {
+        address.v4.sin_family = AF_INET;
+        address.v4.sin_port = htons(endpoint.port);
+        address.v4.sin_addr.s_addr = htonl(endpoint.address.value());
+    }
+    if (::connect(m_fd, reinterpret_cast<sockaddr*>(&address), length) < 0) {
         if (errno != EINPROGRESS) {
             int saved = errno;
             close();
@@ -100,7 +115,7 @@ Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint dea
             return waited;
         }
         int error = 0;
-        socklen_t length = sizeof error;
+        length = sizeof error;
         if (::getsockopt(m_fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
             error = errno;
         if (error != 0) {
@@ -164,9 +179,9 @@ void SystemTime::sleep_until(http::TimePoint when)
     while (::nanosleep(&duration, &duration) < 0 && errno == EINTR) { }
 }
 
-Status probe_connect(const http::Endpoint& endpoint, http::TimePoint deadline)
+Status probe_connect(const http::Endpoint& endpoint, http::TimePoint deadline, uint32_t scope_id)
 {
-    TcpTransport probe;
+    TcpTransport probe(scope_id);
     auto connected = probe.connect(endpoint, deadline);
     probe.close();
     return connected;

@@ -9,7 +9,11 @@ namespace mb::net {
 
 class TcpTransport final : public http::Transport {
 public:
-    TcpTransport() = default;
+    // `scope_id`: the ifindex a link-local IPv6 endpoint is on.
+    explicit TcpTransport(uint32_t scope_id = 0)
+        : m_scope_id(scope_id)
+    {
+    }
     ~TcpTransport() override;
     TcpTransport(const TcpTransport&) = delete;
     TcpTransport& operator=(const TcpTransport&) = delete;
@@ -26,13 +30,14 @@ private:
     void acknowledge_now();
 
     int m_fd { -1 };
+    uint32_t m_scope_id { 0 };
 };
 
 // Can a TCP connection to `endpoint` be opened through the routes in place
 // now? Connects and closes at once, sending nothing. Error::io with
 // ECONNREFUSED, ENETUNREACH or EHOSTUNREACH when the network says no,
 // Error::timeout when nothing answered by `deadline`.
-Status probe_connect(const http::Endpoint& endpoint, http::TimePoint deadline);
+Status probe_connect(const http::Endpoint& endpoint, http::TimePoint deadline, uint32_t scope_id = 0);
 
 // steady_clock (CLOCK_MONOTONIC) and clock_nanosleep. An initramfs does not
 // suspend, so MONOTONIC and BOOTTIME agree for our purposes.

@@ -16,7 +16,7 @@ mkdir -p "$out"
 cxx=${FUZZ_CXX:-clang++-19}
 flags="-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -I/usr/include/libnl3"
 # The pure cores only: fuzzers never need sockets or netlink.
-sources=$(ls src/common/*.cpp src/dhcp/*.cpp src/http/*.cpp src/model/*.cpp src/clouds/*.cpp src/clouds/*/*.cpp src/render/*.cpp 2>/dev/null)
+sources=$(ls src/common/*.cpp src/dhcp/*.cpp src/ipv4ll/*.cpp src/http/*.cpp src/model/*.cpp src/clouds/*.cpp src/clouds/*/*.cpp src/render/*.cpp 2>/dev/null)
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -63,7 +63,11 @@ def start_emulator(topo, *flags, port=80, bind="169.254.169.254"):
     """The project's metadata emulator, bound inside the server namespace."""
     log = tempfile.mktemp(prefix="mbt-imds-", suffix=".log")
     proc = topo.server.popen(["python3", EMULATOR, "--bind", bind, "--port", str(port), "--log", log] + list(flags))
-    netns.wait_port(topo.server, bind, port)
+    if ":" in bind:  # IPv6, maybe with a zone: ss filters by the port alone
+        netns.wait_for(lambda: topo.server.run(["ss", "-Hltn6", "sport", "= :%d" % port], check=False).stdout.strip(),
+                       5.0, what="[%s]:%d to listen" % (bind, port))
+    else:
+        netns.wait_port(topo.server, bind, port)
     proc.request_log = log
     return proc
 

@@ -295,7 +295,7 @@ class Handler(BaseHTTPRequestHandler):
         if log is None:
             return
         entry = {"method": self.command, "path": self.path, "status": status, "token": token, "bytes": size,
-                 "t": round(time.monotonic() - self.server.config.started, 6)}
+                 "host": self.headers.get("Host"), "t": round(time.monotonic() - self.server.config.started, 6)}
         with self.server.log_lock:
             log.write(json.dumps(entry) + "\n")
             log.flush()
@@ -611,7 +611,7 @@ def build_parser():
   imds_emulator.py --port 8080 --bind 127.0.0.1 --versions 1.0,2009-04-04 --no-user-data
   imds_emulator.py --scenario scenario.json --fail-500 /=2 --stall /latest/user-data=60
 """)
-    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1; IPv6 too, with %%zone when link-local)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080; 80 for the real address)")
     p.add_argument("--scenario", help="JSON file of settings (keys: the long flag names, '-' as '_')")
     p.add_argument("--log", help="append one JSON line per request to this file")
@@ -716,7 +716,15 @@ def main(argv=None):
     config = Config(args)
     config.oci = oci_imds.Settings(args, config)
     azure_imds.configure(config, args)
-    server = ThreadingHTTPServer((args.bind, args.port), Handler)
+    if ":" in args.bind:
+        # An IPv6 address, with a zone for a link-local one
+        # ("fe80::a9fe:a9fe%veth0", Hetzner's service): getaddrinfo gives
+        # the scope id the bind needs.
+        class Server6(ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+        server = Server6(socket.getaddrinfo(args.bind, args.port, socket.AF_INET6, socket.SOCK_STREAM)[0][4], Handler)
+    else:
+        server = ThreadingHTTPServer((args.bind, args.port), Handler)
     server.daemon_threads = True
     server.config = config
     server.log = open(args.log, "a") if args.log else None

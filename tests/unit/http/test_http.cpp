@@ -173,6 +173,11 @@ TEST_CASE("request writer")
 
     auto other_port = write_request({ Method::Get, "/", {} }, { Ipv4Address(127, 0, 0, 1), 8080 });
     CHECK(other_port->find("Host: 127.0.0.1:8080\r\n") != std::string::npos);
+    // RFC 9110 §7.2: an IPv6 literal in brackets, the port only when not 80.
+    Endpoint six { {}, 80, Ipv6Address::parse("fe80::a9fe:a9fe") };
+    CHECK(write_request({ Method::Get, "/hetzner/v1/metadata", {} }, six)->find("\r\nHost: [fe80::a9fe:a9fe]\r\n") != std::string::npos);
+    six.port = 8080;
+    CHECK(write_request({ Method::Get, "/", {} }, six)->find("\r\nHost: [fe80::a9fe:a9fe]:8080\r\n") != std::string::npos);
     CHECK(other_port->find("Content-Length") == std::string::npos);
 
     CHECK(write_request({ Method::Get, "/a b", {} }, endpoint).is_error());
@@ -193,9 +198,21 @@ TEST_CASE("metadata URL parsing is strict")
     CHECK(with_port->endpoint.port == 8080);
     CHECK(with_port->path_prefix == "/mock");
     CHECK(with_port->to_string() == "http://127.0.0.1:8080/mock");
+    // RFC 3986 §3.2.2 literals: EC2's IPv6-only service, Hetzner's link-local one.
+    auto ula = Url::parse("http://[fd00:ec2::254]/latest/");
+    REQUIRE(ula.ok());
+    CHECK(ula->endpoint.address6 == Ipv6Address::parse("fd00:ec2::254"));
+    CHECK(ula->endpoint.port == 80);
+    CHECK(ula->path_prefix == "/latest");
+    CHECK(ula->to_string() == "http://[fd00:ec2::254]/latest");
+    auto scoped = Url::parse("http://[FE80::A9FE:A9FE]:8080");
+    REQUIRE(scoped.ok());
+    CHECK(scoped->endpoint.port == 8080);
+    CHECK(scoped->endpoint.to_string() == "[fe80::a9fe:a9fe]:8080");
     for (auto bad : { "https://169.254.169.254", "http://metadata.google.internal", "http://169.254.169.254:0",
-             "http://169.254.169.254:65536", "http://169.254.169.254:8x", "169.254.169.254", "http://[fd00:ec2::254]/",
-             "http://169.254.169.254/?q", "http://1.2.3/" }) {
+             "http://169.254.169.254:65536", "http://169.254.169.254:8x", "169.254.169.254", "http://[fe80::a9fe:a9fe%25eth0]/",
+             "http://[fe80::a9fe:a9fe%eth0]/", "http://[fd00:ec2::254", "http://[]/", "http://[1.2.3.4]/", "http://fd00:ec2::254/",
+             "http://[fd00:ec2::254]:/", "http://[fd00:ec2::254]x/", "http://169.254.169.254/?q", "http://1.2.3/" }) {
         CAPTURE(bad);
         CHECK(Url::parse(bad).is_error());
     }

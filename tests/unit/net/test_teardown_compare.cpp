@@ -243,6 +243,12 @@ TEST_CASE("teardown_differences: every leftover of the kinds metaboot makes stil
             "before: link 2 eth0 ipv4 conf 23 = 0\nafter: link 2 eth0 ipv4 conf 23 = 1\n" },
         { "an IPv6 sysctl", [](Snapshot& s) { set_conf(s.links[0].ipv6_conf, DEVCONF_ACCEPT_RA, 0); },
             "before: link 2 eth0 ipv6 conf 3 = 1\nafter: link 2 eth0 ipv6 conf 3 = 0\n" },
+        // The reach kinds' own (cli/reach.cpp): a link-local address added
+        // without DAD, and SLAAC's optimistic DAD left on.
+        { "a link-local IPv6 address added with IFA_F_NODAD", [](Snapshot& s) { s.addresses.push_back({ Eth0, v6("fe80::5eed:1/64"), {}, RT_SCOPE_LINK, IFA_F_PERMANENT | IFA_F_NODAD }); },
+            "after: addr 2 fe80::5eed:1/64 brd - scope 253 flags 0x82\n" },
+        { "optimistic DAD left on", [](Snapshot& s) { s.links[0].ipv6_conf.push_back({ DEVCONF_OPTIMISTIC_DAD, 1 }); },
+            "after: link 2 eth0 ipv6 conf 23 = 1\n" },
     };
     for (auto const& leftover : leftovers) {
         INFO(leftover.name);
