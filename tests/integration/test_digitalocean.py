@@ -174,3 +174,27 @@ def test_digitalocean_faults_retried_and_bad_documents(ctx):
             assert "dropping" in proc.stderr, proc.stderr
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_digitalocean_over_ipv4_link_local_without_dhcp(ctx):
+    """A stock droplet's network: no DHCP server, the service on-link at
+    169.254.169.254. The row still says Dhcp4Lease; --reach ipv4ll (the
+    order issue 14 wants for the row, cloud-init's use_ip4LL) reaches it
+    from a 169.254.x.y/16 and leaves nothing behind."""
+    netns.require_root()
+    root = make_root()
+    try:
+        with Topology(nics=1) as t:
+            t.server.run(["ip", "route", "add", "169.254.0.0/16", "dev", "veth0"])
+            emulator = peers.start_emulator(t, "--nics", "1", "--metadata-v1", json.dumps({"cloud": "digitalocean"}))
+            before = t.client.snapshot()
+            proc = run(t, ctx, root, "--provider", "digitalocean", "--reach", "ipv4ll", "--output", "netplan")
+            assert proc.returncode == 0, proc.stderr
+            assert t.client.snapshot() == before
+            lease = proc.result["lease"]
+            assert lease["reach"] == "ipv4ll" and lease["address"].startswith("169.254.") and lease["prefix"] == 16, lease
+            netplan = read(root, NETPLAN)
+            assert '"198.18.50.93/24"' in netplan and 'set-name: "eth0"' in netplan and "dhcp4: true" not in netplan, netplan
+            assert [(r["method"], r["path"], r["status"]) for r in requests_of(emulator)] == [("GET", "/metadata/v1.json", 200)]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
