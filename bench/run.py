@@ -308,6 +308,9 @@ CLOUD_ROWS = (
     # Azure's primary lease routes IMDS by option 121 (option 245, the
     # wireserver, plays no part in the metadata phase).
     ("azure", ["--nics", "1"], ["option:classless-static-route,169.254.169.254/32,198.18.0.1,0.0.0.0/0,198.18.0.1"]),
+    # Reached by a DHCPv4 lease until the link-local reach exists (issue 14).
+    ("digitalocean", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "digitalocean"})], ["option:router,198.18.0.1"]),
+    ("upcloud", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "upcloud"})], ["option:router,198.18.0.1"]),
 )
 
 

@@ -85,4 +85,13 @@ Result<std::optional<std::string>> optional_body(Result<std::string> body)
     return body.release_error();
 }
 
+Result<InstanceMetadata> DocumentProvider::instance()
+{
+    InstanceMetadata instance;
+    auto body = TRY(body_of(m_session.send(http::Method::Get, m_path, {}, m_session.options().request_timeout), m_path));
+    TRY(m_apply(body, instance, m_session.warnings()));
+    instance.api_version = "v1";
+    return instance;
+}
+
 }

@@ -68,6 +68,28 @@ public:
     virtual Result<std::optional<std::string>> user_data() { return Error::unsupported("no user-data from this provider"); }
 };
 
+// A service that answers everything in one JSON document, fetched with one
+// plain GET (DigitalOcean's and UpCloud's /metadata/v1.json): the cloud
+// gives the path and its parser, and needs no class of its own.
+class DocumentProvider final : public Provider {
+public:
+    using Apply = Status (*)(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
+
+    DocumentProvider(Session& session, const char* path, Apply apply)
+        : m_session(session)
+        , m_path(path)
+        , m_apply(apply)
+    {
+    }
+
+    Result<InstanceMetadata> instance() override;
+
+private:
+    Session& m_session;
+    const char* m_path;
+    Apply m_apply;
+};
+
 // "GET path: HTTP 500" style error for an unexpected status.
 Error status_error(std::string_view what, const http::Response& response);
 

@@ -1,11 +1,13 @@
 #include "clouds/registry.h"
 
 #include "clouds/azure/azure.h"
+#include "clouds/digitalocean/digitalocean.h"
 #include "clouds/ec2/ec2.h"
 #include "clouds/gce/gce.h"
 #include "clouds/nocloud/nocloud.h"
 #include "clouds/openstack/openstack.h"
 #include "clouds/oracle/oracle.h"
+#include "clouds/upcloud/upcloud.h"
 #include "common/named.h"
 
 namespace mb::clouds {
@@ -27,6 +29,8 @@ constexpr const Cloud* registry[] = {
     &oracle_cloud,
     &gce_cloud,
     &azure_cloud,
+    &digitalocean_cloud,
+    &upcloud_cloud,
 };
 
 }

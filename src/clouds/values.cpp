@@ -62,6 +62,34 @@ void take_string_member(const JsonValue& object, const char* key, std::string& f
         warnings.push_back(concat({ "dropping ", where, " ", key, ": '", printable(*value), "'" }));
 }
 
+void append_json_public_keys(const JsonValue* value, std::string_view where, std::vector<std::string>& keys, std::vector<std::string>& warnings)
+{
+    if (!value)
+        return;
+    if (value->as_string())
+        return append_public_keys(*value->as_string(), where, keys, warnings);
+    if (!value->is_array())
+        return;
+    for (const auto& item : value->items())
+        append_public_keys(item.as_string().value_or(""), where, keys, warnings);
+}
+
+void append_json_addresses(const JsonValue* list, std::string_view where, std::vector<Ipv4Address>& ipv4, std::vector<Ipv6Address>& ipv6,
+    std::vector<std::string>& warnings)
+{
+    if (!list || !list->is_array())
+        return;
+    for (const auto& item : list->items()) {
+        auto text = item.as_string().value_or("");
+        if (auto v4 = Ipv4Address::parse(text))
+            ipv4.push_back(*v4);
+        else if (auto v6 = Ipv6Address::parse(text))
+            ipv6.push_back(*v6);
+        else
+            warnings.push_back(concat({ "dropping ", where, " '", printable(text), "'" }));
+    }
+}
+
 bool is_identifier(std::string_view text)
 {
     return is_safe_identifier(text);

@@ -36,6 +36,16 @@ void append_public_keys(std::string_view text, std::string_view where, std::vect
 void take_string_member(const JsonValue& object, const char* key, std::string& field, bool (*valid)(std::string_view), std::string_view where,
     std::vector<std::string>& warnings);
 
+// cloud-init's normalize_pubkey_data() for a JSON value: a string of key
+// lines, or an array of such strings; anything else adds nothing. Each key
+// passes append_public_keys().
+void append_json_public_keys(const JsonValue* value, std::string_view where, std::vector<std::string>& keys, std::vector<std::string>& warnings);
+
+// A JSON array of address strings (DNS servers) into the two lists; a
+// member that is not an address is dropped with a warning naming `where`.
+void append_json_addresses(const JsonValue* list, std::string_view where, std::vector<Ipv4Address>& ipv4, std::vector<Ipv6Address>& ipv6,
+    std::vector<std::string>& warnings);
+
 // is_safe_identifier() with its default length, for take_string_member().
 bool is_identifier(std::string_view text);
 

@@ -51,7 +51,7 @@ struct NicMetadata {
 
     // IPv6.
     bool ipv6_dhcp { false };
-    bool ipv6_slaac { false };
+    bool ipv6_slaac { false }; // with ipv6_dhcp: stateless DHCPv6
     std::vector<Ipv6Prefix> ipv6_addresses; // static, or EC2 ipv6s with the subnet prefix
     std::vector<Ipv6Prefix> ipv6_subnets;   // EC2 subnet-ipv6-cidr-blocks
     std::vector<Ipv6Route> ipv6_routes;

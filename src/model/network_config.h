@@ -64,6 +64,13 @@ struct Interface {
 
     bool dhcp4 { false };
     bool dhcp6 { false };
+    // With dhcp6: stateless DHCPv6 (RFC 8415 section 6.1), the addresses
+    // from router advertisements and only the other configuration (DNS)
+    // from DHCPv6: cloud-init's `ipv6_dhcpv6-stateless`. Only ifupdown
+    // tells it apart (`inet6 auto` and `dhclient -6 -S`); netplan, networkd
+    // and NetworkManager write it as dhcp6, as cloud-init's netplan and
+    // NetworkManager renderers do (its networkd renderer writes nothing).
+    bool dhcp6_stateless { false };
     DhcpOverrides dhcp4_overrides;
     DhcpOverrides dhcp6_overrides;
 

@@ -3,13 +3,17 @@
 //   auto X / iface X inet dhcp      with `metric` from the route-metric
 //   iface X inet6 manual            DHCPv6 started in the background (below)
 //   iface X inet6 auto + dhcp 0     SLAAC (accept-ra without dhcp6)
+//   iface X inet6 auto + dhcp 0     stateless DHCPv6 (dhcp6_stateless): SLAAC,
+//                                   and dhclient -6 -S in the background
 //   iface X inet{,6} static         one per static address
 // ifupdown allows several stanzas per interface and family
 // (interfaces(5), "iface" stanzas); only the first carries `auto`.
 //
 // Deliberate differences from cloud-init, each for a reason:
 // - DHCPv6 is not cloud-init's `iface X inet6 dhcp`, which blocks the boot
-//   for minutes when no DHCPv6 server answers (see interface_stanzas()).
+//   for minutes when no DHCPv6 server answers, nor its `inet6 auto` with
+//   `dhcp 1` for stateless DHCPv6, which blocks it for a minute (see
+//   interface_stanzas()).
 //   interfaces(5) offers no non-blocking DHCPv6 method: `inet6 auto` with
 //   `dhcp 1` is stateless only (no address) and runs dhclient -1 in the
 //   foreground too.
@@ -98,16 +102,25 @@ std::vector<Stanza> interface_stanzas(const Interface& interface)
         // background once the link-local address is usable, as the dhcp
         // method waits for it (wait-for-ll6.sh, bounded by ll-attempts). The
         // dhcp method's accept_ra default, 1, is written the same way.
+        // Stateless DHCPv6 is cloud-init's `inet6 auto` (SLAAC) with
+        // dhclient -S, but not its `dhcp 1`, which runs `dhclient -6 -1 -S`
+        // in the foreground for up to dhclient's 60 s timeout.
         const std::string& name = interface.name;
         std::string files = " -pf /run/dhclient6." + name + ".pid -lf /var/lib/dhcp/dhclient6." + name + ".leases -I -df /var/lib/dhcp/dhclient." + name
             + ".leases " + name;
-        std::string metric;
+        std::string flags;
         if (interface.dhcp6_overrides.route_metric)
-            metric = " -e IF_METRIC=" + std::to_string(*interface.dhcp6_overrides.route_metric);
-        Stanza stanza { true, "manual", {} };
-        stanza.options.push_back(std::string("pre-up echo ") + (interface.accept_ra.value_or(true) ? "1" : "0") + " > /proc/sys/net/ipv6/conf/" + name + "/accept_ra");
-        stanza.options.push_back("up ip link set dev " + name + " up");
-        stanza.options.push_back("up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6" + metric + files + ") </dev/null >/dev/null 2>&1 &");
+            flags = " -e IF_METRIC=" + std::to_string(*interface.dhcp6_overrides.route_metric);
+        if (interface.dhcp6_stateless)
+            flags += " -S";
+        Stanza stanza { true, interface.dhcp6_stateless ? "auto" : "manual", {} };
+        if (interface.dhcp6_stateless) {
+            stanza.options.push_back("dhcp 0");
+        } else {
+            stanza.options.push_back(std::string("pre-up echo ") + (interface.accept_ra.value_or(true) ? "1" : "0") + " > /proc/sys/net/ipv6/conf/" + name + "/accept_ra");
+            stanza.options.push_back("up ip link set dev " + name + " up");
+        }
+        stanza.options.push_back("up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6" + flags + files + ") </dev/null >/dev/null 2>&1 &");
         stanza.options.push_back("down dhclient -6 -r" + files + " || true");
         stanzas.push_back(std::move(stanza));
     } else if (interface.accept_ra && *interface.accept_ra) {

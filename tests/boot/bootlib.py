@@ -637,10 +637,12 @@ class TapNetwork:
     subnet's option 121 routes 169.254.169.254 through its own server.
     """
 
-    def __init__(self, ctx, workdir, metadata=True, nics=1, gce=None, dhcp_extra=()):
+    def __init__(self, ctx, workdir, metadata=True, nics=1, gce=None, dhcp_extra=(), emulator_extra=()):
         """gce: GCE's DHCP answer instead (a /32, the gateway on-link in
         option 121, MTU 1460) and the emulator's GCE settings (a dict).
-        dhcp_extra: more dnsmasq arguments (Azure's option 245)."""
+        dhcp_extra: more dnsmasq arguments (Azure's option 245).
+        emulator_extra: more emulator arguments (DigitalOcean's and
+        UpCloud's --metadata-v1)."""
         self.metadata = metadata
         self.secondary = emulator_secondary(TAP_GUEST)
         self.macs = guest_macs(nics)
@@ -684,7 +686,7 @@ class TapNetwork:
                 self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
                 self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, ",".join(self.macs), TAP_GUEST,
                                                    self.requests_log, nics=nics)
-                              + ([] if gce is None else ["--gce", json.dumps(gce)]),
+                              + ([] if gce is None else ["--gce", json.dumps(gce)]) + list(emulator_extra),
                               stdout=self.imds_log, stderr=subprocess.STDOUT)
                 netns.wait_port(self.ns, IMDS, 80, timeout=20)
         except BaseException:
@@ -762,6 +764,11 @@ GCE_SMBIOS = ("-smbios", "type=0,vendor=Google,version=Google",
 # tag cloud-init (and metaboot) recognise Azure by.
 AZURE_SMBIOS = ("-smbios", "type=1,manufacturer=Microsoft Corporation,product=Virtual Machine,version=7.0",
                 "-smbios", "type=3,manufacturer=Microsoft Corporation,asset=7783-7084-3265-9085-8269-3286-77")
+
+# DigitalOcean's vendor and the droplet id as the serial (cloud-init's
+# read_sysinfo() needs both); UpCloud's vendor and the server's UUID.
+DIGITALOCEAN_SMBIOS = ("-smbios", "type=1,manufacturer=DigitalOcean,product=Droplet,serial=2756294")
+UPCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=UpCloud,product=Cloud Server,uuid=00322b68-0096-4042-9406-faad61922128")
 
 EC2_SMBIOS = ("-smbios", "type=0,vendor=Amazon EC2,version=1.0",
               "-smbios", "type=1,manufacturer=Amazon EC2,product=t3.micro,serial=ec2b0075-0000-0000-0000-000000000000,"

@@ -545,6 +545,43 @@ def test_dracut_azure_dmi(ctx):
             ("GET", "/metadata/instance?api-version=2021-08-01&extended=true", 200)], requests
 
 
+def test_dracut_digitalocean_dmi(ctx):
+    """DigitalOcean's DMI (no rd.metaboot.provider), the lease on the tap
+    network (the link-local reach is still to come), /metadata/v1.json: the
+    public NIC all static and renamed eth0, cloud-init's NIC_MAP; one GET."""
+    flags = ["--metadata-v1", json.dumps({"cloud": "digitalocean"})]
+    with cloud_boot(ctx, "digitalocean", bootlib.DIGITALOCEAN_SMBIOS, emulator_extra=flags) as boot:
+        result, rootimg, workdir, network = boot.result, boot.rootimg, boot.workdir, boot.network
+        assert result.mark("dmi").startswith("DigitalOcean|"), result.mark("dmi")
+        netplan, eni = boot.netplan, boot.eni
+        assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
+        assert re.search(r"set-name: ['\"]?eth0['\"]?$", netplan, re.M), netplan
+        assert re.search(r"- ['\"]?198\.18\.50\.93/24", netplan) and "dhcp4: true" not in netplan, netplan
+        assert re.search(r"^iface eth0 inet static$", eni, re.M), eni
+        check_parsers(rootimg, workdir, "eth0")
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert [(r["method"], r["path"], r["status"]) for r in requests] == [("GET", "/metadata/v1.json", 200)], requests
+
+
+def test_dracut_upcloud_dmi(ctx):
+    """UpCloud's DMI, a DHCPv4 lease as cloud-init's DataSourceUpCloudLocal
+    takes, /metadata/v1.json: DHCP and the floating /32 on the NIC, matched
+    by MAC under the kernel's name; one GET."""
+    flags = ["--metadata-v1", json.dumps({"cloud": "upcloud"})]
+    with cloud_boot(ctx, "upcloud", bootlib.UPCLOUD_SMBIOS, emulator_extra=flags) as boot:
+        result, rootimg, workdir, network = boot.result, boot.rootimg, boot.workdir, boot.network
+        assert result.mark("dmi").startswith("UpCloud|"), result.mark("dmi")
+        nic = result.nic_name(bootlib.GUEST_MAC)
+        netplan, eni = boot.netplan, boot.eni
+        assert re.search(r"macaddress: ['\"]?%s" % bootlib.GUEST_MAC, netplan), netplan
+        assert re.search(r"set-name: ['\"]?%s['\"]?$" % nic, netplan, re.M), netplan
+        assert "dhcp4: true" in netplan and re.search(r"- ['\"]?198\.18\.105\.50/32", netplan), netplan
+        assert re.search(r"^iface %s inet dhcp$" % nic, eni, re.M), eni
+        check_parsers(rootimg, workdir, nic)
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert [(r["method"], r["path"], r["status"]) for r in requests] == [("GET", "/metadata/v1.json", 200)], requests
+
+
 def test_dracut_not_cloud(ctx):
     boot_not_cloud(ctx, "dracut")
 

@@ -101,9 +101,10 @@ def test_netplan_networkd_equals_cloud_init_for_ec2_gce_azure_and_nocloud_cases(
             assert ours[path] == theirs[path], "%s: %s differs\n--- metaboot\n%s\n--- cloud-init\n%s" % (name, path, ours[path], theirs[path])
 
 
-def test_netplan_networkd_equals_cloud_init_for_oracle_cases():
-    references = sorted(glob.glob(os.path.join(REFERENCE, "oracle_*.cloud-init.yaml")))
-    assert references, "reference fixtures missing"
+def test_netplan_networkd_equals_cloud_init_for_oracle_digitalocean_and_upcloud_cases():
+    references = sorted(glob.glob(os.path.join(REFERENCE, "oracle_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "digitalocean_*.cloud-init.yaml")) +
+                        glob.glob(os.path.join(REFERENCE, "upcloud_*.cloud-init.yaml")))
+    assert len(references) >= 3, "reference fixtures missing"
     for reference in references:
         name = os.path.basename(reference)[: -len(".cloud-init.yaml")]
         ours = _comparable(_netplan_generate(os.path.join(GOLDEN, name + ".netplan.yaml")))
@@ -213,6 +214,25 @@ IFUPDOWN_EXPECTED = {
         "eth2": ["metric: 300", "address: 10.0.1.9", "netmask: 255.255.255.192"],
     }),
     "yaml_lookalike_names": (["lo", "on", "1e3", "no"], {"on": ["dns-search: example.com corp.example."]}),
+    "digitalocean_public_private": (["lo", "eth0", "eth1"], {
+        "eth0": ["address: 198.18.50.93", "netmask: 255.255.224.0", "address: 2001:db8:0:1::1:1", "netmask: 64",
+                 "address: 198.19.0.9", "netmask: 255.255.0.0",
+                 "dns-nameservers: 198.18.77.1 198.18.77.2",
+                 "up: ip -4 route add default via 198.18.32.1 dev eth0 || true",
+                 "up: ip -6 route add default via 2001:db8:0:1::1 dev eth0 || true"],
+        "eth1": ["address: 198.18.132.75", "netmask: 255.255.0.0", "dns-nameservers: 198.18.77.1 198.18.77.2"],
+    }),
+    # eth2: stateless DHCPv6, SLAAC (inet6 auto) and dhclient -S in the
+    # background where cloud-init's `dhcp 1` runs it in the foreground.
+    "upcloud_four_nics": (["lo", "eth0", "eth1", "eth2", "eth3"], {
+        "eth0": ["address: 198.18.105.50", "netmask: 255.255.255.255", "dns-nameservers: 198.18.127.9 198.18.40.9"],
+        "eth2": ["dhcp: 0", "up: (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6 -S -pf /run/dhclient6.eth2.pid "
+                 "-lf /var/lib/dhcp/dhclient6.eth2.leases -I -df /var/lib/dhcp/dhclient.eth2.leases eth2) </dev/null >/dev/null 2>&1 &",
+                 "down: dhclient -6 -r -pf /run/dhclient6.eth2.pid -lf /var/lib/dhcp/dhclient6.eth2.leases -I "
+                 "-df /var/lib/dhcp/dhclient.eth2.leases eth2 || true"],
+        "eth3": ["address: 198.18.30.10", "netmask: 255.255.255.0", "dns-nameservers: 198.18.30.53",
+                 "up: ip -4 route add default via 198.18.30.1 dev eth3 || true"],
+    }),
 }
 
 
@@ -426,6 +446,21 @@ def _slaac(files):
         _drop(meaning, "Network", lambda key, value: (key, value) == ("IPv6AcceptRA", "yes"))
 
 
+def _default_destination(files):
+    for meaning in _each(files, ".network"):
+        _drop(meaning, "Route", lambda key, value: (key, value) in (("Destination", "0.0.0.0/0"), ("Destination", "::/0")))
+
+
+def _global_dns(files):
+    for meaning in _each(files, ".network"):
+        _drop(meaning, "Network", lambda key, value: key == "DNS")
+
+
+def _stateless_dhcp6(files):
+    for meaning in _each(files, ".network"):
+        _drop(meaning, "Network", lambda key, value: (key, value) in (("DHCP", "ipv6"), ("DHCP", "no")))
+
+
 # Deliberate differences, each applied to both sides before comparing (so it
 # hides only what it names). Modes are not compared: netplan writes 0640
 # root:systemd-network and cloud-init chowns to systemd-network, which the
@@ -449,6 +484,21 @@ CLOUD_INIT_DIFFERENCES = {
                      "an IPv4 unicast route, and unused for IPv6", _onlink_scope),
     "slaac": ("IPv6AcceptRA=yes for SLAAC; cloud-init writes nothing for an ipv6_slaac subnet, and networkd "
               "accepts RAs by default when not forwarding", _slaac),
+    "default_destination": ("Destination=0.0.0.0/0 or ::/0 on a default route, as netplan writes; cloud-init's "
+                            "networkd renderer leaves it out, which networkd reads as the same", _default_destination),
+}
+
+
+# The same, for one case only.
+CLOUD_INIT_CASE_DIFFERENCES = {
+    "upcloud_four_nics": {
+        "global_dns": ("cloud-init's networkd (and NetworkManager) renderer gives the global nameservers to "
+                       "every interface, its netplan renderer only to one with static addresses and no DNS "
+                       "of its own; metaboot writes the netplan renderer's in every format (checked byte "
+                       "for byte against it by netplan generate above)", _global_dns),
+        "stateless_dhcp6": ("DHCP=ipv6 for ipv6_dhcpv6-stateless, as netplan writes for cloud-init's dhcp6: "
+                            "true; cloud-init's networkd renderer writes DHCP=no for it", _stateless_dhcp6),
+    },
 }
 
 
@@ -480,7 +530,8 @@ def test_networkd_means_what_cloud_init_renders():
         name = os.path.basename(reference)[: -len(".cloud-init.networkd")]
         ours = _files_meaning(_read_bundle(os.path.join(GOLDEN, name + ".networkd")))
         theirs = _files_meaning(_read_bundle(reference))
-        _compare_networkd(name, ours, theirs, CLOUD_INIT_DIFFERENCES, "cloud-init")
+        differences = dict(CLOUD_INIT_DIFFERENCES, **CLOUD_INIT_CASE_DIFFERENCES.get(name, {}))
+        _compare_networkd(name, ours, theirs, differences, "cloud-init")
 
 
 def test_networkd_golden_paths_and_modes():
@@ -517,6 +568,10 @@ NM_NETPLAN_DIFFERENCES = {
                 "fail, checked on its own below.",
     "use-dns": "netplan 0.106's NM backend drops dhcp4/dhcp6-overrides' use-dns: false; we write "
                "ignore-auto-dns=true, NetworkManager's word for it. Netplan's side gets the YAML's.",
+    "no-ipv4": "netplan's NM backend writes ipv4.method=link-local for an interface with neither "
+               "dhcp4 nor an IPv4 address; the model means no IPv4 there (netplan's networkd output "
+               "has no IPv4LL either), which we write as disabled, as cloud-init does. Netplan's "
+               "side gets disabled from the YAML.",
     "slaac": "netplan's NM backend ignores accept-ra, so accept-ra: true without dhcp6 gives "
              "ipv6.method=manual (no SLAAC), and with no IPv6 address libnm's verify() refuses "
              "that profile outright (NetworkManager would not load it). We write auto, as "
@@ -537,6 +592,9 @@ NM_CLOUD_INIT_DIFFERENCES = {
     "no-ipv6-section": "cloud-init writes no [ipv6] for an IPv4-only NIC, which NetworkManager "
                        "reads as method=auto; we write ignore, as netplan does. Checked: ours "
                        "is ignore wherever cloud-init's file lacks [ipv6].",
+    "global-dns": "cloud-init's NM renderer gives UpCloud's global nameservers to every interface; "
+                  "we give them as its netplan renderer does (only to interfaces with static "
+                  "addresses and no DNS of their own). Checked: ours are a part of cloud-init's.",
     "may-fail": "cloud-init sets may-fail=false on SLAAC too, so a router that never answers "
                 "fails the activation; ours lets dynamic IPv6 fail always.",
     "dns-placement": "the OpenStack mapping adds the network-wide servers to every NIC (see "
@@ -740,6 +798,10 @@ def _apply_netplan_differences(name, netplan):
         for family, key in (("ipv4", "dhcp4-overrides"), ("ipv6", "dhcp6-overrides")):
             if source.get(key, {}).get("use-dns") is False:
                 meaning[family]["ignore-auto-dns"] = True
+        # no-ipv4
+        if not source.get("dhcp4") and not any(":" not in a for a in source.get("addresses", [])):
+            assert meaning["ipv4"]["method"] == "link-local", (name, interface, meaning["ipv4"])
+            meaning["ipv4"]["method"] = "disabled"
         # routing-rules
         for family in ("ipv4", "ipv6"):
             meaning[family]["rules"] = sorted(
@@ -822,5 +884,10 @@ def test_networkmanager_goldens_mean_what_cloud_init_nm_renderer_makes():
             if name.startswith("openstack_"):
                 for family in ("ipv4", "ipv6"):
                     assert set(b[family]["dns"]) <= set(a[family]["dns"]), (name, interface, family)
+                    a[family]["dns"] = b[family]["dns"] = None
+            # global-dns: ours is cloud-init's netplan placement, a part of its NM renderer's.
+            if name.startswith("upcloud_"):
+                for family in [f for f in ("ipv4", "ipv6") if f in a]:
+                    assert set(a[family]["dns"]) <= set(b[family]["dns"]), (name, interface, family)
                     a[family]["dns"] = b[family]["dns"] = None
             _diff(name, interface, a, b, "cloud-init")

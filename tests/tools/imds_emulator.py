@@ -15,6 +15,8 @@ Serves, over HTTP/1.1 with keep-alive:
   * Oracle Cloud: /opc/v1/ and /opc/v2/ (tests/tools/oci_imds.py).
   * GCE: /computeMetadata/v1/... (tests/tools/gce_emulator.py, set by --gce).
   * Azure: /metadata/instance with IMDS's rules (tests/tools/azure_imds.py).
+  * DigitalOcean and UpCloud: /metadata/v1.json and /metadata/v1/... when
+    --metadata-v1 is given (tests/tools/metadata_v1.py).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
@@ -57,6 +59,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import oci_imds
 import gce_emulator
+import metadata_v1
 import azure_imds
 
 ALL_VERSIONS = [
@@ -103,6 +106,7 @@ class Config:
         self.nodelay = args.nodelay
         self.max_requests_per_connection = args.max_requests_per_connection
         self.gce = args.gce
+        self.metadata_v1 = args.metadata_v1
         self.lock = threading.Lock()
         self.tokens_issued = {}  # token -> uses
         self.started = time.monotonic()
@@ -331,6 +335,8 @@ class Handler(BaseHTTPRequestHandler):
         cfg = self.server.config
         if self.path.startswith("/computeMetadata/"):
             return gce_emulator.handle(self, "PUT")
+        if cfg.metadata_v1 is not None and self.path.startswith("/metadata/v1"):
+            return metadata_v1.handle(self, "PUT")
         if self.fault():
             return
         if self.path.startswith("/metadata/"):
@@ -354,8 +360,17 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
+        if self.server.config.metadata_v1 is not None and self.path.startswith("/metadata/v1"):
+            return metadata_v1.handle(self, "POST")
         if self.path.startswith("/metadata/"):
             return azure_imds.handle(self)
+        self.reply(501)
+
+    def do_PATCH(self):
+        # Nothing metaboot sends (Scaleway's PATCH /state changes the
+        # instance); logged, so a test can show none was sent.
+        if self.server.config.metadata_v1 is not None and self.path.startswith("/metadata/v1"):
+            return metadata_v1.handle(self, "PATCH")
         self.reply(501)
 
     def token_state(self):
@@ -502,6 +517,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path
         if path.startswith("/computeMetadata/"):
             return gce_emulator.handle(self, "GET")
+        if cfg.metadata_v1 is not None and path.startswith("/metadata/v1"):
+            return metadata_v1.handle(self, "GET")
         if self.fault():
             return
         if path.startswith("/metadata/"):
@@ -651,6 +668,8 @@ def build_parser():
     p.add_argument("--gce", default=None, metavar="JSON",
                    help="GCE settings as a JSON object (see tests/tools/gce_emulator.py)")
     azure_imds.add_arguments(p)
+    p.add_argument("--metadata-v1", default=None, metavar="JSON",
+                   help="DigitalOcean or UpCloud settings as a JSON object (see tests/tools/metadata_v1.py)")
     return p
 
 
@@ -660,7 +679,7 @@ DEFAULTS = {
     "no_identity_document": False, "fail_500": None, "stall": None, "big": None, "hostile": False,
     "openstack_network": "static-slaac", "reset": None, "drip": None, "broken_chunked": None,
     "always_401": False, "redirect": None, "invalid_json": None, "overlong": None, "nodelay": False, "max_requests_per_connection": 0,
-    "gce": None,
+    "gce": None, "metadata_v1": None,
 }
 
 
