@@ -26,12 +26,10 @@ const Cloud digitalocean_cloud {
     .cloud_init_platform = "digitalocean",
     // cloud-init reaches the service from a random 169.254.x.y/16 on the
     // lowest-ifindex NIC, without DHCP (helpers/digitalocean.py
-    // assign_ipv4_link_local): stock droplets have no DHCP server. Issue 14
-    // wants Reach::Ipv4LinkLocal first, then Reach::Dhcp4Lease; this row
-    // was written before that kind existed and still reaches the service
-    // only where the droplet's network has DHCP, until the change and its
-    // namespace and boot tests follow.
-    .reach = Reach::Dhcp4Lease,
+    // assign_ipv4_link_local): stock droplets have no DHCP server. metaboot
+    // does the same with RFC 3927's conflict check, and takes a DHCP lease
+    // when the link-local address cannot reach the service.
+    .reach = ReachList(Reach::Ipv4LinkLocal, Reach::Dhcp4Lease),
     .primary_nic = PrimaryNic::FirstInterface,
     .detect = detect_digitalocean,
     .make_provider = make_digitalocean_provider,
