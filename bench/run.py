@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import netns  # noqa: E402
 import peers  # noqa: E402
 import boot  # noqa: E402  (bench/boot.py: boot time under QEMU)
+import fullroot_boot as fullroot_bench  # noqa: E402  (bench/fullroot_boot.py: real roots, metaboot against cloud-init)
 
 
 class ClientRunner:
@@ -626,6 +627,8 @@ def write_markdown(results, path):
                 "| non-cloud machine, whole run, median | %.2f ms |" % f["non_cloud_run"]["median_ms"], ""]
     if "boot" in results:
         out += boot.markdown(results["boot"])
+    if "fullroot" in results:
+        out += fullroot_bench.markdown(results["fullroot"])
     with open(path, "w") as fh:
         fh.write("\n".join(out))
 
@@ -660,7 +663,9 @@ plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3b7dd8', '' using 1:4 with point
     return proc.returncode == 0
 
 
-PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot")
+PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "fullroot")
+# Parts that keep their own machine note (QEMU boots, long).
+OWN_NOTE = {"boot", "fullroot"}
 
 
 def main():
@@ -670,6 +675,7 @@ def main():
     parser.add_argument("--peak-rss", default=os.path.join(ROOT, "build", "peak-rss"))
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--boot-runs", type=int, default=5, help="boots per variant in the boot part")
+    parser.add_argument("--fullroot-runs", type=int, default=3, help="boots per variant in the fullroot part")
     parser.add_argument("--out", default=HERE)
     parser.add_argument("--report-only", action="store_true", help="redraw the table and chart from results.json")
     args = parser.parse_args()
@@ -697,7 +703,7 @@ def main():
         fresh = results["machine"]
         with open(existing) as f:
             results = json.load(f)
-        if set(parts) - {"boot"}:
+        if set(parts) - OWN_NOTE:
             results["machine"] = fresh
         print("bench: updating %s in %s" % (",".join(parts), existing), flush=True)
     for part in parts:
@@ -707,10 +713,12 @@ def main():
         elif part == "boot":
             boot.bench_boot(binary, args.boot_runs, results, keys=key_list(1, [boot.bootlib.GUEST_MAC]),
                             machine_note=machine_note)
+        elif part == "fullroot":
+            fullroot_bench.bench_fullroot(binary, args.fullroot_runs, results, machine_note=machine_note)
         else:
             {"lease": bench_lease, "rapidcommit": bench_rapidcommit, "full": bench_full, "keepalive": bench_keepalive,
              "pipelining": bench_pipelining, "growth": bench_growth, "clouds": bench_clouds}[part](binary, args.runs, results)
-    if set(parts) - {"boot"}:
+    if set(parts) - OWN_NOTE:
         results["machine"]["load_after"] = os.getloadavg()
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
