@@ -184,7 +184,7 @@ systemctl poweroff
 """ % {"remote": REMOTE_HOST, "second": SECOND_NIC_ADDRESS, "subnet": SUBNET_HOST, "port": HTTP_PORT}
 
 # Bumped when build_image or customize change what they make.
-IMAGE_FORMAT = "1"
+IMAGE_FORMAT = "2"
 FSTAB = "/dev/vda / ext4 defaults 0 1\n"
 # A fixed id: an empty or "uninitialized" machine-id makes this the first
 # boot, and systemd-firstboot would ask questions on the console.
@@ -234,6 +234,22 @@ def package_key(ctx, workdir):
     return h.hexdigest()[:12]
 
 
+def cached_deb(key):
+    """The project's .deb, built by the package suite's dpkg-buildpackage
+    once per package key and kept beside the images."""
+    import test_package
+    path = os.path.join(bootlib.CACHE, "fullroot-metaboot-%s.deb" % key)
+    if not os.path.exists(path):
+        built = test_package.build_deb()
+        shutil.copy(built, path + ".part")
+        os.rename(path + ".part", path)
+        test_package.test_zz_cleanup()
+        for name in os.listdir(bootlib.CACHE):
+            if name.startswith("fullroot-metaboot-") and name != os.path.basename(path):
+                os.unlink(os.path.join(bootlib.CACHE, name))
+    return path
+
+
 def build_image(ctx, stack, workdir):
     """The cached image of the stack's root with metaboot installed from its .deb."""
     require_tools()
@@ -251,7 +267,7 @@ def build_image(ctx, stack, workdir):
             return image
         started = time.monotonic()
         import test_package  # the package suite's .deb build and chroot
-        deb = test_package.build_deb() if stack in WITH_METABOOT else None
+        deb = cached_deb(package) if stack in WITH_METABOOT else None
         built = time.monotonic()
         tmp = folder + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -307,6 +323,8 @@ def customize(tree):
         if os.path.lexists(os.path.join(tree, rel)):
             os.unlink(os.path.join(tree, rel))
     symlink(tree, "etc/systemd/system/systemd-firstboot.service", "/dev/null")
+    # The report writes to ttyS0; a getty there would hang the line up under it.
+    symlink(tree, "etc/systemd/system/serial-getty@ttyS0.service", "/dev/null")
     write(tree, "etc/systemd/system/mbtest.service", TEST_UNIT)
     symlink(tree, "etc/systemd/system/multi-user.target.wants/mbtest.service", "/etc/systemd/system/mbtest.service")
     write(tree, "usr/local/sbin/mbtest-report", TEST_SCRIPT, 0o755)
@@ -343,7 +361,7 @@ def serve_http(network, workdir):
     network.http_log = log_file
     ns.popen([sys.executable, "-m", "http.server", "--bind", "0.0.0.0", "--directory", www, str(HTTP_PORT)],
              stdout=log_file, stderr=subprocess.STDOUT)
-    bootlib.netns.wait_port(ns, REMOTE_HOST, HTTP_PORT, timeout=20)
+    bootlib.netns.wait_port(ns, "0.0.0.0", HTTP_PORT, timeout=20)
 
 
 # A full systemd boot under TCG on a shared machine: tens of seconds when idle,
