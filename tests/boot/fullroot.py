@@ -177,6 +177,16 @@ for unit in network-online.target mbtest.service systemd-networkd.service networ
 done
 m userspace $(systemctl show -P UserspaceTimestampMonotonic) $(systemctl show -P FinishTimestampMonotonic)
 m failed $(systemctl list-units --failed --plain --no-legend | cut -d' ' -f1 | tr '\n' ' ')
+# The control: without the second address's policy rule the same request
+# leaves by the first NIC and the server's reverse-path filter drops it.
+rule=$(ip -4 rule show | grep -m1 "from %(second)s ")
+if [ -n "$rule" ]; then
+    priority=${rule%%%%:*}
+    table=$(echo "$rule" | sed -n 's/.* lookup \([^ ]*\).*/\1/p')
+    ip -4 rule del priority "$priority"
+    m http-remote-without-rule $(curl -sS --max-time 5 --interface %(second)s http://%(remote)s:%(port)d/mbtest 2>&1 | head -c 200)
+    ip -4 rule add from %(second)s table "$table" priority "$priority"
+fi
 journalctl -b --no-pager -o short-monotonic -u systemd-networkd -u networking -u ifupdown-wait-online \
     -u systemd-networkd-wait-online 2>&1 | tail -n 40 | sed 's/^/mbtest: journal /'
 m done
@@ -184,7 +194,7 @@ systemctl poweroff
 """ % {"remote": REMOTE_HOST, "second": SECOND_NIC_ADDRESS, "subnet": SUBNET_HOST, "port": HTTP_PORT}
 
 # Bumped when build_image or customize change what they make.
-IMAGE_FORMAT = "2"
+IMAGE_FORMAT = "3"
 FSTAB = "/dev/vda / ext4 defaults 0 1\n"
 # A fixed id: an empty or "uninitialized" machine-id makes this the first
 # boot, and systemd-firstboot would ask questions on the console.

@@ -111,6 +111,11 @@ def check_addresses(report, names):
         have = ["%s/%d" % (a["local"], a["prefixlen"]) for a in link.get("addr_info", []) if a.get("family") == "inet"]
         assert set(have) == expected and len(have) == len(expected), "%s has %s, expected %s" % (names[mac], have, sorted(expected))
         seen += have
+        # The leased address belongs to the real root's DHCP client (a lease
+        # lifetime), not to an address metaboot's lease left behind (forever).
+        leased = [a for a in link["addr_info"] if a.get("family") == "inet" and a["local"].endswith("." + HOST)]
+        assert leased and leased[0].get("dynamic") and leased[0].get("valid_life_time", 0) < 4294967295, \
+            "%s's leased address is not the root's DHCP client's: %s" % (names[mac], leased)
         assert link.get("mtu") == 9001, "%s MTU %s (option 26 says 9001)" % (names[mac], link.get("mtu"))
     others = [(l["ifname"], a["local"]) for l in links.values() if l["ifname"] not in names.values()
               for a in l.get("addr_info", []) if a.get("family") == "inet" and l["ifname"] != "lo"]
@@ -130,7 +135,12 @@ def check_routes(report, names):
     assert not dups, "routes twice: %s\n%s" % (dups, routes)
     first, second = names[MACS[0]], names[MACS[1]]
     defaults = [k for k in keys if k[1] == "default" and k[0] == "main"]
-    assert (("main", "default", first, "198.18.0.1") in defaults), defaults
+    assert ("main", "default", first, "198.18.0.1") in defaults, defaults
+    rules = [r for r in report.json("ip-rule") if r.get("priority") not in (0, 32766, 32767)]
+    sources = [r.get("src") for r in rules]
+    assert sources == [fullroot.SECOND_NIC_ADDRESS], "policy rules: %s" % rules
+    table = rules[0]["table"]
+    assert ("%s" % table, "default", second, "198.18.1.1") in keys, "table %s has no default via the second NIC: %s" % (table, keys)
 
 
 def check_metadata(report, network):
@@ -148,6 +158,10 @@ def check_policy_routing(report, names):
     assert re.search(r"\bdev %s\b" % re.escape(names[MACS[1]]), route), "the second address's traffic goes: %s" % route
     assert report.one("http-remote") == "mbtest-http-ok", "from %s to %s: %s" % (
         fullroot.SECOND_NIC_ADDRESS, fullroot.REMOTE_HOST, report.one("http-remote"))
+    # The control, run last in the guest: with the rule taken out the same
+    # request must fail, or the check above proves nothing.
+    control = report.one("http-remote-without-rule")
+    assert "mbtest-http-ok" not in control, "the remote host answered without policy routing: %s" % control
 
 
 def test_fullroot_netplan(ctx):
