@@ -41,7 +41,7 @@ def one_boot(ctx, image, name, workdir, index):
     folder = os.path.join(workdir, "boot-%d-%s" % (index, name))
     os.makedirs(folder)
     try:
-        result, _ = fullroot.boot(ctx, image, folder, name)
+        result, network = fullroot.boot(ctx, image, folder, name)
     except AssertionError as e:
         log("%s boot %d FAILED (kept %s): %s" % (name, index, folder, str(e)[-2000:]))
         return {"failed": str(e).split("\n")[0]}
@@ -58,6 +58,13 @@ def one_boot(ctx, image, name, workdir, index):
         analyze=result.mark("analyze"),
         failed_units=(result.mark("failed") or "").split(),
         metaboot=result.summary())
+    # What the metadata service answered 404, by path: a client that asks
+    # for what the emulator does not serve shows here, with the count.
+    missing = {}
+    for r in bootlib.metadata_requests(network.requests_log):
+        if r["status"] == 404:
+            missing[r["path"]] = missing.get(r["path"], 0) + 1
+    record["metadata_404"] = missing
     if not record["done"] or record["network_online_s"] is None:
         record["failed"] = "no report or network-online.target not reached"
         log("%s boot %d FAILED (kept %s):\n%s" % (name, index, folder, result.tail(60)))
@@ -122,6 +129,14 @@ def markdown(r):
             fmt(s["switch_root_s"]), fmt(s["network_online_s"]), fmt(s["test_unit_s"]),
             s["metadata_ok"], s["n"], s["policy_routing_ok"], s["n"]))
     ratios = r["ratio_cloud_init_to_metaboot"]
+    for name, s in v.items():
+        missing = {}
+        for b in s["boots"]:
+            for path, count in (b.get("metadata_404") or {}).items():
+                missing[path] = missing.get(path, 0) + count
+        if missing:
+            out += ["", "%s's requests the emulator answered 404 (all boots): %s." % (
+                name, ", ".join("`%s` %d" % kv for kv in sorted(missing.items())))]
     out += ["", "cloud-init / metaboot, boot by boot (median): switch_root %s, network-online %s, test unit %s. "
             "Load average %s before, %s after (a shared 2-core machine). Part wall time %.0f s." % (
                 ratios["switch_root_s"], ratios["network_online_s"], ratios["test_unit_s"],
