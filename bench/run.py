@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import netns  # noqa: E402
 import peers  # noqa: E402
 import boot  # noqa: E402  (bench/boot.py: boot time under QEMU)
+import fullroot_boot as fullroot_bench  # noqa: E402  (bench/fullroot_boot.py: real roots, metaboot against cloud-init)
 
 
 class ClientRunner:
@@ -631,6 +632,8 @@ def write_markdown(results, path):
         out += boot.markdown(results["boot"])
     if "overlap" in results:
         out += boot.overlap_markdown(results["overlap"])
+    if "fullroot" in results:
+        out += fullroot_bench.markdown(results["fullroot"])
     with open(path, "w") as fh:
         fh.write("\n".join(out))
 
@@ -706,7 +709,10 @@ unset multiplot
     return proc.returncode == 0
 
 
-PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap")
+PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap",
+         "fullroot")
+# Parts that keep their own machine note (QEMU boots, long).
+OWN_NOTE = {"boot", "overlap", "fullroot"}
 
 
 def main():
@@ -716,6 +722,7 @@ def main():
     parser.add_argument("--peak-rss", default=os.path.join(ROOT, "build", "peak-rss"))
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--boot-runs", type=int, default=5, help="boots per variant in the boot part")
+    parser.add_argument("--fullroot-runs", type=int, default=3, help="boots per variant in the fullroot part")
     parser.add_argument("--out", default=HERE)
     parser.add_argument("--report-only", action="store_true", help="redraw the table and chart from results.json")
     args = parser.parse_args()
@@ -743,7 +750,7 @@ def main():
         fresh = results["machine"]
         with open(existing) as f:
             results = json.load(f)
-        if set(parts) - {"boot", "overlap"}:
+        if set(parts) - OWN_NOTE:
             results["machine"] = fresh
         print("bench: updating %s in %s" % (",".join(parts), existing), flush=True)
     for part in parts:
@@ -755,10 +762,12 @@ def main():
         elif part == "boot":
             boot.bench_boot(binary, args.boot_runs, results, keys=key_list(1, [boot.bootlib.GUEST_MAC]),
                             machine_note=machine_note)
+        elif part == "fullroot":
+            fullroot_bench.bench_fullroot(binary, args.fullroot_runs, results, machine_note=machine_note)
         else:
             {"lease": bench_lease, "rapidcommit": bench_rapidcommit, "full": bench_full, "keepalive": bench_keepalive,
              "pipelining": bench_pipelining, "growth": bench_growth, "clouds": bench_clouds}[part](binary, args.runs, results)
-    if set(parts) - {"boot", "overlap"}:
+    if set(parts) - OWN_NOTE:
         results["machine"]["load_after"] = os.getloadavg()
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)

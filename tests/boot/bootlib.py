@@ -884,20 +884,25 @@ class Boot:
         return "\n".join(self.lines[-n:])
 
 
-def qemu_argv(kernel, initrd, rootimg, cmdline, network, console, smbios=(), drive=""):
+def qemu_argv(kernel, initrd, rootimg, cmdline, network, console, smbios=(), drive="", memory=512):
     """drive: more -drive options for the root disk (",cache=writeback")."""
-    return ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-m", "512", "-smp", "1",
+    return ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-m", str(memory), "-smp", "1",
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-serial", "file:" + console,
             "-kernel", kernel.image(), "-initrd", initrd, "-append", cmdline,
             "-drive", "file=%s,if=virtio,format=raw%s" % (rootimg, drive)] + network.qemu_args() + list(smbios)
 
 
-def boot(kernel, initrd, rootimg, cmdline, network, workdir, smbios=(), name="guest"):
+def boot(kernel, initrd, rootimg, cmdline, network, workdir, smbios=(), name="guest", drive="", memory=512,
+         timeout=BOOT_TIMEOUT, nice=0):
+    """timeout: seconds before QEMU is stopped; nice: QEMU's niceness (a full
+    systemd boot under TCG competes with whatever else the machine runs)."""
     console = os.path.join(workdir, name + ".console")
     if os.path.exists(console):
         os.unlink(console)
-    argv = qemu_argv(kernel, initrd, rootimg, cmdline, network, console, smbios)
+    argv = qemu_argv(kernel, initrd, rootimg, cmdline, network, console, smbios, drive=drive, memory=memory)
+    if nice:
+        argv = ["nice", "-n", str(nice)] + argv
     qemu_log = open(os.path.join(workdir, name + ".qemu.log"), "w")
     started = time.monotonic()
     try:
@@ -913,7 +918,7 @@ def boot(kernel, initrd, rootimg, cmdline, network, workdir, smbios=(), name="gu
                 pass
             if first_output is None and os.path.exists(console) and os.path.getsize(console) > 0:
                 first_output = time.monotonic() - started
-            if time.monotonic() - started > BOOT_TIMEOUT:
+            if time.monotonic() - started > timeout:
                 network.topo.stop(proc)
                 rc = None
                 break
@@ -926,7 +931,7 @@ def boot(kernel, initrd, rootimg, cmdline, network, workdir, smbios=(), name="gu
         qemu_text = f.read().strip()
     if rc is None:
         raise AssertionError("%s did not power off within %.0f s; console tail:\n%s"
-                             % (name, BOOT_TIMEOUT, Boot(text, seconds, rc).tail()))
+                             % (name, timeout, Boot(text, seconds, rc).tail()))
     if rc != 0:
         raise AssertionError("qemu exited %s: %s\n%s" % (rc, qemu_text, Boot(text, seconds, rc).tail()))
     result = Boot(text, seconds, rc)

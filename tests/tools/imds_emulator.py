@@ -552,8 +552,11 @@ class Handler(BaseHTTPRequestHandler):
             if cfg.no_identity_document:
                 return self.reply(404, token=token)
             return self.reply(200, cfg.identity_document(version), "application/json", token=token)
-        if rest == "dynamic/" or rest == "dynamic/instance-identity/":
-            return self.reply(200, "instance-identity/\n" if rest == "dynamic/" else "document\n", token=token)
+        # A directory, with or without its slash, answers its listing, as
+        # AWS does for meta-data's (below); cloud-init 22.4 asks for
+        # dynamic/instance-identity without one.
+        if rest.rstrip("/") in ("dynamic", "dynamic/instance-identity"):
+            return self.reply(200, "instance-identity/\n" if rest.rstrip("/") == "dynamic" else "document\n", token=token)
         if not rest.startswith("meta-data"):
             return self.reply(404, token=token)
         key = rest[len("meta-data/"):] if rest.startswith("meta-data/") else ""
