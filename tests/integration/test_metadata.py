@@ -346,9 +346,13 @@ def test_pipelined_fetch_matches_one_by_one(ctx):
     # round trips differ (issue 18). The emulator is a plain server
     # (Python's http.server reads pipelined requests one after another).
     with Harness(ctx, ["--tokens", "required", "--nics", "15", "--public-keys", "3"]) as h:
+        # The emulator logs a request after answering it: wait for each
+        # run's lines before the next run begins.
         pipelined = ok(h.run())
+        netns.wait_for(lambda: len(h.requests()) >= pipelined["requests"], 5, what="the emulator's log")
         first = h.requests()
         one_by_one = ok(h.run(["--no-pipelining"]))
+        netns.wait_for(lambda: len(h.requests()) >= len(first) + one_by_one["requests"], 5, what="the emulator's log")
         second = h.requests()[len(first):]
         key = lambda r: (r["method"], r["path"])
         assert sorted(map(key, first)) == sorted(map(key, second)), (len(first), len(second))
