@@ -371,9 +371,11 @@ def test_pipelining_against_a_server_that_closes_after_n_requests(ctx):
     # server without the limit, and the model is the same.
     with Harness(ctx, ["--tokens", "required", "--nics", "4"]) as plain:
         reference = ok(plain.run())
+        netns.wait_for(lambda: len(plain.requests()) >= reference["requests"], 5, what="the emulator's log")
         reference_paths = sorted((r["method"], r["path"]) for r in plain.requests())
     with Harness(ctx, ["--tokens", "required", "--nics", "4", "--max-requests-per-connection", "10"]) as h:
         doc = ok(h.run())
+        netns.wait_for(lambda: len(h.requests()) >= len(reference_paths), 5, what="the emulator's log")
         log = h.requests()
     assert doc["nics"] == reference["nics"] and doc["public_keys"] == reference["public_keys"]
     assert doc["connections"] > 1, doc["connections"]
