@@ -128,25 +128,33 @@ def check(name, result, requests):
     return None
 
 
-def one_boot(ctx, assets, name, extra_cmdline, workdir, index):
+def boot_on_fresh_root(ctx, assets, kind, name, extra_cmdline, folder, index):
+    """One EC2-DMI boot of `kind` on a fresh root image in its own tap
+    namespace: (result, the emulator's requests), or (None, why) when QEMU
+    failed or timed out (the folder is then kept for reading; the other
+    boots go on)."""
     kernel, initrd, busybox = assets
-    folder = os.path.join(workdir, "boot-%d-%s" % (index, name.replace(" ", "-")))
     os.makedirs(folder)
     rootimg = os.path.join(folder, "root.img")
     bootlib.make_rootfs(rootimg, busybox, folder)
     network = bootlib.TapNetwork(ctx, folder)
     try:
-        result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(KIND, extra_cmdline), network, folder,
+        result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, extra_cmdline), network, folder,
                               smbios=bootlib.EC2_SMBIOS, name=name.replace(" ", "-"))
         log_path = network.requests_log
     except AssertionError as e:
-        # A boot that timed out or whose QEMU failed counts as a failure;
-        # the other boots go on. The folder is kept for reading.
         log("%s boot %d FAILED (kept %s): %s" % (name, index, folder, str(e)[-2000:]))
-        return {"failed": str(e).split("\n")[0], "switch_root_s": None, "kernel_s": None, "initramfs_s": None}
+        return None, str(e).split("\n")[0]
     finally:
         network.close()
-    requests = bootlib.metadata_requests(log_path) if os.path.exists(log_path) else []
+    return result, bootlib.metadata_requests(log_path) if os.path.exists(log_path) else []
+
+
+def one_boot(ctx, assets, name, extra_cmdline, workdir, index):
+    folder = os.path.join(workdir, "boot-%d-%s" % (index, name.replace(" ", "-")))
+    result, requests = boot_on_fresh_root(ctx, assets, KIND, name, extra_cmdline, folder, index)
+    if result is None:
+        return {"failed": requests, "switch_root_s": None, "kernel_s": None, "initramfs_s": None}
     problem = check(name, result, requests)
     record = dict(result.phases(), host_s=round(result.seconds, 2), requests=len(requests),
                   step_s=step_seconds(name, result))
@@ -285,20 +293,10 @@ OVERLAP_VARIANTS = (
 
 
 def overlap_boot(ctx, assets, name, extra_cmdline, workdir, index):
-    kernel, initrd, busybox = assets
     folder = os.path.join(workdir, "overlap-%d-%s" % (index, name.replace(" ", "-")))
-    os.makedirs(folder)
-    rootimg = os.path.join(folder, "root.img")
-    bootlib.make_rootfs(rootimg, busybox, folder)
-    network = bootlib.TapNetwork(ctx, folder)
-    try:
-        result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(OVERLAP_KIND, extra_cmdline), network, folder,
-                              smbios=bootlib.EC2_SMBIOS, name=name.replace(" ", "-"))
-    except AssertionError as e:
-        log("%s boot %d FAILED (kept %s): %s" % (name, index, folder, str(e)[-2000:]))
+    result, _ = boot_on_fresh_root(ctx, assets, OVERLAP_KIND, name, extra_cmdline, folder, index)
+    if result is None:
         return None
-    finally:
-        network.close()
     record = dict(result.phases(), host_s=round(result.seconds, 2))
     summary = result.summary() or ""
     problem = None
