@@ -46,6 +46,8 @@ network namespace (--bind 169.254.169.254 --port 80), never on a host's real
 169.254.169.254.
 """
 import argparse
+import base64
+import hashlib
 import json
 import os
 import secrets
@@ -72,6 +74,8 @@ OPENSTACK_VERSIONS = ["2012-08-10", "2013-04-04", "2013-10-17", "2015-10-15", "2
                       "2016-10-06", "2017-02-22", "2018-08-27", "latest"]
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx1c2VyLWtleS1mb3ItbWV0YWJvb3QtdGVzdHM= test@metaboot"
 USER_DATA = "#cloud-config\nhostname: emulated\n"
+# What AWS serves beside dynamic/instance-identity/document.
+IDENTITY_SIGNATURES = ("pkcs7", "rsa2048", "signature")
 
 
 def default_mac(i):
@@ -556,7 +560,14 @@ class Handler(BaseHTTPRequestHandler):
         # AWS does for meta-data's (below); cloud-init 22.4 asks for
         # dynamic/instance-identity without one.
         if rest.rstrip("/") in ("dynamic", "dynamic/instance-identity"):
-            return self.reply(200, "instance-identity/\n" if rest.rstrip("/") == "dynamic" else "document\n", token=token)
+            listing = "instance-identity/\n" if rest.rstrip("/") == "dynamic" else "\n".join(("document",) + IDENTITY_SIGNATURES) + "\n"
+            return self.reply(200, listing, token=token)
+        # The document's three signatures, as AWS lists and serves them
+        # beside it (base64 and PEM bodies; nothing here checks them).
+        if rest.startswith("dynamic/instance-identity/") and rest.rsplit("/", 1)[1] in IDENTITY_SIGNATURES:
+            if cfg.no_identity_document:
+                return self.reply(404, token=token)
+            return self.reply(200, base64.b64encode(hashlib.sha256(rest.encode()).digest()).decode(), token=token)
         if not rest.startswith("meta-data"):
             return self.reply(404, token=token)
         key = rest[len("meta-data/"):] if rest.startswith("meta-data/") else ""
