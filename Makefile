@@ -122,7 +122,9 @@ LIBS := $(if $(LIBNL_LIBDIR),-L$(LIBNL_LIBDIR)) -lnl-3 -lpthread
 
 LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp src/*/*/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
-MAIN_SRC := src/main.cpp
+# src/libc_printf.cpp: the binary's printf (common/format.h); not in the
+# unit tests, which keep their libc's.
+MAIN_SRC := src/main.cpp src/libc_printf.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
