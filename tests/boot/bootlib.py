@@ -646,7 +646,7 @@ class TapNetwork:
     """
 
     def __init__(self, ctx, workdir, metadata=True, nics=1, gce=None, dhcp_extra=(), emulator_extra=(),
-                 dhcp=True, service=IMDS + "/32", classless=None, radvd_prefix=None):
+                 dhcp=True, service=IMDS + "/32", classless=None, radvd_prefix=None, seed_dir=None):
         """gce: GCE's DHCP answer instead (a /32, the gateway on-link in
         option 121, MTU 1460) and the emulator's GCE settings (a dict).
         dhcp_extra: more dnsmasq arguments (Azure's option 245).
@@ -658,7 +658,9 @@ class TapNetwork:
         link-local subnet; an IPv6 one too, fe80:: bound with tap0's zone);
         classless: option 121's value for every NIC instead of the service
         host route plus the default; radvd_prefix: radvd advertises this
-        prefix on tap0 (forwarding on, so it is a default router)."""
+        prefix on tap0 (forwarding on, so it is a default router).
+        seed_dir: a NoCloud seed folder served by Python's http.server at
+        http://198.18.0.1:8000/ (its request log is seed_log)."""
         self.metadata = metadata
         self.secondary = emulator_secondary(TAP_GUEST)
         self.macs = guest_macs(nics)
@@ -705,6 +707,12 @@ class TapNetwork:
                 "--dhcp-option=option:mtu,%d" % (9001 if gce is None else 1460),
                 "--log-dhcp", "--log-facility=" + self.dnsmasq_log,
             ] + dhcp + list(dhcp_extra)) if self.dhcp else None
+            if seed_dir:
+                self.seed_log = os.path.join(workdir, "seed-requests.log")
+                with open(self.seed_log, "w") as log_file:
+                    self.ns.popen([sys.executable, "-m", "http.server", "--bind", "198.18.0.1", "--directory", seed_dir, "8000"],
+                                  stderr=log_file)
+                netns.wait_port(self.ns, "198.18.0.1", 8000, timeout=20)
             if metadata:
                 self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
                 self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
@@ -793,6 +801,10 @@ AZURE_SMBIOS = ("-smbios", "type=1,manufacturer=Microsoft Corporation,product=Vi
 # DigitalOcean's vendor and the droplet id as the serial (cloud-init's
 # read_sysinfo() needs both); UpCloud's vendor and the server's UUID.
 DIGITALOCEAN_SMBIOS = ("-smbios", "type=1,manufacturer=DigitalOcean,product=Droplet,serial=2756294")
+# cloud-init's NoCloud reads its seed from the system serial as from the
+# kernel command line.
+NOCLOUD_SEED = "http://198.18.0.1:8000/seed/"
+NOCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=QEMU,product=Standard PC,serial=ds=nocloud;s=" + NOCLOUD_SEED)
 UPCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=UpCloud,product=Cloud Server,uuid=00322b68-0096-4042-9406-faad61922128")
 
 EC2_SMBIOS = ("-smbios", "type=0,vendor=Amazon EC2,version=1.0",

@@ -637,6 +637,34 @@ def test_dracut_routed_service(ctx):
         assert {r.get("host") for r in requests} == {"100.100.100.200"}, requests
 
 
+def test_dracut_nocloud_seed_in_the_dmi_serial(ctx):
+    """NoCloud named only by the system serial (ds=nocloud;s=URL, as QEMU's
+    -smbios sets it for cloud-init), the seed served by a plain http.server
+    as a provisioning host would: meta-data, network-config (v2, a static
+    address beside DHCP on the NIC matched by MAC) and user-data."""
+    with bootlib.Workdir() as seed:
+        os.makedirs(os.path.join(seed, "seed"))
+        files = {
+            "meta-data": "instance-id: iid-boot-nocloud\nlocal-hostname: seeded-boot\n",
+            "user-data": "#cloud-config\nhostname: seeded-boot\n",
+            "network-config": "version: 2\nethernets:\n  nic0:\n    match:\n      macaddress: '%s'\n"
+                              "    dhcp4: true\n    addresses: [198.18.0.77/24]\n" % bootlib.GUEST_MAC,
+        }
+        for name, text in files.items():
+            with open(os.path.join(seed, "seed", name), "w") as f:
+                f.write(text)
+        with cloud_boot(ctx, "nocloud", bootlib.NOCLOUD_SMBIOS, metadata=False, seed_dir=seed) as boot:
+            result, network = boot.result, boot.network
+            assert "ds=nocloud" not in bootlib.cmdline("dracut"), "the seed must come from the serial alone"
+            assert re.search(r", nocloud seed, \d+ NICs, 3 requests, ", result.summary()), result.summary()
+            assert re.search(r"198\.18\.0\.77/24", boot.netplan) and "dhcp4: true" in boot.netplan, boot.netplan
+            with open(network.seed_log) as f:
+                served = [line for line in f if '"GET ' in line]
+            paths = sorted(re.search(r'"GET (\S+) ', line).group(1) for line in served)
+            assert paths == ["/seed/meta-data", "/seed/network-config", "/seed/user-data"], served
+            assert all('" 200 ' in line for line in served), served
+
+
 def test_dracut_upcloud_dmi(ctx):
     """UpCloud's DMI, a DHCPv4 lease as cloud-init's DataSourceUpCloudLocal
     takes, /metadata/v1.json: DHCP and the floating /32 on the NIC, matched
