@@ -109,10 +109,13 @@ Result<std::optional<std::string>> DocumentProvider::user_data()
 {
     if (!m_service.user_data_path)
         return Provider::user_data();
-    auto body = TRY(optional_body(body_of(m_session.send(http::Method::Get, m_service.user_data_path, {}, m_session.options().request_timeout), m_service.user_data_path)));
-    if (!body || body->empty())
-        return std::optional<std::string>();
-    return m_service.decode ? m_service.decode(std::move(*body)) : std::move(*body);
+    auto body = body_of(m_session.send(http::Method::Get, m_service.user_data_path, {}, m_session.options().request_timeout), m_service.user_data_path);
+    std::optional<std::string> out;
+    if (body.is_error() && body.error().kind() != ErrorKind::NotFound)
+        return body.release_error();
+    if (body.ok() && !body->empty())
+        out = m_service.decode(body.release_value());
+    return out;
 }
 
 }

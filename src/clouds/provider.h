@@ -84,7 +84,8 @@ struct DocumentService {
     // (FetchOptions::system_serial): cloud-init's Hetzner check.
     bool serial_is_instance_id { false };
     // User-data at a path of its own (404, 204 or empty: none), passed
-    // through `decode`; null: it is in the document, or there is none.
+    // through `decode` (required with it); null: it is in the document, or
+    // there is none.
     const char* user_data_path { nullptr };
     std::string (*decode)(std::string body) { nullptr };
 };
