@@ -109,6 +109,9 @@ def test_hetzner_detected_from_dmi_full_run(ctx):
             assert meta["provider"] == "hetzner" and meta["instance_id"] == "42424242", meta
             assert meta["hostname"] == "metaboot-hetzner" and meta["public_keys"] == [KEY], meta
             assert read(proc.state, "user-data") == USER_DATA
+            # The user-data (and a document that carries it) stays out of the
+            # world-readable metadata.json.
+            assert "hostname: emulated" not in read(proc.state, "metadata.json")
             data = json.load(open(os.path.join(proc.state, "instance-data.json")))
             assert data["v1"]["cloud_name"] == "hetzner" and data["v1"]["platform"] == "hetzner", data["v1"]
             assert [(r["method"], r["path"], r["status"]) for r in requests_of(emulator)] == [

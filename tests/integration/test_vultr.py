@@ -73,6 +73,9 @@ def test_vultr_detected_from_dmi_generated_network(ctx):
             assert meta["provider"] == "vultr" and meta["instance_id"] == "29bea708-2e6e-480a-90ad-0e6b5d5ad62f", meta
             assert meta["hostname"] == "metaboot-vultr" and meta["region"] == "nl" and meta["public_keys"] == [KEY], meta
             assert read(proc.state, "user-data") == USER_DATA
+            # The user-data (and a document that carries it) stays out of the
+            # world-readable metadata.json.
+            assert "hostname: emulated" not in read(proc.state, "metadata.json")
             data = json.load(open(os.path.join(proc.state, "instance-data.json")))
             assert data["v1"]["cloud_name"] == "vultr" and data["v1"]["platform"] == "vultr", data["v1"]
             # One GET, with cloud-init's Metadata-Token header.
