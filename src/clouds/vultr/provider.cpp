@@ -12,7 +12,6 @@
 #include "clouds/cloud_init_network.h"
 #include "clouds/values.h"
 #include "common/json_writer.h"
-#include "model/nic_matching.h"
 
 namespace mb::clouds {
 
@@ -159,7 +158,9 @@ Result<NetworkConfig> map_vultr_network(const InstanceMetadata& metadata, const 
         if (given)
             append_text(text, *given);
         auto v1 = TRY(parse_json(given ? text : generated_config(document.find("interfaces"))));
-        std::vector<std::string> warnings; // the renderers refuse what they must
+        // An entry the mapper skips is not logged (a mapping has no log);
+        // nothing usable is the error the run reports before its fallback.
+        std::vector<std::string> warnings;
         return map_cloud_init_document(v1, system_nics, warnings, InterfaceNames::ByMac);
     }
     return Error::invalid("the metadata has no network interfaces");
