@@ -96,7 +96,20 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
             if (!options.nic_wait.count())
                 break;
             std::erase_if(selection.candidates, [&](const net::LinkInfo& link) { return !named(link); });
-            if (!selection.candidates.empty() || Clock::now() >= give_up)
+            if (!selection.candidates.empty()) {
+                // udev renames a NIC, then writes its record: a snapshot
+                // taken before the record showed may hold the kernel's name
+                // (eth0 for ens2; seen in a dracut-systemd boot). The names
+                // of a fresh snapshot of the NICs found named are udev's.
+                auto fresh = TRY(select_system_nics(netlink, options.sysfs_root));
+                std::erase_if(fresh.candidates, [&](const net::LinkInfo& link) {
+                    return std::none_of(selection.candidates.begin(), selection.candidates.end(),
+                        [&](const net::LinkInfo& seen) { return seen.ifindex == link.ifindex; });
+                });
+                selection = std::move(fresh);
+                break;
+            }
+            if (Clock::now() >= give_up)
                 break;
             timespec pause { 0, 10 * 1000 * 1000 };
             nanosleep(&pause, nullptr);

@@ -4,6 +4,7 @@ that the client namespace is as it was, and what was written."""
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -507,6 +508,11 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
             time.sleep(0.5)
             assert t.client.snapshot() == before, "DHCP began on a NIC udev has not processed"
             ifindex = t.client.run(["cat", "/sys/class/net/eth0/ifindex"]).stdout.strip()
+            # As udev does: the NIC renamed first, its record written after.
+            # The run must go by the name it has then, not the kernel's it
+            # saw while it waited (a dracut-systemd boot logged eth0 for ens2).
+            t.client.run(["ip", "link", "set", "eth0", "name", "ens5"])
+            before = t.client.snapshot()
             open(os.path.join(udev_data, "n" + ifindex), "w").close()
 
             def fetched():
@@ -527,6 +533,7 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
             assert proc.returncode == 0, err
             result = json.loads(out)
             assert "the root is ready" in err, err
+            assert re.search(r"\bens5: leased ", err) and "eth0" not in err, err
             assert "root" in result["timings_ms"] and "teardown" in result["timings_ms"], result["timings_ms"]
             assert t.client.snapshot() == before
             netplan = read(root, NETPLAN)
