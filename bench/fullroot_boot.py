@@ -183,10 +183,12 @@ def overlap_boot(ctx, image, name, extra, workdir, index):
                   real_names=real, written_names=written, metaboot=result.summary(),
                   initramfs_lines=[l for l in result.metaboot_lines() if not l.startswith(bootlib.MARK)][:40])
     record["names_ok"] = bool(written) and all(written.get(mac) == nic for mac, nic in real.items() if mac in written)
+    # metaboot's own lines naming a kernel name (the NIC taken before udev renamed it).
+    record["saw_kernel_name"] = any(re.search(r"\beth\d+\b", l) for l in record["initramfs_lines"])
     if not record["done"] or record["switch_root_s"] is None:
         record["failed"] = "no report from the real root"
         log("%s boot %d FAILED (kept %s):\n%s" % (name, index, folder, result.tail(60)))
-    elif not record["names_ok"] or any(re.search(r"\beth\d+\b", l) for l in record["initramfs_lines"]):
+    elif not record["names_ok"] or record["saw_kernel_name"]:
         # Kept: the console of a boot where the initramfs saw a kernel name.
         record["console_kept"] = folder
         log("%s boot %d: NIC names differ or metaboot saw ethN (console kept in %s): written %s, real root %s\n%s"
@@ -226,6 +228,7 @@ def bench_fullroot_overlap(binary, runs, results, machine_note):
         variants[name] = {phase: median([b[phase] for b in ok]) for phase in PHASES}
         variants[name].update(n=len(ok), failures=len(boots[name]) - len(ok), cmdline_extra=" ".join(extra),
                               names_differ=sum(1 for b in ok if not b["names_ok"]),
+                              saw_kernel_name=sum(1 for b in ok if b["saw_kernel_name"]),
                               switch_root_all_s=[b.get("switch_root_s") for b in boots[name]])
     pairs = [(a.get("switch_root_s"), b.get("switch_root_s"))
              for a, b in zip(boots["overlap"], boots["after the root"])]
@@ -244,13 +247,14 @@ def overlap_markdown(r):
            "Guest-clock seconds from kernel start (systemd's own timestamps), medians of %d boots per variant, "
            "interleaved: the netplan root whose initramfs Debian 12's dracut built, EC2 DMI, two NICs, dnsmasq "
            "and the metadata emulator (IMDSv2 required)." % r["boots_per_variant"], "",
-           "| variant | boots | switch_root s | network-online s | files name the NICs otherwise |", "|---|---|---|---|---|"]
+           "| variant | boots | switch_root s | network-online s | files name the NICs otherwise | metaboot saw ethN |",
+           "|---|---|---|---|---|---|"]
     fmt = lambda x: "%.2f" % x if x is not None else "-"  # noqa: E731
     for name, s in r["variants"].items():
-        out.append("| %s%s | %d%s | %s | %s | %d |" % (
+        out.append("| %s%s | %d%s | %s | %s | %d | %s |" % (
             name, " (`%s`)" % s["cmdline_extra"] if s["cmdline_extra"] else "", s["n"],
             " (+%d failed)" % s["failures"] if s["failures"] else "", fmt(s["switch_root_s"]),
-            fmt(s["network_online_s"]), s["names_differ"]))
+            fmt(s["network_online_s"]), s["names_differ"], s.get("saw_kernel_name", "-")))
     out += ["", "overlap minus after the root, boot by boot: median %s s (each: %s). Load average %s before, %s "
             "after (a shared 2-core machine). Part wall time %.0f s." % (
                 r["overlap_minus_after_root_s"], ", ".join("%+.2f" % d for d in r["differences_s"]),
