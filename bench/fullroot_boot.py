@@ -18,6 +18,8 @@ host behind its gateway (policy routing); a boot that fails those is
 reported as it is, never tuned for.
 """
 import os
+import re
+import shutil
 import statistics
 import sys
 import time
@@ -140,6 +142,122 @@ def markdown(r):
     out += ["", "cloud-init / metaboot, boot by boot (median): switch_root %s, network-online %s, test unit %s. "
             "Load average %s before, %s after (a shared 2-core machine). Part wall time %.0f s." % (
                 ratios["switch_root_s"], ratios["network_online_s"], ratios["test_unit_s"],
+                ", ".join("%.2f" % x for x in m["load_before"]),
+                ", ".join("%.2f" % x for x in m.get("load_after", ())), r["wall_s"]), ""]
+    return out
+
+
+# Issue 18, item 3: the systemd initrd's overlap measured on a real root. The
+# dracut root (its initramfs built by Debian 12's dracut, systemd as its
+# init) booted with rd.metaboot.overlap=1 (lease and fetch while the root is
+# found and mounted) and without (the lease once the root is mounted),
+# interleaved boot by boot. The overlap part of bench/boot.py does the same on
+# the harness's dracut-systemd image and a busybox root.
+OVERLAP_STACK = "dracut"
+OVERLAP_VARIANTS = (("overlap", ["rd.metaboot.overlap=1"]), ("after the root", []))
+
+
+def overlap_boot(ctx, image, name, extra, workdir, index):
+    """One boot; its record, with what the NIC names were in the initramfs
+    and in the real root. A boot whose files name a NIC other than the real
+    root does (the lease taken on eth0 before udev renamed it) keeps its
+    console in the folder and says so."""
+    folder = os.path.join(workdir, "overlap-%d-%s" % (index, name.replace(" ", "-")))
+    os.makedirs(folder)
+    try:
+        result, _ = fullroot.boot(ctx, image, folder, name.replace(" ", "-"), extra_cmdline=extra)
+    except AssertionError as e:
+        log("%s boot %d FAILED (kept %s): %s" % (name, index, folder, str(e)[-2000:]))
+        return {"failed": str(e).split("\n")[0]}
+    report = fullroot.Report(result)
+    record = report.timings()
+    real = report.names()
+    files = report.files()
+    written = {}
+    if "/etc/netplan/50-cloud-init.yaml" in files:
+        import yaml
+        doc = yaml.safe_load(files["/etc/netplan/50-cloud-init.yaml"]) or {}
+        for key, nic in ((doc.get("network") or {}).get("ethernets") or {}).items():
+            written[(nic.get("match") or {}).get("macaddress")] = nic.get("set-name") or key
+    record.update(done=result.mark("done") is not None, network_online=result.mark("network-online"),
+                  real_names=real, written_names=written, metaboot=result.summary(),
+                  initramfs_lines=[l for l in result.metaboot_lines() if not l.startswith(bootlib.MARK)][:40])
+    record["names_ok"] = bool(written) and all(written.get(mac) == nic for mac, nic in real.items() if mac in written)
+    # metaboot's own lines naming a kernel name (the NIC taken before udev renamed it).
+    record["saw_kernel_name"] = any(re.search(r"\beth\d+\b", l) for l in record["initramfs_lines"])
+    if not record["done"] or record["switch_root_s"] is None:
+        record["failed"] = "no report from the real root"
+        log("%s boot %d FAILED (kept %s):\n%s" % (name, index, folder, result.tail(60)))
+    elif not record["names_ok"] or record["saw_kernel_name"]:
+        # Kept: the console of a boot where the initramfs saw a kernel name.
+        record["console_kept"] = folder
+        log("%s boot %d: NIC names differ or metaboot saw ethN (console kept in %s): written %s, real root %s\n%s"
+            % (name, index, folder, written, real, "\n".join(record["initramfs_lines"])))
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    if "failed" not in record:
+        log("%s boot %d: switch_root %s s, network-online %s s, %.0f s host wall; names %s; metaboot: %s"
+            % (name, index, record["switch_root_s"], record["network_online_s"], result.seconds,
+               "as the real root's" if record["names_ok"] else "DIFFERENT", (record["metaboot"] or "")[-160:]))
+    return record
+
+
+def bench_fullroot_overlap(binary, runs, results, machine_note):
+    ctx = {"root": ROOT, "binary": binary, "build": os.path.dirname(binary)}
+    bootlib.require_host()
+    started = time.monotonic()
+    note = machine_note()
+    with bootlib.Workdir() as workdir:
+        image = fullroot.build_image(ctx, OVERLAP_STACK, workdir)
+        boots = {name: [] for name, _ in OVERLAP_VARIANTS}
+        for i in range(runs):
+            for name, extra in OVERLAP_VARIANTS:
+                boots[name].append(overlap_boot(ctx, image, name, extra, workdir, i))
+        kept = [b["console_kept"] for records in boots.values() for b in records if b.get("console_kept")]
+        if kept:
+            # The consoles of the boots that saw ethN, out of the scratch folder.
+            keep = os.path.join(bootlib.CACHE, "fullroot-overlap-consoles")
+            shutil.rmtree(keep, ignore_errors=True)
+            for folder in kept:
+                shutil.copytree(folder, os.path.join(keep, os.path.basename(folder)),
+                                ignore=shutil.ignore_patterns("*.img"))
+            log("consoles of %d boot(s) kept in %s" % (len(kept), keep))
+    variants = {}
+    for name, extra in OVERLAP_VARIANTS:
+        ok = [b for b in boots[name] if "failed" not in b]
+        variants[name] = {phase: median([b[phase] for b in ok]) for phase in PHASES}
+        variants[name].update(n=len(ok), failures=len(boots[name]) - len(ok), cmdline_extra=" ".join(extra),
+                              names_differ=sum(1 for b in ok if not b["names_ok"]),
+                              saw_kernel_name=sum(1 for b in ok if b["saw_kernel_name"]),
+                              switch_root_all_s=[b.get("switch_root_s") for b in boots[name]])
+    pairs = [(a.get("switch_root_s"), b.get("switch_root_s"))
+             for a, b in zip(boots["overlap"], boots["after the root"])]
+    diffs = [a - b for a, b in pairs if a and b]
+    note["load_after"] = os.getloadavg()
+    results["fullroot-overlap"] = {
+        "variants": variants, "stack": OVERLAP_STACK, "boots_per_variant": runs,
+        "overlap_minus_after_root_s": round(statistics.median(diffs), 2) if diffs else None,
+        "differences_s": [round(d, 2) for d in diffs],
+        "wall_s": round(time.monotonic() - started, 1), "machine": note}
+
+
+def overlap_markdown(r):
+    m = r["machine"]
+    out = ["## The overlap on a real root (dracut-built initramfs, systemd initrd)", "",
+           "Guest-clock seconds from kernel start (systemd's own timestamps), medians of %d boots per variant, "
+           "interleaved: the netplan root whose initramfs Debian 12's dracut built, EC2 DMI, two NICs, dnsmasq "
+           "and the metadata emulator (IMDSv2 required)." % r["boots_per_variant"], "",
+           "| variant | boots | switch_root s | network-online s | files name the NICs otherwise | metaboot saw ethN |",
+           "|---|---|---|---|---|---|"]
+    fmt = lambda x: "%.2f" % x if x is not None else "-"  # noqa: E731
+    for name, s in r["variants"].items():
+        out.append("| %s%s | %d%s | %s | %s | %d | %s |" % (
+            name, " (`%s`)" % s["cmdline_extra"] if s["cmdline_extra"] else "", s["n"],
+            " (+%d failed)" % s["failures"] if s["failures"] else "", fmt(s["switch_root_s"]),
+            fmt(s["network_online_s"]), s["names_differ"], s.get("saw_kernel_name", "-")))
+    out += ["", "overlap minus after the root, boot by boot: median %s s (each: %s). Load average %s before, %s "
+            "after (a shared 2-core machine). Part wall time %.0f s." % (
+                r["overlap_minus_after_root_s"], ", ".join("%+.2f" % d for d in r["differences_s"]),
                 ", ".join("%.2f" % x for x in m["load_before"]),
                 ", ".join("%.2f" % x for x in m.get("load_after", ())), r["wall_s"]), ""]
     return out

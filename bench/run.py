@@ -637,6 +637,8 @@ def write_markdown(results, path):
         out += boot.overlap_markdown(results["overlap"])
     if "fullroot" in results:
         out += fullroot_bench.markdown(results["fullroot"])
+    if "fullroot-overlap" in results:
+        out += fullroot_bench.overlap_markdown(results["fullroot-overlap"])
     with open(path, "w") as fh:
         fh.write("\n".join(out))
 
@@ -713,9 +715,9 @@ unset multiplot
 
 
 PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap",
-         "fullroot")
+         "fullroot", "fullroot-overlap")
 # Parts that keep their own machine note (QEMU boots, long).
-OWN_NOTE = {"boot", "overlap", "fullroot"}
+OWN_NOTE = {"boot", "overlap", "fullroot", "fullroot-overlap"}
 
 
 def main():
@@ -767,6 +769,8 @@ def main():
                             machine_note=machine_note)
         elif part == "fullroot":
             fullroot_bench.bench_fullroot(binary, args.fullroot_runs, results, machine_note=machine_note)
+        elif part == "fullroot-overlap":
+            fullroot_bench.bench_fullroot_overlap(binary, args.fullroot_runs, results, machine_note=machine_note)
         else:
             {"lease": bench_lease, "rapidcommit": bench_rapidcommit, "full": bench_full, "keepalive": bench_keepalive,
              "pipelining": bench_pipelining, "growth": bench_growth, "clouds": bench_clouds}[part](binary, args.runs, results)

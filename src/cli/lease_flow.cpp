@@ -91,12 +91,33 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
         // udev may not have named it yet: look again every 10 ms, as long as
         // nic_wait allows, for a NIC udev has processed.
         auto give_up = std::min(options.deadline, Clock::now() + options.nic_wait);
-        auto named = [&](const net::LinkInfo& link) { return fs::path_exists(options.udev_data + "/n" + std::to_string(link.ifindex)); };
+        // systemd-udevd (v252 in Debian 12) writes a NIC's record with
+        // ID_RENAMING=1 before it renames it, and again without once the
+        // rename's move event is done; networkd waits for that too
+        // ("Interface is being renamed, pending initialization."). A record
+        // still renaming is a NIC about to change its name.
+        auto named = [&](const net::LinkInfo& link) {
+            auto record = options.udev_data + "/n" + std::to_string(link.ifindex);
+            return fs::path_exists(record) && ("\n" + fs::read_small_file(record, 16384) + "\n").find("\nE:ID_RENAMING=1\n") == std::string::npos;
+        };
         for (;;) {
             if (!options.nic_wait.count())
                 break;
             std::erase_if(selection.candidates, [&](const net::LinkInfo& link) { return !named(link); });
-            if (!selection.candidates.empty() || Clock::now() >= give_up)
+            if (!selection.candidates.empty()) {
+                // A snapshot taken before the record was done may hold the
+                // kernel's name (eth0 for ens2: 4 of 4 overlapped boots of a
+                // Debian 12 dracut-systemd initrd). The names of a fresh
+                // snapshot of the NICs found named are udev's.
+                auto fresh = TRY(select_system_nics(netlink, options.sysfs_root));
+                std::erase_if(fresh.candidates, [&](const net::LinkInfo& link) {
+                    return std::none_of(selection.candidates.begin(), selection.candidates.end(),
+                        [&](const net::LinkInfo& seen) { return seen.ifindex == link.ifindex; });
+                });
+                selection = std::move(fresh);
+                break;
+            }
+            if (Clock::now() >= give_up)
                 break;
             timespec pause { 0, 10 * 1000 * 1000 };
             nanosleep(&pause, nullptr);

@@ -509,25 +509,37 @@ std::string hex(unsigned value)
     return buf;
 }
 
-// One line per compared item, sorted: the comparison is of sets.
-std::vector<std::string> compared_lines(const InterfaceSnapshot& snapshot)
+// One line per compared item, sorted: the comparison is of sets. A link's
+// lines name it by ifindex; its name is shown, not compared: udev renames a
+// NIC (eth0 to ens5) on its own while a run waits in a systemd initrd, and
+// metaboot never renames one.
+struct ComparedLine {
+    std::string key;
+    std::string shown;
+    bool operator<(const ComparedLine& other) const { return key < other.key; }
+};
+
+std::vector<ComparedLine> compared_lines(const InterfaceSnapshot& snapshot)
 {
-    std::vector<std::string> lines;
+    std::vector<ComparedLine> lines;
+    auto plain = [&](std::string line) { lines.push_back({ line, line }); };
     for (auto const& link : snapshot.links) {
-        auto id = "link " + std::to_string(link.ifindex) + " " + link.name;
-        lines.push_back(id + " flags " + hex(link.flags & ~link_state_flags) + " mtu " + std::to_string(link.mtu) + " mac " + link.mac.to_string());
+        auto id = "link " + std::to_string(link.ifindex);
+        auto named = id + " " + link.name;
+        auto add = [&](const std::string& rest) { lines.push_back({ id + rest, named + rest }); };
+        add(" flags " + hex(link.flags & ~link_state_flags) + " mtu " + std::to_string(link.mtu) + " mac " + link.mac.to_string());
         for (auto const& [family, conf] : { std::pair { AF_INET, &link.ipv4_conf }, std::pair { AF_INET6, &link.ipv6_conf } }) {
             for (auto const& [sysctl, value] : *conf) {
                 if (is_kernels_sysctl(family, sysctl))
                     continue;
-                lines.push_back(id + (family == AF_INET ? " ipv4" : " ipv6") + " conf " + std::to_string(sysctl) + " = " + std::to_string(value));
+                add((family == AF_INET ? " ipv4" : " ipv6") + std::string(" conf ") + std::to_string(sysctl) + " = " + std::to_string(value));
             }
         }
     }
     for (auto const& address : snapshot.addresses) {
         if (is_kernels_address(address))
             continue;
-        lines.push_back("addr " + std::to_string(address.ifindex) + " " + to_string(address.local) + " brd " + to_string(address.broadcast)
+        plain("addr " + std::to_string(address.ifindex) + " " + to_string(address.local) + " brd " + to_string(address.broadcast)
             + " scope " + std::to_string(address.scope) + " flags " + hex(address.flags & ~address_state_flags));
     }
     for (auto const& route : snapshot.routes) {
@@ -539,13 +551,13 @@ std::vector<std::string> compared_lines(const InterfaceSnapshot& snapshot)
             // configuration.
             hops += " via " + to_string(hop.gateway) + " dev " + std::to_string(hop.ifindex) + ((hop.flags & RTNH_F_ONLINK) ? " onlink" : "");
         }
-        lines.push_back("route table " + std::to_string(route.table) + " family " + std::to_string(route.family) + " " + to_string(route.destination)
+        plain("route table " + std::to_string(route.table) + " family " + std::to_string(route.family) + " " + to_string(route.destination)
             + " src " + to_string(route.source) + " proto " + std::to_string(route.protocol) + " scope " + std::to_string(route.scope)
             + " type " + std::to_string(route.type) + " metric " + std::to_string(route.metric) + hops);
     }
     for (auto const& rule : snapshot.rules)
-        lines.push_back(rule);
-    sort_strings(lines);
+        plain(rule);
+    sort_small(lines, [](const ComparedLine& a, const ComparedLine& b) { return a.key < b.key; });
     return lines;
 }
 
@@ -560,10 +572,10 @@ std::vector<std::string> teardown_differences(const InterfaceSnapshot& before, c
     std::vector<std::string> out;
     for (auto const& line : was)
         if (!std::binary_search(is.begin(), is.end(), line))
-            out.push_back("before: " + line);
+            out.push_back("before: " + line.shown);
     for (auto const& line : is)
         if (!std::binary_search(was.begin(), was.end(), line))
-            out.push_back("after: " + line);
+            out.push_back("after: " + line.shown);
     return out;
 }
 

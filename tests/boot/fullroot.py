@@ -1,14 +1,18 @@
 """Real Debian 12 roots for the boot tests (issue 17): systemd, udev and one
 network stack, with metaboot installed from the project's .deb and the
-initramfs built by the root's own update-initramfs.
+initramfs built by the root's own initramfs-tools, or, in the `dracut` root,
+by its own dracut (Debian 12's 059, systemd in the initramfs).
 
 An image is made in three cached steps, under ${XDG_CACHE_HOME:-~/.cache}/metaboot/boot/:
 1. `mmdebstrap` of bookworm from Debian's archive to a tarball, named by a
    hash of its command line (the package list and the setup hooks);
 2. the tarball unpacked, the .deb installed with `dpkg -i` in a chroot with
    its own tmpfs /dev, its own /proc and no network (the update-initramfs
-   trigger rebuilds the image; a chroot sharing the host's /dev would let
-   the initramfs build look at the host's disks), the test unit laid in;
+   trigger, which initramfs-tools and Debian's dracut both answer, rebuilds
+   the image; a chroot sharing the host's /dev would let the initramfs
+   build look at the host's disks), the image listed (lsinitramfs or
+   lsinitrd) for what metaboot's hook or module must have put in, the test
+   unit laid in;
 3. the root's own vmlinuz and initrd.img copied out, and the tree made into an
    ext4 image with `mke2fs -d`. Steps 2-3 are named by the tarball, a digest
    of what `make install` installs (the .deb ships the same files; the .deb
@@ -40,32 +44,59 @@ SUITE = "bookworm"
 
 # Every image: an init, udev in the real root (it renames the NICs), the
 # tools the test unit uses, and a kernel whose initramfs the root builds.
-BASE_PACKAGES = ("systemd-sysv", "udev", "dbus", "iproute2", "curl", "ca-certificates",
-                 "linux-image-amd64", "initramfs-tools")
+BASE_PACKAGES = ("systemd-sysv", "udev", "dbus", "iproute2", "curl", "ca-certificates", "linux-image-amd64")
 STACKS = {
     # netplan.io's generator turns netplan's YAML into systemd-networkd files at boot.
     "netplan": ("netplan.io",),
     # networking.service runs `ifup -a`; dhclient takes the leases.
     "ifupdown": ("ifupdown", "isc-dhcp-client"),
+    # The netplan root again, its initramfs built by Debian 12's dracut (059,
+    # systemd as the initramfs's init) instead of initramfs-tools: udev in
+    # that initramfs names the NICs from what our dracut module carries.
+    "dracut": ("netplan.io",),
+    # NetworkManager alone (no netplan): metaboot writes its keyfiles.
+    "networkmanager": ("network-manager",),
     # The comparison (bench/, not make test): the netplan root with Debian's
     # own cloud-init instead of metaboot. Its EC2 datasource takes its
     # sandboxed lease with dhclient.
     "cloud-init": ("netplan.io", "cloud-init", "isc-dhcp-client"),
 }
 # Roots that get metaboot's .deb; the others boot without it.
-WITH_METABOOT = ("netplan", "ifupdown")
+WITH_METABOOT = ("netplan", "ifupdown", "dracut", "networkmanager")
+# Which output metaboot must choose on each root (README, "Output formats":
+# one stack per root, the first of netplan, NetworkManager, ifupdown,
+# networkd that is installed and enabled).
+OUTPUT = {"netplan": "netplan", "ifupdown": "ifupdown", "dracut": "netplan", "networkmanager": "networkmanager"}
 # cloud-init's datasource, as the issue asks: EC2 only, no probing of others.
 CLOUD_CFG = "datasource_list: [ Ec2 ]\n"
 
-# MODULES=list: the image gets the modules the hooks ask for and the three the
-# root needs on QEMU's `pc` machine, not every storage driver (35 MB, and a
-# slower boot under TCG). Written before any package is installed, so every
-# image the root ever builds is built so. The NIC driver is not listed:
-# metaboot's hook must bring it.
+# The initramfs builder of each root. Debian 12's dracut conflicts with
+# initramfs-tools and answers the same `update-initramfs` dpkg trigger (its
+# postinst runs /etc/kernel/postinst.d/dracut for each kernel).
+DRACUT_STACKS = ("dracut",)
+
+
+def initramfs_tool(stack):
+    return "dracut" if stack in DRACUT_STACKS else "initramfs-tools"
+
+
+# Written before any package is installed, so every image the root ever
+# builds is built so: the image gets the modules the hooks ask for and the
+# three the root needs on QEMU's `pc` machine, not every storage driver
+# (35 MB, and a slower boot under TCG). The NIC driver is not listed:
+# metaboot's hook or dracut module must bring it.
+# initramfs-tools: MODULES=list and a modules.d list.
 SETUP_HOOK = ('mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/usr/share/initramfs-tools/modules.d"'
               ' && echo MODULES=list > "$1/etc/initramfs-tools/conf.d/mbtest-modules-list"'
               ' && printf "%s\\n" ' + " ".join(bootlib.GUEST_DRIVERS)
               + ' > "$1/usr/share/initramfs-tools/modules.d/mbtest"')
+# dracut: `drivers` is its exclusive list (the kernel-modules module's own
+# block, USB and HID drivers are then left out; other modules' instmods, ours
+# among them, still add theirs). hostonly=no, Debian's default said out loud:
+# a host-only build in the build chroot would describe the build host.
+DRACUT_CONF = 'hostonly="no"\ndrivers+=" %s "\n' % " ".join(bootlib.GUEST_DRIVERS)
+DRACUT_SETUP_HOOK = ('mkdir -p "$1/etc/dracut.conf.d" && printf \'%s\' > "$1/etc/dracut.conf.d/50-mbtest.conf"'
+                     % DRACUT_CONF.replace("\n", "\\n"))
 
 
 class Lock(bootlib.CacheLock):
@@ -80,9 +111,10 @@ class Lock(bootlib.CacheLock):
 
 
 def mmdebstrap_argv(stack, out):
-    packages = BASE_PACKAGES + STACKS[stack]
+    packages = BASE_PACKAGES + (initramfs_tool(stack),) + STACKS[stack]
+    hook = DRACUT_SETUP_HOOK if initramfs_tool(stack) == "dracut" else SETUP_HOOK
     return ["mmdebstrap", "--variant=minbase", "--format=tar", "--include=" + ",".join(packages),
-            "--setup-hook=" + SETUP_HOOK, SUITE, out, MIRROR]
+            "--setup-hook=" + hook, SUITE, out, MIRROR]
 
 
 def digest(data):
@@ -159,7 +191,8 @@ m ip-addr $(ip -j addr show)
 m ip-route $(ip -j -4 route show table all)
 m ip-rule $(ip -j -4 rule show)
 m route-get-remote $(ip -o route get %(remote)s from %(second)s)
-for f in /etc/netplan/*.yaml /etc/network/interfaces /etc/network/interfaces.d/* /etc/systemd/network/*; do
+for f in /etc/netplan/*.yaml /etc/network/interfaces /etc/network/interfaces.d/* /etc/systemd/network/* \
+         /etc/NetworkManager/system-connections/*; do
     [ -f "$f" ] && m file "$f" $(base64 -w0 "$f")
 done
 m metaboot-state $(ls /run/metaboot 2>/dev/null | tr '\n' ' ')
@@ -171,7 +204,8 @@ m http-remote $(curl -sS --max-time 10 --interface %(second)s http://%(remote)s:
 m system-state $(systemctl is-system-running --wait)
 m uptime-at-report $(cut -d' ' -f1 /proc/uptime)
 m analyze $(systemd-analyze)
-for unit in network-online.target mbtest.service systemd-networkd.service networking.service systemd-networkd-wait-online.service ifupdown-wait-online.service; do
+for unit in network-online.target mbtest.service systemd-networkd.service networking.service systemd-networkd-wait-online.service \
+            ifupdown-wait-online.service NetworkManager.service NetworkManager-wait-online.service; do
     m unit $unit $(systemctl show -P ActiveEnterTimestampMonotonic $unit) $(systemctl show -P ActiveState $unit)
 done
 m userspace $(systemctl show -P UserspaceTimestampMonotonic) $(systemctl show -P FinishTimestampMonotonic)
@@ -187,13 +221,13 @@ if [ -n "$rule" ]; then
     ip -4 rule add from %(second)s table "$table" priority "$priority"
 fi
 journalctl -b --no-pager -o short-monotonic -u systemd-networkd -u networking -u ifupdown-wait-online \
-    -u systemd-networkd-wait-online 2>&1 | tail -n 40 | sed 's/^/mbtest: journal /'
+    -u systemd-networkd-wait-online -u NetworkManager -u NetworkManager-wait-online 2>&1 | tail -n 40 | sed 's/^/mbtest: journal /'
 m done
 systemctl poweroff
 """ % {"remote": REMOTE_HOST, "second": SECOND_NIC_ADDRESS, "subnet": SUBNET_HOST, "port": HTTP_PORT}
 
 # Bumped when build_image or customize change what they make.
-IMAGE_FORMAT = "3"
+IMAGE_FORMAT = "4"
 FSTAB = "/dev/vda / ext4 defaults 0 1\n"
 # A fixed id: an empty or "uninitialized" machine-id makes this the first
 # boot, and systemd-firstboot would ask questions on the console.
@@ -284,16 +318,21 @@ def build_image(ctx, stack, workdir):
         os.makedirs(tree)
         try:
             bootlib.run(["tar", "-xf", tarball, "-C", tree])
+            tool = initramfs_tool(stack)
             if deb:
                 shutil.copy(deb, os.path.join(tree, "tmp", "metaboot.deb"))
                 out = test_package.in_chroot(tree, "nice", "dpkg", "-i", "/tmp/metaboot.deb")
                 os.unlink(os.path.join(tree, "tmp", "metaboot.deb"))
-                assert "update-initramfs" in out, "the trigger did not run:\n" + out
+                # initramfs-tools' trigger says "update-initramfs: Generating",
+                # dracut's (/etc/kernel/postinst.d/dracut) "dracut: Generating".
+                said = "update-initramfs" if tool == "initramfs-tools" else "dracut: Generating"
+                assert said in out, "the trigger did not run:\n" + out
             initrds = sorted(n for n in os.listdir(os.path.join(tree, "boot")) if n.startswith("initrd.img-"))
             assert len(initrds) == 1, initrds
-            listing = test_package.in_chroot(tree, "lsinitramfs", "/boot/" + initrds[0])
-            for path in ("usr/sbin/metaboot", "scripts/init-bottom/metaboot", "virtio_net.ko") if deb else ():
-                assert path in listing, "%s not in the root's initramfs" % path
+            lister = "lsinitramfs" if tool == "initramfs-tools" else "lsinitrd"
+            listing = test_package.in_chroot(tree, lister, "/boot/" + initrds[0])
+            for path in IN_INITRAMFS[tool] if deb else ():
+                assert path in listing, "%s not in the root's initramfs (%s):\n%s" % (path, lister, listing[-3000:])
             assert "ext4.ko" in listing, "no ext4.ko in the root's initramfs"
             if not deb:
                 assert "usr/sbin/metaboot" not in listing
@@ -321,6 +360,18 @@ def build_image(ctx, stack, workdir):
     return image
 
 
+# What the root's own build must have put into its initramfs with metaboot's
+# hook or module. dracut's: systemd as init, metaboot's units enabled in
+# initrd.target, and what names the NICs as the real root will (the rule and
+# the .link files), without which metaboot would see eth0 there.
+IN_INITRAMFS = {
+    "initramfs-tools": ("usr/sbin/metaboot", "scripts/init-bottom/metaboot", "virtio_net.ko"),
+    "dracut": ("usr/sbin/metaboot", "virtio_net.ko", "usr/lib/systemd/system/metaboot.service",
+               "initrd.target.wants/metaboot.service", "initrd.target.wants/metaboot-root-ready.service",
+               "80-net-setup-link.rules", "usr/lib/systemd/network/99-default.link", "usr/lib/systemd/systemd"),
+}
+
+
 def customize(tree):
     """What the test adds to the root: fstab, identity, the report unit. No
     network configuration."""
@@ -344,11 +395,14 @@ def customize(tree):
             assert not os.listdir(folder), "%s is not empty: %s" % (rel, os.listdir(folder))
 
 
-def cmdline(extra=()):
-    # `ro`: initramfs-tools mounts the root read-only, metaboot remounts it for
+def cmdline(stack, extra=()):
+    # `ro`: the initramfs mounts the root read-only, metaboot remounts it for
     # its write, systemd-remount-fs makes it read-write from fstab.
-    return " ".join(["console=ttyS0", "root=/dev/vda", "ro", "panic=-1", "printk.time=1",
-                     "systemd.show_status=0"] + list(extra))
+    args = ["console=ttyS0", "root=/dev/vda", "ro", "panic=-1", "printk.time=1", "systemd.show_status=0"]
+    if initramfs_tool(stack) == "dracut":
+        # dracut would otherwise wait in an emergency shell forever.
+        args += ["rd.shell=0", "rd.emergency=poweroff"]
+    return " ".join(args + list(extra))
 
 
 def serve_http(network, workdir):
@@ -378,14 +432,14 @@ def serve_http(network, workdir):
 TIMEOUT = float(os.environ.get("METABOOT_FULLROOT_TIMEOUT", "900"))
 
 
-def boot(ctx, image, workdir, name):
+def boot(ctx, image, workdir, name, extra_cmdline=()):
     """One boot of the image with EC2's DMI and two NICs on taps (dnsmasq,
     the metadata emulator with IMDSv2 required, the HTTP server); returns
     bootlib's Boot and the network (closed; its logs stay in workdir)."""
     network = bootlib.TapNetwork(ctx, workdir, nics=2)
     try:
         serve_http(network, workdir)
-        result = bootlib.boot(image, image.initrd, image.rootimg, cmdline(), network, workdir,
+        result = bootlib.boot(image, image.initrd, image.rootimg, cmdline(image.stack, extra_cmdline), network, workdir,
                               smbios=bootlib.EC2_SMBIOS, name=name, drive=",snapshot=on",
                               memory=1024, timeout=TIMEOUT, nice=5)
     finally:

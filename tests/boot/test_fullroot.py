@@ -9,6 +9,7 @@ prints `mbtest:` lines on the serial console after network-online.target.
 Two boots, one per stack; each takes one to a few minutes under TCG, the
 first run builds the images (see fullroot.py).
 """
+import configparser
 import os
 import re
 import sys
@@ -37,7 +38,7 @@ def boot_fullroot(ctx, stack):
         report = fullroot.Report(result)
         log_timings(stack, result, report)
         check_reached(result, report)
-        names = check_names(stack, report)
+        names = check_names(fullroot.OUTPUT[stack], report)
         check_addresses(report, names)
         check_routes(report, names)
         check_metadata(report, network)
@@ -75,26 +76,57 @@ def netplan_names(text):
     return out
 
 
-def check_names(stack, report):
-    """The real root's udev named each NIC as metaboot's file does."""
+NETPLAN_FILE = "/etc/netplan/50-cloud-init.yaml"
+IFUPDOWN_FILE = "/etc/network/interfaces.d/50-cloud-init"
+KEYFILE_FOLDER = "/etc/NetworkManager/system-connections/"
+
+
+def keyfile_bindings(files):
+    """[(mac, name)] of the NetworkManager keyfiles metaboot wrote, None for
+    what a profile leaves open: bound to a name (connection.interface-name;
+    a rename's .link file gives the NIC that name) or to a MAC
+    (ethernet.mac-address, any name)."""
+    out = []
+    for path, text in sorted(files.items()):
+        if not path.startswith(KEYFILE_FOLDER):
+            continue
+        keyfile = configparser.ConfigParser(interpolation=None)
+        keyfile.read_string(text)
+        mac = keyfile.get("ethernet", "mac-address", fallback=None)
+        name = keyfile.get("connection", "interface-name", fallback=None)
+        assert mac or name, "%s binds no NIC:\n%s" % (path, text)
+        out.append((mac.lower() if mac else None, name))
+    return out
+
+
+def check_names(output, report):
+    """The real root's udev named each NIC as metaboot's file does, and
+    metaboot wrote the one format the root runs."""
     names = report.names()
     for mac in MACS:
         assert mac in names, "no NIC with %s in the real root: %s" % (mac, names)
     files = report.files()
-    if stack == "netplan":
-        text = files.get("/etc/netplan/50-cloud-init.yaml")
-        assert text, "no netplan file in the real root: %s" % sorted(files)
-        written = netplan_names(text)
+    written = {"netplan": NETPLAN_FILE in files, "ifupdown": IFUPDOWN_FILE in files,
+               "networkmanager": any(p.startswith(KEYFILE_FOLDER) for p in files)}
+    assert [f for f, present in written.items() if present] == [output], \
+        "expected %s alone, the root has %s" % (output, sorted(files))
+    if output == "netplan":
+        text = files[NETPLAN_FILE]
+        netplan = netplan_names(text)
         for mac in MACS:
-            assert written.get(mac) == names[mac], "netplan names %s %r, the real root %r:\n%s" % (
-                mac, written.get(mac), names[mac], text)
-    else:
-        text = files.get("/etc/network/interfaces.d/50-cloud-init")
-        assert text, "no ifupdown file in the real root: %s" % sorted(files)
+            assert netplan.get(mac) == names[mac], "netplan names %s %r, the real root %r:\n%s" % (
+                mac, netplan.get(mac), names[mac], text)
+    elif output == "ifupdown":
+        text = files[IFUPDOWN_FILE]
         for mac in MACS:
             assert re.search(r"^auto %s$" % re.escape(names[mac]), text, re.M), "ifupdown does not name %s:\n%s" % (names[mac], text)
             assert re.search(r"^iface %s inet dhcp$" % re.escape(names[mac]), text, re.M), text
-        assert "/etc/netplan/50-cloud-init.yaml" not in files, "netplan written on an ifupdown root"
+    else:
+        bindings = keyfile_bindings(files)
+        assert len(bindings) == len(MACS), "keyfiles: %s" % bindings
+        for mac in MACS:
+            profiles = [b for b in bindings if b[0] in (None, mac) and b[1] in (None, names[mac])]
+            assert len(profiles) == 1, "%s (%s) is bound by %s of the keyfiles %s" % (names[mac], mac, profiles, bindings)
     for mac in MACS:
         assert re.match(r"^ens\d+$", names[mac]), "not a predictable name: %s" % names
     return names
@@ -124,14 +156,19 @@ def check_addresses(report, names):
 
 def check_routes(report, names):
     """No route twice (a left-over of the lease beside the real stack's own)
-    and nothing on a NIC outside the tables the files ask for."""
+    and nothing on a NIC outside the tables the files ask for. A route is
+    told apart by its preferred source too: NetworkManager gives each
+    address of a subnet its own prefix route (the secondary's and the
+    lease's), two routes the kernel keeps side by side."""
     routes = report.json("ip-route")
     keys = []
+    sources = []
     for r in routes:
         if r.get("dev") not in names.values() or r.get("type") in ("local", "broadcast"):
             continue
         keys.append((r.get("table", "main"), r["dst"], r.get("dev"), r.get("gateway")))
-    dups = sorted({k for k in keys if keys.count(k) > 1})
+        sources.append(keys[-1] + (r.get("prefsrc"),))
+    dups = sorted({k for k in sources if sources.count(k) > 1})
     assert not dups, "routes twice: %s\n%s" % (dups, routes)
     first, second = names[MACS[0]], names[MACS[1]]
     defaults = [k for k in keys if k[1] == "default" and k[0] == "main"]
@@ -170,3 +207,13 @@ def test_fullroot_netplan(ctx):
 
 def test_fullroot_ifupdown(ctx):
     boot_fullroot(ctx, "ifupdown")
+
+
+def test_fullroot_dracut(ctx):
+    """The netplan root with its initramfs built by its own dracut: udev in
+    the initramfs must name the NICs as the real root's udev does."""
+    boot_fullroot(ctx, "dracut")
+
+
+def test_fullroot_networkmanager(ctx):
+    boot_fullroot(ctx, "networkmanager")

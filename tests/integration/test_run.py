@@ -4,6 +4,7 @@ that the client namespace is as it was, and what was written."""
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -507,7 +508,20 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
             time.sleep(0.5)
             assert t.client.snapshot() == before, "DHCP began on a NIC udev has not processed"
             ifindex = t.client.run(["cat", "/sys/class/net/eth0/ifindex"]).stdout.strip()
-            open(os.path.join(udev_data, "n" + ifindex), "w").close()
+            # As systemd-udevd 252 does: the record written with
+            # ID_RENAMING=1, the NIC renamed, the record written again
+            # without it. The run must not start on a NIC being renamed, and
+            # must go by its new name (an overlapped dracut-systemd boot
+            # leased on ens2 logging eth0).
+            record = os.path.join(udev_data, "n" + ifindex)
+            with open(record, "w") as f:
+                f.write("I:1700000000\nE:ID_NET_NAME=ens5\nE:ID_RENAMING=1\nG:systemd\n")
+            time.sleep(0.5)
+            assert t.client.snapshot() == before, "DHCP began on a NIC udev is renaming"
+            t.client.run(["ip", "link", "set", "eth0", "name", "ens5"])
+            before = t.client.snapshot()
+            with open(record, "w") as f:
+                f.write("I:1700000000\nE:ID_NET_NAME=ens5\nG:systemd\n")
 
             def fetched():
                 with open(emulator.request_log) as f:
@@ -527,6 +541,7 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
             assert proc.returncode == 0, err
             result = json.loads(out)
             assert "the root is ready" in err, err
+            assert re.search(r"\bens5: leased ", err) and "eth0" not in err, err
             assert "root" in result["timings_ms"] and "teardown" in result["timings_ms"], result["timings_ms"]
             assert t.client.snapshot() == before
             netplan = read(root, NETPLAN)

@@ -177,6 +177,9 @@ TEST_CASE("teardown_differences: the kernel's own changes during the run are not
              s.routes.push_back(route(AF_INET6, RT_TABLE_LOCAL, v6("2001:db8:1::ff:fe00:1/128"), RTPROT_KERNEL, RTN_LOCAL));
              set_conf(s.links[0].ipv6_conf, DEVCONF_HOPLIMIT, 255);
              set_conf(s.links[0].ipv6_conf, DEVCONF_MTU6, 1280); } },
+        // Not the kernel's but udev's, as much not metaboot's: a systemd
+        // initrd's udev names the NIC while the run waits for the root.
+        { "udev renames the NIC", settled, [](Snapshot& s) { s.links[0].name = "ens5"; } },
         { "a nexthop marked linkdown", settled, [](Snapshot& s) { s.routes[0].hops[0].flags |= RTNH_F_LINKDOWN | RTNH_F_DEAD; } },
         { "the order netlink lists things in", settled, [](Snapshot& s) {
              std::reverse(s.routes.begin(), s.routes.end());
@@ -230,6 +233,11 @@ TEST_CASE("teardown_differences: every leftover of the kinds metaboot makes stil
         { "an MTU", [](Snapshot& s) { s.links[0].mtu = 9001; },
             "before: link 2 eth0 flags 0x1003 mtu 1500 mac 02:00:00:00:00:01\n"
             "after: link 2 eth0 flags 0x1003 mtu 9001 mac 02:00:00:00:00:01\n" },
+        { "an MTU, the NIC renamed meanwhile: shown by both its names", [](Snapshot& s) {
+             s.links[0].mtu = 9001;
+             s.links[0].name = "ens5"; },
+            "before: link 2 eth0 flags 0x1003 mtu 1500 mac 02:00:00:00:00:01\n"
+            "after: link 2 ens5 flags 0x1003 mtu 9001 mac 02:00:00:00:00:01\n" },
         { "the link left down", [](Snapshot& s) { s.links[0].flags &= ~(IFF_UP | Carrier); },
             "before: link 2 eth0 flags 0x1003 mtu 1500 mac 02:00:00:00:00:01\n"
             "after: link 2 eth0 flags 0x1002 mtu 1500 mac 02:00:00:00:00:01\n" },
