@@ -36,6 +36,12 @@ std::string_view text_of(const JsonValue* value);
 // error (the caller falls back).
 Result<NetworkConfig> map_cloud_init_network(std::string_view yaml, const std::vector<SystemNic>& system_nics, std::vector<std::string>& warnings);
 
+// cloud-init's natural_sort_key() order of NIC names: runs of digits and
+// of other characters; digit runs compare as numbers, the others as
+// lower-case text, so a text run that ends first sorts first ("ens4"
+// before "ens10").
+bool natural_less(std::string_view a, std::string_view b);
+
 // cloud-init's generic fallback (net.generate_fallback_config()): dhcp4 and
 // dhcp6 on one NIC matched by MAC, with set-name; the NIC is "eth0" if
 // there is one, else the first in natural sort order ("ens4" before

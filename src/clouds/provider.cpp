@@ -94,4 +94,11 @@ Result<InstanceMetadata> DocumentProvider::instance()
     return instance;
 }
 
+Result<std::optional<std::string>> DocumentProvider::user_data()
+{
+    if (!m_user_data_path)
+        return Provider::user_data();
+    return optional_body(body_of(m_session.send(http::Method::Get, m_user_data_path, {}, m_session.options().request_timeout), m_user_data_path));
+}
+
 }

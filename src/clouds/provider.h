@@ -69,25 +69,30 @@ public:
 };
 
 // A service that answers everything in one JSON document, fetched with one
-// plain GET (DigitalOcean's and UpCloud's /metadata/v1.json): the cloud
-// gives the path and its parser, and needs no class of its own.
+// plain GET (DigitalOcean's and UpCloud's /metadata/v1.json, Scaleway's
+// /conf?format=json): the cloud gives the path and its parser, and needs
+// no class of its own. Where the user-data is not in the document, it is
+// a plain GET of `user_data_path` (404: none).
 class DocumentProvider final : public Provider {
 public:
     using Apply = Status (*)(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
 
-    DocumentProvider(Session& session, const char* path, Apply apply)
+    DocumentProvider(Session& session, const char* path, Apply apply, const char* user_data_path = nullptr)
         : m_session(session)
         , m_path(path)
         , m_apply(apply)
+        , m_user_data_path(user_data_path)
     {
     }
 
     Result<InstanceMetadata> instance() override;
+    Result<std::optional<std::string>> user_data() override;
 
 private:
     Session& m_session;
     const char* m_path;
     Apply m_apply;
+    const char* m_user_data_path;
 };
 
 // "GET path: HTTP 500" style error for an unexpected status.

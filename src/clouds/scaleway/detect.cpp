@@ -1,0 +1,52 @@
+// Scaleway's registry row, and its detection from DMI and the kernel
+// command line.
+#include "clouds/scaleway/scaleway.h"
+
+namespace mb::clouds {
+
+namespace {
+
+std::unique_ptr<Provider> make_scaleway_provider(Session& session)
+{
+    // query_data_api's rule (a source port below 1024) is the row's
+    // privileged_source_port, which the whole connection keeps: the
+    // document is served to any port, so one connection does for both.
+    return std::make_unique<DocumentProvider>(session, "/conf?format=json", apply_scaleway_metadata, "/user_data/cloud-init");
+}
+
+}
+
+Verdict detect_scaleway(const PlatformFacts& facts)
+{
+    // ds-identify matches " scaleway " in " $cmdline " (a whole word),
+    // where DataSourceScaleway.ds_detect takes any substring; ds-identify
+    // runs first. Its third test, /var/run/scaleway made by Scaleway's own
+    // initrd, cannot hold in an initramfs metaboot runs in.
+    std::string cmdline = " " + facts.cmdline + " ";
+    for (char& c : cmdline)
+        c = c == '\n' || c == '\t' ? ' ' : c;
+    return facts.dmi.sys_vendor == "Scaleway" || cmdline.find(" scaleway ") != std::string::npos ? Verdict::Yes : Verdict::No;
+}
+
+const Cloud scaleway_cloud {
+    .name = "scaleway",
+    // DataSourceScaleway's dsname, lowercased, for both.
+    .cloud_init_name = "scaleway",
+    .cloud_init_platform = "scaleway",
+    // cloud-init takes a DHCPv4 lease first, and on an instance without
+    // IPv4 (no lease, or no connection) brings the link up for IPv6 and
+    // reaches [fd00:42::42] from the address router advertisements give
+    // (EphemeralIPv6Network). Over IPv4 the service sits behind the
+    // lease's router, which a host route pins, as cloud-init's config
+    // pins one (via 62.210.0.1).
+    .reach = ReachList(Reach::Dhcp4Routed, Reach::Ipv6Slaac),
+    .privileged_source_port = true,
+    .primary_nic = PrimaryNic::FirstInterface,
+    .detect = detect_scaleway,
+    .make_provider = make_scaleway_provider,
+    .map_network = map_scaleway_network,
+    .ipv4_service = "http://169.254.42.42",
+    .ipv6_service = "http://[fd00:42::42]",
+};
+
+}
