@@ -4,6 +4,7 @@
 #include "clouds/alibaba/alibaba.h"
 
 #include "clouds/cloud_init_network.h"
+#include "clouds/ec2/ec2.h"
 #include "common/sort.h"
 #include "model/nic_matching.h"
 
@@ -11,38 +12,33 @@ namespace mb::clouds {
 
 Result<NetworkConfig> map_alibaba_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options)
 {
-    TRY(check_system_nics(system_nics));
-    NetworkConfig config;
-    std::vector<MatchedNic> matched;
-    if (metadata.has_network_data)
-        matched = TRY(match_system_nics(metadata, system_nics, config.skipped_macs));
     // No network key: cloud-init's network_config is {} and it takes its
-    // generic fallback. Metadata NICs none of which is here: cloud-init
-    // writes an empty ethernets map, which leaves the instance without a
-    // network; metaboot takes the same fallback instead.
-    if (matched.empty()) {
-        auto fallback = TRY(cloud_init_fallback_network(system_nics, options));
-        fallback.skipped_macs = std::move(config.skipped_macs);
-        return fallback;
-    }
-    // "sorted by nic_name" (natural_sort_key).
-    sort_small(matched, [](const MatchedNic& a, const MatchedNic& b) { return natural_less(a.system->name, b.system->name); });
-    for (size_t index = 0; index < matched.size(); ++index) {
-        Interface& interface = config.interfaces.emplace_back();
-        interface.name = matched[index].system->name;
-        interface.match_mac = matched[index].system->mac;
-        interface.set_name = interface.name;
-        interface.dhcp4 = true;
-        interface.dhcp6 = matched[index].metadata->ipv6_dhcp;
-        // The overrides are dropped when one NIC is configured.
-        if (matched.size() > 1) {
-            interface.dhcp4_overrides.route_metric = uint32_t(index + 1) * 100;
-            if (interface.dhcp6)
-                interface.dhcp6_overrides = interface.dhcp4_overrides;
-        }
-    }
-    TRY(validate(config));
-    return config;
+    // generic fallback (dhcp4 and dhcp6).
+    if (!metadata.has_network_data)
+        return cloud_init_fallback_network(system_nics, options);
+    // Its rules are EC2's for NICs without a device number, secondary
+    // address or policy routing (dhcp4, dhcp6 where the NIC has IPv6, the
+    // MAC match and set-name, route-metric 100, 200, ... dropped for one
+    // NIC) in another order: the system NICs' names, "sorted by nic_name"
+    // (natural_sort_key). So the NICs are numbered in that order and EC2's
+    // mapping does the rest, without policy routing, which Alibaba's has
+    // not. A metadata NIC not on this system sorts last and is skipped.
+    InstanceMetadata ordered;
+    ordered.has_network_data = true;
+    ordered.nics = metadata.nics;
+    auto name_of = [&](const NicMetadata& nic) {
+        const SystemNic* system = find_system_nic(system_nics, nic.mac);
+        return system ? std::string_view(system->name) : std::string_view("~");
+    };
+    sort_small(ordered.nics, [&](const NicMetadata& a, const NicMetadata& b) { return natural_less(name_of(a), name_of(b)); });
+    for (size_t i = 0; i < ordered.nics.size(); ++i)
+        ordered.nics[i].device_number = uint32_t(i);
+    MappingOptions plain = options;
+    plain.policy_routing = false;
+    // Metadata NICs none of which is here: cloud-init writes an empty
+    // ethernets map, which leaves the instance without a network; EC2's
+    // mapping falls back to DHCP on the leased NIC instead.
+    return map_ec2_network(ordered, system_nics, plain);
 }
 
 }

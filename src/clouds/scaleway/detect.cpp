@@ -2,6 +2,8 @@
 // command line.
 #include "clouds/scaleway/scaleway.h"
 
+#include "common/text.h"
+
 namespace mb::clouds {
 
 namespace {
@@ -22,10 +24,10 @@ Verdict detect_scaleway(const PlatformFacts& facts)
     // where DataSourceScaleway.ds_detect takes any substring; ds-identify
     // runs first. Its third test, /var/run/scaleway made by Scaleway's own
     // initrd, cannot hold in an initramfs metaboot runs in.
-    std::string cmdline = " " + facts.cmdline + " ";
-    for (char& c : cmdline)
-        c = c == '\n' || c == '\t' ? ' ' : c;
-    return facts.dmi.sys_vendor == "Scaleway" || cmdline.find(" scaleway ") != std::string::npos ? Verdict::Yes : Verdict::No;
+    bool named = facts.dmi.sys_vendor == "Scaleway";
+    for (auto word : split(trim(facts.cmdline), ' '))
+        named |= word == "scaleway";
+    return named ? Verdict::Yes : Verdict::No;
 }
 
 const Cloud scaleway_cloud {
