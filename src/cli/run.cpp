@@ -260,12 +260,17 @@ constexpr auto non_last_kind_limit = std::chrono::milliseconds(4500);
         const char* row = row_service(cloud, kind);
         std::string url = is_ipv6(kind) && row && !config.metadata_url_given ? row : config.metadata_url;
         endpoint = http::Url::parse(url);
-        auto reached = kind == clouds::Reach::Dhcp4Lease || kind == clouds::Reach::Dhcp4Routed
-            ? reach_by_lease(netlink, options, endpoint, closer, kind)
-            : reach_on_link(netlink, options, kind, endpoint.ok() ? endpoint->endpoint : http::Endpoint {}, closer);
-        // A kind that worked but is not the last must show that it reaches
-        // the service, or the next one gets its turn.
-        if (reached.ok() && !last_kind && endpoint.ok()) {
+        bool leased = kind == clouds::Reach::Dhcp4Lease || kind == clouds::Reach::Dhcp4Routed;
+        auto reached = leased ? reach_by_lease(netlink, options, endpoint, closer, kind)
+                              : reach_on_link(netlink, options, kind, endpoint.ok() ? endpoint->endpoint : http::Endpoint {}, closer);
+        // A link-local kind that worked but is not the last must show that
+        // it reaches the service, or the next one gets its turn. A lease is
+        // taken as it is, as cloud-init takes its lease: the kind after it
+        // is for a network with no DHCPv4 at all (EC2's and Scaleway's
+        // IPv6-only instances), so the common case costs no extra
+        // connection, and a service that fails behind the lease is reported
+        // as such (exit 3).
+        if (reached.ok() && !last_kind && !leased && endpoint.ok()) {
             auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, run_deadline), uint32_t(reached->link.ifindex));
             if (probe.is_error()) {
                 std::lock_guard lock(SignalWatcher::critical());

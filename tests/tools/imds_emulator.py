@@ -17,6 +17,8 @@ Serves, over HTTP/1.1 with keep-alive:
   * Azure: /metadata/instance with IMDS's rules (tests/tools/azure_imds.py).
   * DigitalOcean and UpCloud: /metadata/v1.json and /metadata/v1/... when
     --metadata-v1 is given (tests/tools/metadata_v1.py).
+  * Alibaba Cloud ECS: the EC2 tree under Alibaba's token headers, with
+    meta-data/all, when --alibaba is given (tests/tools/alibaba_imds.py).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
@@ -63,6 +65,7 @@ import oci_imds
 import gce_emulator
 import metadata_v1
 import azure_imds
+import alibaba_imds
 
 ALL_VERSIONS = [
     "1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01",
@@ -111,6 +114,10 @@ class Config:
         self.max_requests_per_connection = args.max_requests_per_connection
         self.gce = args.gce
         self.metadata_v1 = args.metadata_v1
+        self.alibaba = args.alibaba
+        self.alibaba_no_all = args.alibaba_no_all
+        if self.alibaba and not args.versions:
+            self.versions = [alibaba_imds.VERSION]
         self.lock = threading.Lock()
         self.tokens_issued = {}  # token -> uses
         self.started = time.monotonic()
@@ -351,7 +358,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, "Forbidden")
         if cfg.tokens == "unsupported":
             return self.reply(404, "Not Found")
-        ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
+        ttl = self.headers.get(alibaba_imds.TTL_HEADER if cfg.alibaba else "X-aws-ec2-metadata-token-ttl-seconds")
         if ttl is None or not ttl.isdigit() or not 1 <= int(ttl) <= 21600 or self.headers.get("X-Forwarded-For"):
             return self.reply(400, "Bad Request")
         token = "AQAEA" + secrets.token_urlsafe(40)
@@ -380,7 +387,7 @@ class Handler(BaseHTTPRequestHandler):
     def token_state(self):
         """(allowed, token_present)"""
         cfg = self.server.config
-        token = self.headers.get("X-aws-ec2-metadata-token")
+        token = self.headers.get(alibaba_imds.TOKEN_HEADER if cfg.alibaba else "X-aws-ec2-metadata-token")
         if cfg.tokens == "disabled":
             return False, token is not None
         if cfg.tokens == "unsupported":
@@ -570,6 +577,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, base64.b64encode(hashlib.sha256(rest.encode()).digest()).decode(), token=token)
         if not rest.startswith("meta-data"):
             return self.reply(404, token=token)
+        if cfg.alibaba and rest == "meta-data/all":
+            if cfg.alibaba_no_all:
+                return self.reply(404, token=token)
+            return self.reply(200, alibaba_imds.meta_data_all(cfg, cfg.ec2_tree(version)), "application/json", token=token)
         key = rest[len("meta-data/"):] if rest.startswith("meta-data/") else ""
         tree = cfg.ec2_tree(version)
         if key == "" or key.endswith("/"):
@@ -684,6 +695,7 @@ def build_parser():
     azure_imds.add_arguments(p)
     p.add_argument("--metadata-v1", default=None, metavar="JSON",
                    help="DigitalOcean or UpCloud settings as a JSON object (see tests/tools/metadata_v1.py)")
+    alibaba_imds.add_arguments(p)
     return p
 
 
@@ -698,6 +710,7 @@ DEFAULTS = {
 
 
 DEFAULTS.update(oci_imds.DEFAULTS)
+DEFAULTS.update(alibaba_imds.DEFAULTS)
 
 
 def main(argv=None):

@@ -23,16 +23,25 @@ Result<NetworkConfig> map_alibaba_network(const InstanceMetadata& metadata, cons
     // (natural_sort_key). So the NICs are numbered in that order and EC2's
     // mapping does the rest, without policy routing, which Alibaba's has
     // not. A metadata NIC not on this system sorts last and is skipped.
-    InstanceMetadata ordered;
-    ordered.has_network_data = true;
-    ordered.nics = metadata.nics;
-    auto name_of = [&](const NicMetadata& nic) {
-        const SystemNic* system = find_system_nic(system_nics, nic.mac);
+    // (The NICs are rebuilt from the two facts the mapping reads, by an
+    // index sort: copying NicMetadata whole costs 1.7 KB of code.)
+    auto name_of = [&](size_t i) {
+        const SystemNic* system = find_system_nic(system_nics, metadata.nics[i].mac);
         return system ? std::string_view(system->name) : std::string_view("~");
     };
-    sort_small(ordered.nics, [&](const NicMetadata& a, const NicMetadata& b) { return natural_less(name_of(a), name_of(b)); });
-    for (size_t i = 0; i < ordered.nics.size(); ++i)
-        ordered.nics[i].device_number = uint32_t(i);
+    std::vector<size_t> order;
+    for (size_t i = 0; i < metadata.nics.size(); ++i)
+        order.push_back(i);
+    sort_small(order, [&](size_t a, size_t b) { return natural_less(name_of(a), name_of(b)); });
+    InstanceMetadata ordered;
+    ordered.has_network_data = true;
+    for (size_t i : order) {
+        NicMetadata& nic = ordered.nics.emplace_back();
+        nic.mac = metadata.nics[i].mac;
+        nic.device_number = uint32_t(ordered.nics.size() - 1);
+        nic.ipv4_dhcp = true;
+        nic.ipv6_dhcp = metadata.nics[i].ipv6_dhcp;
+    }
     MappingOptions plain = options;
     plain.policy_routing = false;
     // Metadata NICs none of which is here: cloud-init writes an empty
