@@ -247,8 +247,8 @@ constexpr auto non_last_kind_limit = std::chrono::milliseconds(4500);
 [[gnu::noinline]] Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, Config& config,
     DeferredCloser& closer, clouds::ReachList kinds, const clouds::Cloud& cloud)
 {
-    auto endpoint = http::Url::parse(config.metadata_url);
-    if (auto reached = reach_preconfigured(configured, options, endpoint))
+    auto ipv4_endpoint = http::Url::parse(config.metadata_url);
+    if (auto reached = reach_preconfigured(configured, options, ipv4_endpoint))
         return *reached;
     Error last = Error::invalid("no way to reach the metadata service");
     auto run_deadline = options.deadline;
@@ -257,9 +257,8 @@ constexpr auto non_last_kind_limit = std::chrono::milliseconds(4500);
         bool last_kind = i + 1 == kinds.size();
         options.deadline = last_kind ? run_deadline : std::min(run_deadline, Clock::now() + non_last_kind_limit);
         // The IPv4 kinds' URL is config.metadata_url already (choose_cloud).
-        const char* row = row_service(cloud, kind);
-        std::string url = is_ipv6(kind) && row && !config.metadata_url_given ? row : config.metadata_url;
-        endpoint = http::Url::parse(url);
+        const char* row = is_ipv6(kind) && !config.metadata_url_given ? row_service(cloud, kind) : nullptr;
+        auto endpoint = row ? http::Url::parse(row) : ipv4_endpoint;
         bool leased = kind == clouds::Reach::Dhcp4Lease || kind == clouds::Reach::Dhcp4Routed;
         auto reached = leased ? reach_by_lease(netlink, options, endpoint, closer, kind)
                               : reach_on_link(netlink, options, kind, endpoint.ok() ? endpoint->endpoint : http::Endpoint {}, closer);
@@ -279,7 +278,8 @@ constexpr auto non_last_kind_limit = std::chrono::milliseconds(4500);
             }
         }
         if (reached.ok()) {
-            config.metadata_url = std::move(url);
+            if (row)
+                config.metadata_url = row;
             return reached;
         }
         last = reached.release_error();

@@ -85,13 +85,18 @@ Result<std::optional<std::string>> optional_body(Result<std::string> body)
     return body.release_error();
 }
 
-Result<InstanceMetadata> DocumentProvider::instance()
+Result<InstanceMetadata> instance_from_document(Result<std::string> body, DocumentProvider::Apply apply, std::vector<std::string>& warnings, const char* version)
 {
     InstanceMetadata instance;
-    auto body = TRY(body_of(m_session.send(http::Method::Get, m_path, {}, m_session.options().request_timeout), m_path));
-    TRY(m_apply(body, instance, m_session.warnings()));
-    instance.api_version = "v1";
+    TRY(apply(TRY(std::move(body)), instance, warnings));
+    instance.api_version = version;
     return instance;
+}
+
+Result<InstanceMetadata> DocumentProvider::instance()
+{
+    return instance_from_document(body_of(m_session.send(http::Method::Get, m_path, {}, m_session.options().request_timeout), m_path), m_apply,
+        m_session.warnings(), "v1");
 }
 
 Result<std::optional<std::string>> DocumentProvider::user_data()

@@ -95,6 +95,11 @@ private:
     const char* m_user_data_path;
 };
 
+// The model from one document's body, by the cloud's parser, with its API
+// version: the part of instance() DocumentProvider and Alibaba's provider
+// share.
+Result<InstanceMetadata> instance_from_document(Result<std::string> body, DocumentProvider::Apply apply, std::vector<std::string>& warnings, const char* version);
+
 // "GET path: HTTP 500" style error for an unexpected status.
 Error status_error(std::string_view what, const http::Response& response);
 

@@ -104,16 +104,17 @@ Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint dea
         address.v4.sin_port = htons(endpoint.port);
         address.v4.sin_addr.s_addr = htonl(endpoint.address.value());
     }
-    static_assert(offsetof(sockaddr_in, sin_port) == offsetof(sockaddr_in6, sin6_port));
-    for (unsigned tries = 0; endpoint.privileged_source_port; ++tries) {
-        uint16_t port = m_next_port;
-        m_next_port = port > 512 ? port - 1 : 1023;
-        auto local = address;
-        local.v4.sin_port = htons(port); // sin6_port is at the same offset
-        std::memset(endpoint.address6 ? (void*)&local.v6.sin6_addr : (void*)&local.v4.sin_addr, 0, endpoint.address6 ? 16 : 4);
-        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&local), length) == 0)
-            break;
-        if (errno != EADDRINUSE || tries == 64) {
+    static_assert(offsetof(sockaddr_in, sin_port) == offsetof(sockaddr_in6, sin6_port) && offsetof(sockaddr_in, sin_family) == offsetof(sockaddr_in6, sin6_family));
+    if (endpoint.privileged_source_port) {
+        // A port in use fails this connection; the client's retry (an I/O
+        // error is worth one) takes the next.
+        // The unspecified address: the family's and the port only
+        // (sin6_port is at sin_port's offset).
+        decltype(address) local {};
+        local.v4.sin_family = address.v4.sin_family;
+        local.v4.sin_port = htons(m_next_port);
+        m_next_port = m_next_port > 512 ? m_next_port - 1 : 1023;
+        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&local), length) < 0) {
             int saved = errno;
             close();
             return Error::io("binding a source port below 1024", saved);

@@ -48,8 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         return 0;
     if (!m.instance_id.empty() && !is_safe_identifier(m.instance_id))
         std::abort();
-    if (!m.instance_type.empty() && !is_safe_identifier(m.instance_type))
-        std::abort();
     if (!m.hostname.empty() && !is_valid_hostname(m.hostname))
         std::abort();
     for (auto const& key : m.public_keys) {

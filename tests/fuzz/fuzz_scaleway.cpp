@@ -1,6 +1,6 @@
 // Scaleway's /conf?format=json into the model; its addresses written back
 // as public_ips and parsed again must give the same NIC (every kept value
-// prints and parses back, each IPv6 address with its default route); then
+// prints and parses back, each IPv6 address with a gateway); then
 // the mapping, with and without a lease address among them, and the
 // renderers.
 #include "clouds/scaleway/scaleway.h"
@@ -33,7 +33,7 @@ std::string encode(const NicMetadata& nic)
         json.field("address", nic.ipv6_addresses[i].address().to_string());
         json.field("netmask", std::to_string(nic.ipv6_addresses[i].length()));
         json.field("family", "inet6");
-        json.field("gateway", nic.ipv6_routes[i].gateway.to_string());
+        json.field("gateway", nic.ipv6_gateway->to_string());
         json.close_object();
     }
     json.close_array();
@@ -56,15 +56,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (m.nics.size() != 1)
         std::abort();
     auto const& nic = m.nics[0];
-    // Each IPv6 address came with its default route.
-    if (nic.ipv6_routes.size() != nic.ipv6_addresses.size() || nic.ipv4_addresses.size() + nic.ipv6_addresses.size() > 64)
+    // Each IPv6 address came with a gateway, the first kept.
+    if (bool(nic.ipv6_gateway) != !nic.ipv6_addresses.empty() || nic.ipv4_addresses.size() + nic.ipv6_addresses.size() > 64)
         std::abort();
     if (!nic.ipv4_dhcp) {
         InstanceMetadata again;
         if (apply_scaleway_metadata(encode(nic), again, warnings).is_error() || again.nics.size() != 1)
             std::abort();
         auto const& back = again.nics[0];
-        if (back.ipv4_addresses != nic.ipv4_addresses || back.ipv6_addresses != nic.ipv6_addresses || back.ipv6_routes != nic.ipv6_routes)
+        if (back.ipv4_addresses != nic.ipv4_addresses || back.ipv6_addresses != nic.ipv6_addresses || back.ipv6_gateway != nic.ipv6_gateway)
             std::abort();
     }
     auto mac = *MacAddress::parse("de:00:00:00:00:01");

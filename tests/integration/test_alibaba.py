@@ -52,7 +52,7 @@ def test_alibaba_full_run_two_nics_through_the_routed_service(ctx):
             _, listed = ifquery(root, "eth1")
             assert listed == ["lo", "eth0", "eth1"], listed
             meta = json.load(open(os.path.join(proc.state, "metadata.json")))
-            assert meta["instance_id"] == "i-0123456789abcdef0" and meta["instance_type"] == "ecs.g7.xlarge", meta
+            assert meta["instance_id"] == "i-0123456789abcdef0" and meta["hostname"] == "ip-198-18-0-10.ec2.internal", meta
             data = json.load(open(os.path.join(proc.state, "instance-data.json")))
             assert data["v1"]["cloud_name"] == "aliyun" and data["v1"]["platform"] == "aliyun", data["v1"]
             assert "100.100.100.200" in data["v1"]["subplatform"], data["v1"]
@@ -81,7 +81,9 @@ def test_alibaba_service_turned_off_is_no_metadata_and_nothing_written(ctx):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_alibaba_older_service_without_meta_data_all_is_read_key_by_key(ctx):
+def test_alibaba_older_service_without_meta_data_all_is_no_metadata(ctx):
+    """cloud-init reads EC2's tree key by key there; metaboot does not
+    (src/clouds/alibaba/detect.cpp says why) and writes nothing."""
     netns.require_root()
     root = make_root()
     try:
@@ -89,12 +91,11 @@ def test_alibaba_older_service_without_meta_data_all_is_read_key_by_key(ctx):
             emulator = routed_service(t, "--alibaba-no-all")
             before = t.client.snapshot()
             proc = run(t, ctx, root, "--provider", "alibaba", "--output", "netplan")
-            assert proc.returncode == 0, proc.stderr
-            netplan = read(root, NETPLAN)
-            assert '"%s"' % MAC1 in netplan and "dhcp4: true" in netplan and "route-metric" not in netplan, netplan
-            paths = [r["path"] for r in requests_of(emulator)]
-            assert "/2016-01-01/meta-data/instance-id" in paths and "/2016-01-01/meta-data/network/interfaces/macs/" in paths, paths
-            assert all(p == "/latest/api/token" or p.startswith("/2016-01-01/") for p in paths), paths
+            assert proc.returncode == 3, proc.stderr
+            assert "meta-data/all" in proc.stderr, proc.stderr
+            assert not os.path.exists(os.path.join(root, NETPLAN))
+            assert [(r["method"], r["path"], r["status"]) for r in requests_of(emulator)] == [
+                ("PUT", "/latest/api/token", 200), ("GET", "/2016-01-01/meta-data/all", 404)]
             assert t.client.snapshot() == before
     finally:
         shutil.rmtree(root, ignore_errors=True)

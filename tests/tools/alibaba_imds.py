@@ -14,7 +14,8 @@ documents it
     region-id, zone-id, instance.instance-type, public-keys,
     network.interfaces.macs with each NIC's ipv6s as Alibaba lists them,
     "[a, b]"); --alibaba-no-all makes meta-data/all 404, as on an older
-    service, and cloud-init then reads the tree.
+    service, where cloud-init then reads the tree key by key (metaboot
+    does not).
 """
 import json
 

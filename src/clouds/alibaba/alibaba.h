@@ -19,15 +19,16 @@ Verdict detect_alibaba(const PlatformFacts& facts);
 
 // The body of meta-data/all into the model, as cloud-init reads it:
 // instance-id, hostname (also the local hostname: cloud-init's
-// get_hostname), instance.instance-type, mac (the primary NIC),
-// public-keys (each a key string, a list of them, or an object with
+// get_hostname), public-keys (each a key string, a list of them, or an object with
 // openssh-key) and network.interfaces.macs, one NIC per MAC key with DHCPv4,
 // and DHCPv6 where its ipv6s is truthy (a non-empty string, list or
-// object). region-id and zone-id are left out: cloud-init's region and
-// availability_zone read keys Alibaba does not serve, so both stay unset.
-// Not a JSON object is an error; a bad value is dropped with a warning; no
-// network.interfaces.macs object leaves the network data out (the mapping
-// then falls back as cloud-init does).
+// object). region-id, zone-id and instance.instance-type are left out:
+// cloud-init's region and availability_zone read keys Alibaba does not
+// serve, so both stay unset, and it reads no instance type.
+// Not a JSON object is an error (cloud-init would then read EC2's tree key
+// by key; metaboot has no metadata); a bad value is dropped with a
+// warning; no network.interfaces.macs object leaves the network data out
+// (the mapping then falls back as cloud-init does).
 Status apply_alibaba_metadata(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
 
 // cloud-init's convert_ecs_metadata_network_config (full config, its

@@ -25,40 +25,19 @@ public:
         m_version = alibaba_version;
     }
 
-    // crawl_metadata: meta-data/all, and where that fails (an older
-    // service: 404, or not JSON) EC2's tree under the same version, key by
-    // key (ec2.get_instance_metadata). user-data is EC2's user_data() under
-    // the version.
+    // crawl_metadata: meta-data/all, the whole tree in one JSON document
+    // (the keys in it come with it: public_keys() is not asked again).
+    // Where that fails, cloud-init falls back to EC2's tree key by key
+    // (ec2.get_instance_metadata), for services older than the document;
+    // metaboot does not (it would cost 700 bytes): no metadata then.
+    // user-data is EC2's user_data() under the version.
     Result<InstanceMetadata> instance() override
     {
         TRY(acquire_token());
-        auto all = get("/" + m_version + "/meta-data/all");
-        if (all.is_error() && all.error().kind() != ErrorKind::NotFound)
-            return all.release_error();
-        InstanceMetadata instance;
-        instance.api_version = m_version;
-        if (all.ok()) {
-            auto applied = apply_alibaba_metadata(*all, instance, m_session.warnings());
-            if (applied.ok()) {
-                m_keys = std::move(instance.public_keys);
-                return instance;
-            }
-            m_session.warn("meta-data/all: " + applied.error().message() + "; reading meta-data/ key by key");
-        }
-        m_tree_read = true;
-        return build_ec2_metadata([this](std::string_view path) { return lookup(path); }, m_version, std::nullopt, m_session.warnings());
+        return instance_from_document(get("/2016-01-01/meta-data/all"), apply_alibaba_metadata, m_session.warnings(), alibaba_version);
     }
 
-    Result<std::vector<std::string>> public_keys() override
-    {
-        if (m_tree_read)
-            return Ec2Provider::public_keys();
-        return std::move(m_keys);
-    }
-
-private:
-    std::vector<std::string> m_keys;
-    bool m_tree_read { false };
+    Result<std::vector<std::string>> public_keys() override { return Provider::public_keys(); }
 };
 
 std::unique_ptr<Provider> make_alibaba_provider(Session& session)

@@ -37,13 +37,6 @@ bool truthy(const JsonValue* value)
     take_string_member(document, "instance-id", instance.instance_id, is_identifier, where, warnings);
     take_string_member(document, "hostname", instance.hostname, is_valid_hostname, where, warnings);
     instance.local_hostname = instance.hostname;
-    if (const JsonValue* type = document.find("instance"))
-        take_string_member(*type, "instance-type", instance.instance_type, is_identifier, where, warnings);
-    if (auto mac = document.string_member("mac")) {
-        instance.primary_mac = MacAddress::parse(*mac);
-        if (!instance.primary_mac)
-            warnings.push_back(concat({ "dropping mac '", printable(*mac), "'" }));
-    }
     // parse_public_keys in DataSourceAliYun.py.
     if (const JsonValue* keys = document.find("public-keys")) {
         for (const auto& key : keys->items())
@@ -59,13 +52,9 @@ bool truthy(const JsonValue* value)
     }
     for (size_t i = 0; i < macs->keys().size(); ++i) {
         auto mac = MacAddress::parse(macs->keys()[i]);
-        if (!mac) {
-            warnings.push_back(concat({ "dropping network.interfaces.macs entry '", printable(macs->keys()[i]), "': not a MAC address" }));
+        if (!mac || instance.nics.size() == max_nics) {
+            warnings.push_back("dropping a network.interfaces.macs entry: not a MAC address, or beyond 128");
             continue;
-        }
-        if (instance.nics.size() == max_nics) {
-            warnings.push_back("ignoring NICs beyond 128");
-            break;
         }
         NicMetadata& nic = instance.nics.emplace_back();
         nic.mac = *mac;

@@ -79,15 +79,15 @@ public:
 
 protected:
     // For Alibaba's provider, which speaks the same protocol under its own
-    // header names: the token, a GET with it, and the key lookups under
-    // m_version.
+    // header names: the token, a GET with it, the version user_data()
+    // reads under.
     Status acquire_token();
     Result<std::string> get(const std::string& path);
-    Result<std::string> lookup(std::string_view relative_path);
     Session& m_session;
     std::string m_version;
 
 private:
+    Result<std::string> lookup(std::string_view relative_path);
     enum class TokenMode {
         Unknown,
         Token,   // IMDSv2

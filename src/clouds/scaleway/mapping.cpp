@@ -8,14 +8,16 @@ namespace mb::clouds {
 
 Result<NetworkConfig> map_scaleway_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions& options)
 {
-    TRY(check_system_nics(system_nics));
-    const SystemNic* leased = options.leased_mac ? find_system_nic(system_nics, *options.leased_mac) : nullptr;
-    if (!metadata.has_network_data || metadata.nics.empty() || !leased)
-        return fallback_network(system_nics, options);
+    // DHCPv4 on the NIC that reached the service (cloud-init's fallback
+    // NIC, where its ephemeral lease was taken), or that alone without
+    // network data; cloud-init names it without a MAC match.
+    auto config = TRY(fallback_network(system_nics, options));
+    if (!metadata.has_network_data || metadata.nics.empty())
+        return config;
     const NicMetadata& nic = metadata.nics.front();
-    NetworkConfig config;
-    Interface& interface = config.interfaces.emplace_back();
-    interface.name = leased->name;
+    Interface& interface = config.interfaces.front();
+    interface.match_mac.reset();
+    interface.set_name.reset();
     interface.dhcp4 = nic.ipv4_dhcp;
     for (const auto& address : nic.ipv4_addresses) {
         if (address.address() != options.leased_address) {
@@ -29,8 +31,8 @@ Result<NetworkConfig> map_scaleway_network(const InstanceMetadata& metadata, con
     }
     for (const auto& address : nic.ipv6_addresses)
         interface.addresses.push_back(address);
-    for (const auto& route : nic.ipv6_routes)
-        interface.routes.push_back({ route.destination, IpAddress(route.gateway), std::nullopt, std::nullopt });
+    if (nic.ipv6_gateway)
+        interface.routes.push_back({ Ipv6Prefix(Ipv6Address(), 0), IpAddress(*nic.ipv6_gateway), std::nullopt, std::nullopt });
     TRY(validate(config));
     return config;
 }

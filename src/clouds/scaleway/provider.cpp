@@ -10,6 +10,7 @@ namespace {
 
 constexpr const char* where = "conf";
 constexpr size_t max_addresses = 64;
+constexpr const char* bad_address = "dropping a conf address: not an address, netmask and gateway";
 
 // An address member and its netmask, a prefix length as a string ("64")
 // or a number, into `nic`; false when either does not parse.
@@ -32,7 +33,11 @@ bool add_address(const JsonValue& entry, NicMetadata& nic, bool with_default_rou
         auto gateway = Ipv6Address::parse(entry.string_member("gateway").value_or(""));
         if (!gateway)
             return false;
-        nic.ipv6_routes.push_back({ Ipv6Prefix(Ipv6Address(), 0), *gateway, std::nullopt });
+        // cloud-init adds a default route for each inet6 address; one,
+        // through the first gateway, is the same route (Scaleway gives one
+        // IPv6 block, and two equal routes are one in every format).
+        if (!nic.ipv6_gateway)
+            nic.ipv6_gateway = gateway;
     }
     nic.ipv6_addresses.emplace_back(*v6, uint8_t(*length));
     return true;
@@ -74,13 +79,13 @@ bool is_null(const JsonValue* value)
     if (!is_null(document.find("private_ip"))) {
         nic.ipv4_dhcp = true;
         if (!is_null(legacy_ipv6) && !add_address(*legacy_ipv6, nic, true))
-            warnings.push_back("dropping conf ipv6: not an IPv6 address, netmask and gateway");
+            warnings.push_back(bad_address);
     } else if (const JsonValue* ips = document.find("public_ips")) {
         for (const auto& ip : ips->items()) {
             if (nic.ipv4_addresses.size() + nic.ipv6_addresses.size() == max_addresses)
                 break;
             if (!add_address(ip, nic, ip.string_member("family") == "inet6"))
-                warnings.push_back(concat({ "dropping conf public_ips entry '", printable(ip.string_member("address").value_or("?")), "'" }));
+                warnings.push_back(bad_address);
         }
     }
     instance.has_network_data = true;

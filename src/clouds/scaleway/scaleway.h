@@ -24,8 +24,8 @@ Verdict detect_scaleway(const PlatformFacts& facts);
 // "kept for backward compatibility" config): DHCPv4, and the ipv6 object's
 // address/netmask with a default route to its gateway. Without one (null
 // or absent): each of public_ips[] as an address/netmask, an inet6 one with
-// a default route to its gateway; which IPv4 one DHCP serves is the
-// mapping's to tell. Not a JSON object is an error; a bad value is dropped
+// its gateway (the first is the default route's); which IPv4 one DHCP
+// serves is the mapping's to tell. Not a JSON object is an error; a bad value is dropped
 // with a warning.
 Status apply_scaleway_metadata(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
 

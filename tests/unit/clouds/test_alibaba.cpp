@@ -1,6 +1,6 @@
 // Alibaba Cloud ECS: detection, the token flow and meta-data/all through
 // the provider against a fake service (Alibaba's header names, 403 when the
-// service is off, a token that expires, no meta-data/all: EC2's tree), the
+// service is off, a token that expires, no meta-data/all), the
 // parser's bad-input table, cloud-init's mapping, and the render case
 // tests/fixtures/render/cases/alibaba_two_nics.json.
 #include "clouds/alibaba/alibaba.h"
@@ -41,7 +41,6 @@ struct FakeAlibaba {
     bool disabled { false };       // the PUT answers 403
     bool has_all { true };         // meta-data/all exists
     unsigned expire_after { 0 };   // a token's uses before it expires; 0: never
-    std::map<std::string, std::string> tree; // meta-data/ keys without /all
     unsigned tokens { 0 }, uses { 0 };
     std::vector<std::string> log;
 
@@ -68,12 +67,6 @@ struct FakeAlibaba {
             return { testing::http_reply(200, document(), "Content-Type: application/json\r\n") };
         if (request.target == "/2016-01-01/user-data")
             return { testing::http_reply(200, "#cloud-config\n") };
-        std::string prefix = "/2016-01-01/meta-data/";
-        if (request.target.starts_with(prefix)) {
-            auto it = tree.find(request.target.substr(prefix.size()));
-            if (it != tree.end())
-                return { testing::http_reply(200, it->second) };
-        }
         return { testing::http_reply(404, "") };
     }
 };
@@ -124,11 +117,10 @@ TEST_CASE("alibaba: the token under Alibaba's names, then meta-data/all and user
     CHECK(m.instance_id == "i-bp123");
     CHECK(m.hostname == "aliyun-vm-test");
     CHECK(m.local_hostname == "aliyun-vm-test");
-    CHECK(m.instance_type == "ecs.g7.xlarge");
+    CHECK(m.instance_type.empty());
     // cloud-init's region and availability_zone read keys Alibaba lacks.
     CHECK(m.region.empty());
     CHECK(m.availability_zone.empty());
-    CHECK(m.primary_mac == mac("00:16:3e:30:3e:ca"));
     CHECK(m.public_keys == std::vector<std::string> { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB test@example" });
     CHECK(m.user_data == std::optional<std::string>("#cloud-config\n"));
     REQUIRE(m.nics.size() == 2);
@@ -166,28 +158,15 @@ TEST_CASE("alibaba: a token that expires is minted again once")
     CHECK(result->instance_id == "i-bp123");
 }
 
-TEST_CASE("alibaba: without meta-data/all, EC2's tree under 2016-01-01, key by key")
+TEST_CASE("alibaba: without meta-data/all (an older service) there is no metadata, unlike cloud-init's tree fallback")
 {
     FakeAlibaba service;
     service.has_all = false;
-    service.tree = {
-        { "instance-id", "i-tree1" },
-        { "hostname", "tree-host" },
-        { "mac", "00:16:3e:30:3e:ca" },
-        { "network/interfaces/macs/", "00:16:3e:30:3e:ca/\n" },
-        { "public-keys/", "0=key" },
-        { "public-keys/0/openssh-key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB tree@example" },
-    };
     FetchStats stats;
     auto result = fetch(service, stats);
-    REQUIRE_MESSAGE(result.ok(), result.error().message());
-    CHECK(result->instance_id == "i-tree1");
-    CHECK(result->hostname == "tree-host");
-    REQUIRE(result->nics.size() == 1);
-    CHECK(result->nics[0].mac == mac("00:16:3e:30:3e:ca"));
-    CHECK(result->public_keys == std::vector<std::string> { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB tree@example" });
-    for (auto const& line : service.log)
-        CHECK((line.starts_with("PUT /latest/api/token") || line.starts_with("GET /2016-01-01/")));
+    REQUIRE(result.is_error());
+    CHECK(result.error().kind() == ErrorKind::NotFound);
+    CHECK(service.log == std::vector<std::string> { "PUT /latest/api/token", "GET /2016-01-01/meta-data/all" });
 }
 
 TEST_CASE("alibaba: bad input is refused, dropped with a warning, or leaves the network out")
@@ -203,8 +182,6 @@ TEST_CASE("alibaba: bad input is refused, dropped with a warning, or leaves the 
         "00:16:3e:00:00:03": {"ipv6s": []}, "00:16:3e:00:00:04": {"ipv6s": {}}}}}})", &warnings);
     CHECK(hostile.instance_id.empty());
     CHECK(hostile.hostname.empty());
-    CHECK_FALSE(hostile.primary_mac);
-    CHECK(hostile.instance_type.empty());
     CHECK(hostile.public_keys == std::vector<std::string> { "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB one", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB two" });
     // ipv6s as Python tests it: "" [] {} are false.
     REQUIRE(hostile.nics.size() == 4);
@@ -212,7 +189,7 @@ TEST_CASE("alibaba: bad input is refused, dropped with a warning, or leaves the 
     CHECK(hostile.nics[1].ipv6_dhcp);
     CHECK_FALSE(hostile.nics[2].ipv6_dhcp);
     CHECK_FALSE(hostile.nics[3].ipv6_dhcp);
-    CHECK(warnings.size() >= 5);
+    CHECK(warnings.size() >= 4);
 
     auto no_network = parse(R"({"instance-id": "i-2", "network": "x"})");
     CHECK_FALSE(no_network.has_network_data);
