@@ -23,6 +23,13 @@ from test_run import IFUPDOWN, NETPLAN, ifquery, make_root, netplan_generate, re
 SERVICE = "100.100.100.200"
 
 
+def logged(emulator, count):
+    """The emulator's log once it holds `count` requests: it logs after
+    answering, so the last line can trail metaboot's exit."""
+    netns.wait_for(lambda: len(requests_of(emulator)) >= count, 5.0, what="%d logged requests" % count)
+    return requests_of(emulator)
+
+
 def routed_service(t, *flags):
     t.server.run(["ip", "addr", "add", SERVICE + "/32", "dev", "lo"])
     peers.start_dnsmasq(t, options=["option:router,198.18.0.1", "option:classless-static-route,198.18.2.0/24,198.18.0.1"])
@@ -56,7 +63,7 @@ def test_alibaba_full_run_two_nics_through_the_routed_service(ctx):
             data = json.load(open(os.path.join(proc.state, "instance-data.json")))
             assert data["v1"]["cloud_name"] == "aliyun" and data["v1"]["platform"] == "aliyun", data["v1"]
             assert "100.100.100.200" in data["v1"]["subplatform"], data["v1"]
-            requests = [(r["method"], r["path"], r["status"], r["token"], r["host"]) for r in requests_of(emulator)]
+            requests = [(r["method"], r["path"], r["status"], r["token"], r["host"]) for r in logged(emulator, 3)]
             assert requests == [("PUT", "/latest/api/token", 200, False, SERVICE),
                                 ("GET", "/2016-01-01/meta-data/all", 200, True, SERVICE),
                                 ("GET", "/2016-01-01/user-data", 200, True, SERVICE)], requests
@@ -75,7 +82,7 @@ def test_alibaba_service_turned_off_is_no_metadata_and_nothing_written(ctx):
             assert proc.returncode == 3, proc.stderr
             assert "403" in proc.stderr, proc.stderr
             assert not os.path.exists(os.path.join(root, NETPLAN)), os.listdir(root)
-            assert [(r["method"], r["path"]) for r in requests_of(emulator)] == [("PUT", "/latest/api/token")]
+            assert [(r["method"], r["path"]) for r in logged(emulator, 1)] == [("PUT", "/latest/api/token")]
             assert t.client.snapshot() == before
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -94,7 +101,7 @@ def test_alibaba_older_service_without_meta_data_all_is_no_metadata(ctx):
             assert proc.returncode == 3, proc.stderr
             assert "meta-data/all" in proc.stderr, proc.stderr
             assert not os.path.exists(os.path.join(root, NETPLAN))
-            assert [(r["method"], r["path"], r["status"]) for r in requests_of(emulator)] == [
+            assert [(r["method"], r["path"], r["status"]) for r in logged(emulator, 2)] == [
                 ("PUT", "/latest/api/token", 200), ("GET", "/2016-01-01/meta-data/all", 404)]
             assert t.client.snapshot() == before
     finally:

@@ -41,6 +41,7 @@ def test_ec2_ipv6_only_subnet_reached_by_slaac(ctx):
             assert proc.result["lease"]["reach"] == "slaac", proc.result["lease"]
             assert proc.elapsed < 12, proc.elapsed
             assert "02:00:00:00:00:01" in read(root, NETPLAN)
+            netns.wait_for(lambda: len(requests_of(emulator)) >= 3, 5.0, what="logged requests")
             hosts = {r["host"] for r in requests_of(emulator)}
             assert hosts == {"[fd00:ec2::254]"}, hosts
             after = state(t)

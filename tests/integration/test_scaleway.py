@@ -47,7 +47,9 @@ def ipv4_service(t, *flags):
     return start_scaleway(t, "169.254.42.42", "--public-ipv4", LEASED, *flags)
 
 
-def only_gets(emulator):
+def only_gets(emulator, count):
+    # It logs after answering: the last line can trail metaboot's exit.
+    netns.wait_for(lambda: len(requests_of(emulator)) >= count, 5.0, what="%d logged requests" % count)
     requests = requests_of(emulator)
     assert requests and all(r["method"] == "GET" and not r["forbidden"] for r in requests), requests
     return requests
@@ -81,7 +83,7 @@ def test_scaleway_over_ipv4_routed_ips_user_data_from_a_privileged_port(ctx):
             assert meta["instance_id"] == "5a2e5c87-0b5e-4d7e-9a2b-0a3f0e6a9c11" and len(meta["public_keys"]) == 2, meta
             data = json.load(open(os.path.join(proc.state, "instance-data.json")))
             assert data["v1"]["cloud_name"] == "scaleway" and "169.254.42.42" in data["v1"]["subplatform"], data["v1"]
-            requests = only_gets(emulator)
+            requests = only_gets(emulator, 2)
             assert [(r["path"], r["status"]) for r in requests] == [("/conf?format=json", 200), ("/user_data/cloud-init", 200)], requests
             assert all(r["source_port"] < 1024 for r in requests), requests
     finally:
@@ -101,7 +103,7 @@ def test_scaleway_legacy_config_dhcp_and_static_ipv6(ctx):
             assert "dhcp4: true" in netplan and '"2001:db8:43::1/127"' in netplan and 'via: "2001:db8:43::"' in netplan, netplan
             assert "169.254.42.42" not in netplan, netplan
             assert not os.path.exists(os.path.join(proc.state, "user-data"))
-            assert [r["status"] for r in only_gets(emulator)] == [200, 404]
+            assert [r["status"] for r in only_gets(emulator, 2)] == [200, 404]
             assert t.client.snapshot() == before
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -132,7 +134,7 @@ def test_scaleway_ipv6_only_after_dhcpv4_gives_up(ctx):
             assert proc.elapsed < 12, proc.elapsed
             netplan = read(root, NETPLAN)
             assert "dhcp4: false" in netplan and '"2001:db8:42:7::1/64"' in netplan and "169.254.42.42" not in netplan, netplan
-            requests = only_gets(emulator)
+            requests = only_gets(emulator, 2)
             assert {r["host"] for r in requests} == {"[fd00:42::42]"}, requests
             assert all(r["source_port"] < 1024 for r in requests), requests
             after = state(t)
@@ -158,4 +160,5 @@ def test_scaleway_emulator_answers_user_data_only_to_a_privileged_port():
         high = t.server.run(["python3", "-c", probe, "40000"]).stdout.strip()
         low = t.server.run(["python3", "-c", probe, "999"]).stdout.strip()
         assert (high, low) == ("403", "200"), (high, low)
+        netns.wait_for(lambda: len(requests_of(emulator)) >= 2, 5.0, what="2 logged requests")
         assert [r["status"] for r in requests_of(emulator)] == [403, 200]
