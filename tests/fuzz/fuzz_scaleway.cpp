@@ -1,6 +1,6 @@
 // Scaleway's /conf?format=json into the model; its addresses written back
 // as public_ips and parsed again must give the same NIC (every kept value
-// prints and parses back, each IPv6 address with a gateway); then
+// prints and parses back, the IPv6 gateway too); then
 // the mapping, with and without a lease address among them, and the
 // renderers.
 #include "clouds/scaleway/scaleway.h"
@@ -32,8 +32,12 @@ std::string encode(const NicMetadata& nic)
         json.open_object();
         json.field("address", nic.ipv6_addresses[i].address().to_string());
         json.field("netmask", std::to_string(nic.ipv6_addresses[i].length()));
-        json.field("family", "inet6");
-        json.field("gateway", nic.ipv6_gateway->to_string());
+        // An inet6 entry has a gateway; one of no family (which cloud-init
+        // takes as an address alone) has none.
+        if (nic.ipv6_gateway) {
+            json.field("family", "inet6");
+            json.field("gateway", nic.ipv6_gateway->to_string());
+        }
         json.close_object();
     }
     json.close_array();
@@ -56,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (m.nics.size() != 1)
         std::abort();
     auto const& nic = m.nics[0];
-    // Each IPv6 address came with a gateway, the first kept.
-    if (bool(nic.ipv6_gateway) != !nic.ipv6_addresses.empty() || nic.ipv4_addresses.size() + nic.ipv6_addresses.size() > 64)
+    // A gateway came with an IPv6 address.
+    if ((nic.ipv6_gateway && nic.ipv6_addresses.empty()) || nic.ipv4_addresses.size() + nic.ipv6_addresses.size() > 64)
         std::abort();
     if (!nic.ipv4_dhcp) {
         InstanceMetadata again;
