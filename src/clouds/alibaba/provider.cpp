@@ -47,13 +47,13 @@ bool truthy(const JsonValue* value)
     const JsonValue* interfaces = network ? network->find("interfaces") : nullptr;
     const JsonValue* macs = interfaces ? interfaces->find("macs") : nullptr;
     if (!macs || !macs->is_object()) {
-        warnings.push_back("meta-data/all has no network.interfaces.macs object");
+        warnings.push_back("meta-data/all: no NICs");
         return {};
     }
     for (size_t i = 0; i < macs->keys().size(); ++i) {
         auto mac = MacAddress::parse(macs->keys()[i]);
         if (!mac || instance.nics.size() == max_nics) {
-            warnings.push_back("dropping a network.interfaces.macs entry: not a MAC address, or beyond 128");
+            warnings.push_back("meta-data/all: dropping a NIC (not a MAC, or beyond 128)");
             continue;
         }
         NicMetadata& nic = instance.nics.emplace_back();

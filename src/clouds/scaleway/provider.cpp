@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* where = "conf";
 constexpr size_t max_addresses = 64;
-constexpr const char* bad_address = "dropping a conf address: not an address, netmask and gateway";
+constexpr const char* bad_address = "conf: dropping an address (no address, netmask or gateway)";
 
 // An address member and its netmask, a prefix length as a string ("64")
 // or a number, into `nic`; false when either does not parse.
