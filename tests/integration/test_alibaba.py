@@ -106,3 +106,18 @@ def test_alibaba_older_service_without_meta_data_all_is_no_metadata(ctx):
             assert t.client.snapshot() == before
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_alibaba_metadata_url_given_wins_over_the_rows(ctx):
+    """--metadata-url names the service for every reach kind: here the
+    emulator on 169.254.169.254, on the link, and nothing at the row's
+    100.100.100.200."""
+    netns.require_root()
+    with Topology(nics=1) as t:
+        peers.start_dnsmasq(t, options=["option:router,198.18.0.1"])
+        emulator = peers.start_emulator(t, "--alibaba", "--tokens", "required")
+        before = t.client.snapshot()
+        proc = run(t, ctx, None, "--provider", "alibaba", "--output", "none", "--metadata-url", "http://169.254.169.254")
+        assert proc.returncode == 0, proc.stderr
+        assert {r["host"] for r in logged(emulator, 3)} == {"169.254.169.254"}
+        assert t.client.snapshot() == before
