@@ -108,6 +108,13 @@ else
   HARDEN := -fstack-clash-protection
   OPT := -Oz -flto -fno-rtti -ffunction-sections -fdata-sections $(HARDEN)
   LINK_STATIC := -static -Wl,--gc-sections -Wl,-z,relro,-z,now,-z,noexecstack $(LLD_FLAGS)
+  # The folders that read bytes from the network (DHCP and ARP frames, HTTP
+  # responses, JSON and YAML, the packet socket's reads) get stack canaries
+  # in every function with an array or an address-taken local
+  # (-fstack-protector-strong): +4.6 KB measured (2026-12-06), where the
+  # whole tree would cost +16 KB of the budget. musl's own functions have
+  # them already; the canary comes from AT_RANDOM at start-up.
+  STACK_PROTECTED := common dhcp http ipv4ll net
 endif
 
 WARN := -Wall -Wextra -Wno-missing-field-initializers $(if $(filter 1,$(WERROR)),-Werror)
@@ -122,7 +129,9 @@ LIBS := $(if $(LIBNL_LIBDIR),-L$(LIBNL_LIBDIR)) -lnl-3 -lpthread
 
 LIB_SRC := $(filter-out src/main.cpp,$(wildcard src/*/*.cpp src/*/*/*.cpp))
 LIB_OBJ := $(LIB_SRC:%.cpp=$(BUILD)/obj/%.o)
-MAIN_SRC := src/main.cpp
+# src/libc_printf.cpp: the binary's printf (common/format.h); not in the
+# unit tests, which keep their libc's.
+MAIN_SRC := src/main.cpp src/libc_printf.cpp
 UNIT_SRC := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp tests/unit/*/*/*.cpp)
 UNIT_OBJ := $(UNIT_SRC:%.cpp=$(BUILD)/obj/%.o)
 
@@ -145,6 +154,10 @@ EXCEPTIONS = -fno-exceptions -fno-asynchronous-unwind-tables
 # doctest without exceptions: a failed REQUIRE ends the test binary, which the
 # runner counts as a failure.
 $(BUILD)/obj/tests/%.o: EXCEPTIONS = -fno-exceptions -DDOCTEST_CONFIG_NO_EXCEPTIONS_BUT_WITH_ALL_ASSERTS
+
+ifneq ($(STACK_PROTECTED),)
+$(foreach folder,$(STACK_PROTECTED),$(BUILD)/obj/src/$(folder)/%.o): CXXFLAGS += -fstack-protector-strong
+endif
 
 $(BUILD)/obj/%.o: %.cpp Makefile | $(TOOLCHAIN_DEP)
 	@mkdir -p $(dir $@)

@@ -312,6 +312,9 @@ CLOUD_ROWS = (
     # Reached by a DHCPv4 lease until the link-local reach exists (issue 14).
     ("digitalocean", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "digitalocean"})], ["option:router,198.18.0.1"]),
     ("upcloud", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "upcloud"})], ["option:router,198.18.0.1"]),
+    # Forced with --provider: no DMI serial, so Hetzner's serial check is off.
+    ("hetzner", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "hetzner"})], ["option:router,198.18.0.1"]),
+    ("vultr", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "vultr"})], ["option:router,198.18.0.1"]),
     # The routed services: on the router's loopback, reached through the
     # host route the row's reach kind adds (a 4th member: the address; a
     # 5th: another emulator).

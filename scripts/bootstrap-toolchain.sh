@@ -385,6 +385,16 @@ libnl() {
             printf 'deps: libnl: the route stats dump line was not found where expected\n' >&2
             exit 1
         fi
+        # And the verbose and debug callback kinds (NLCB=verbose|debug in
+        # the environment, or nl_cb_alloc(NL_CB_DEBUG)): a table holds their
+        # handlers, so the linker keeps them and the message dumper they call
+        # (2.9 KB). metaboot allocates NL_CB_DEFAULT callbacks only; with the
+        # rows gone those kinds behave as the default one.
+        sed -i -E '/^[[:space:]]*\[NL_CB_(VERBOSE|DEBUG)\][[:space:]]*=/d' lib/handlers.c
+        if grep -q -E '\[NL_CB_(VERBOSE|DEBUG)\][[:space:]]*=' lib/handlers.c; then
+            printf 'deps: libnl: the debug callback rows were not found where expected\n' >&2
+            exit 1
+        fi
         CC="$deps/bin/metaboot-cc" AR=/usr/lib/llvm-19/bin/llvm-ar RANLIB=/usr/lib/llvm-19/bin/llvm-ranlib \
             CFLAGS="-Oz -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -ffile-prefix-map=$src=/libnl" \
             ./configure --host="$target" --prefix=/usr --sysconfdir=/etc \

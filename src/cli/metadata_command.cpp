@@ -143,6 +143,8 @@ int metadata_command(const Args& args)
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
     options.pipelining = config.pipelining;
+    if (!config.cloud)
+        options.system_serial = facts.dmi.product_serial;
     options.request_timeout = std::min(options.request_timeout, total);
     options.token_put_timeout = std::min(options.token_put_timeout, total);
 

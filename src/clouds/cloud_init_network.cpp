@@ -81,9 +81,10 @@ Dns dns_of(Interface& interface)
 // dropped whole at its end.
 class Mapper {
 public:
-    Mapper(const std::vector<SystemNic>& system_nics, Warnings& warnings)
+    Mapper(const std::vector<SystemNic>& system_nics, Warnings& warnings, InterfaceNames names)
         : m_system_nics(system_nics)
         , m_warnings(warnings)
+        , m_names(names)
     {
     }
 
@@ -93,6 +94,7 @@ public:
     void skip(std::string_view what, std::string_view why);
 
     NetworkConfig config;
+    std::string_view missing; // ByMac: a MAC no system NIC has
 
 private:
     Interface& begin();
@@ -106,6 +108,7 @@ private:
 
     const std::vector<SystemNic>& m_system_nics;
     Warnings& m_warnings;
+    InterfaceNames m_names;
     std::string m_error;
 };
 
@@ -252,6 +255,13 @@ void Mapper::physical(const JsonValue& entry)
     if (const JsonValue* mac = entry.find("mac_address")) {
         if (!(out.match_mac = MacAddress::parse(text_of(mac))))
             bad("mac_address", mac);
+        const SystemNic* nic = out.match_mac ? find_system_nic(m_system_nics, *out.match_mac) : nullptr;
+        if (m_names == InterfaceNames::ByMac) {
+            // add_interface_names() raises, which fails the datasource.
+            if (!nic)
+                missing = text_of(mac);
+            out.name = nic ? nic->name : "";
+        }
         out.set_name = out.name;
     }
     common_keys(entry);
@@ -342,11 +352,15 @@ std::string_view text_of(const JsonValue* value)
 
 Result<NetworkConfig> map_cloud_init_network(std::string_view yaml, const std::vector<SystemNic>& system_nics, Warnings& warnings)
 {
+    return map_cloud_init_document(TRY(parse_yaml(yaml)), system_nics, warnings);
+}
+
+Result<NetworkConfig> map_cloud_init_document(const JsonValue& document, const std::vector<SystemNic>& system_nics, Warnings& warnings, InterfaceNames names)
+{
     TRY(check_system_nics(system_nics));
-    auto document = TRY(parse_yaml(yaml));
     const JsonValue* root = document.find("network") ?: &document;
     auto version = text_of(root->find("version"));
-    Mapper mapper(system_nics, warnings);
+    Mapper mapper(system_nics, warnings, names);
     auto& interfaces = mapper.config.interfaces;
     if (version == "1") {
         const JsonValue* entries = root->find("config");
@@ -398,6 +412,8 @@ Result<NetworkConfig> map_cloud_init_network(std::string_view yaml, const std::v
     } else {
         return Error::unsupported(concat({ "network config version '", printable(version), "' is not 1 or 2" }));
     }
+    if (!mapper.missing.empty())
+        return Error::invalid(concat({ "no NIC on this system has MAC ", printable(mapper.missing) }));
     if (interfaces.empty())
         return Error::invalid("the network config has no usable interface");
     TRY(validate(mapper.config));

@@ -42,6 +42,16 @@ Result<NetworkConfig> map_cloud_init_network(std::string_view yaml, const std::v
 // before "ens10").
 bool natural_less(std::string_view a, std::string_view b);
 
+enum class InterfaceNames {
+    Given,  // v1's name (cloud-init requires one)
+    ByMac,  // the system NIC's with the entry's mac_address, and no such NIC is an error (Vultr's add_interface_names)
+};
+
+// The same, on a document already read (Hetzner's network-config member
+// of its metadata YAML; Vultr's JSON with its scalars as text).
+Result<NetworkConfig> map_cloud_init_document(const JsonValue& document, const std::vector<SystemNic>& system_nics, std::vector<std::string>& warnings,
+    InterfaceNames names = InterfaceNames::Given);
+
 // cloud-init's generic fallback (net.generate_fallback_config()): dhcp4 and
 // dhcp6 on one NIC matched by MAC, with set-name; the NIC is "eth0" if
 // there is one, else the first in natural sort order ("ens4" before

@@ -29,6 +29,10 @@ struct FetchOptions {
     // Token lifetime asked for; the run is seconds long, but EC2 requires
     // 1..21600.
     unsigned token_ttl_seconds { 21600 };
+    // The DMI system serial when DMI chose the cloud (empty with
+    // --provider): a service that names the machine it describes is
+    // checked against it, as cloud-init checks Hetzner's instance id.
+    std::string system_serial;
 };
 
 struct RequestTiming {

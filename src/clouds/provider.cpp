@@ -1,5 +1,7 @@
 #include "clouds/provider.h"
 
+#include "clouds/values.h"
+
 
 namespace mb::clouds {
 
@@ -69,7 +71,8 @@ Result<std::string> body_of(Result<http::Response> response, const std::string& 
 {
     if (response.is_error())
         return response.release_error().context(what);
-    if (response->status == 200)
+    // 204 is a 200 with no content (RFC 9110 section 15.3.5).
+    if (response->status == 200 || response->status == 204)
         return std::move(response->body);
     if (response->status == 404)
         return Error::not_found(what + ": 404");
@@ -85,25 +88,34 @@ Result<std::optional<std::string>> optional_body(Result<std::string> body)
     return body.release_error();
 }
 
-Result<InstanceMetadata> instance_from_document(Result<std::string> body, DocumentProvider::Apply apply, std::vector<std::string>& warnings, const char* version)
-{
-    InstanceMetadata instance;
-    TRY(apply(TRY(std::move(body)), instance, warnings));
-    instance.api_version = version;
-    return instance;
-}
-
 Result<InstanceMetadata> DocumentProvider::instance()
 {
-    return instance_from_document(body_of(m_session.send(http::Method::Get, m_path, {}, m_session.options().request_timeout), m_path), m_apply,
-        m_session.warnings(), "v1");
+    InstanceMetadata instance;
+    std::vector<http::Header> headers;
+    if (m_service.header_name)
+        headers.push_back({ m_service.header_name, m_service.header_value });
+    auto body = TRY(body_of(m_session.send(http::Method::Get, m_service.path, std::move(headers), m_session.options().request_timeout), m_service.path));
+    TRY(m_service.apply(body, instance, m_session.warnings()));
+    // DataSourceHetzner: "SMBIOS serial does not match instance ID from
+    // metadata" fails the datasource.
+    auto const& serial = m_session.options().system_serial;
+    if (m_service.serial_is_instance_id && !serial.empty() && instance.instance_id != serial)
+        return Error::refused(concat({ m_service.path, ": instance id '", instance.instance_id, "' is not the DMI serial '", printable(serial), "'" }));
+    instance.api_version = "v1";
+    return instance;
 }
 
 Result<std::optional<std::string>> DocumentProvider::user_data()
 {
-    if (!m_user_data_path)
+    if (!m_service.user_data_path)
         return Provider::user_data();
-    return optional_body(body_of(m_session.send(http::Method::Get, m_user_data_path, {}, m_session.options().request_timeout), m_user_data_path));
+    auto body = body_of(m_session.send(http::Method::Get, m_service.user_data_path, {}, m_session.options().request_timeout), m_service.user_data_path);
+    std::optional<std::string> out;
+    if (body.is_error() && body.error().kind() != ErrorKind::NotFound)
+        return body.release_error();
+    if (body.ok() && !body->empty())
+        out = m_service.decode(body.release_value());
+    return out;
 }
 
 }

@@ -68,20 +68,33 @@ public:
     virtual Result<std::optional<std::string>> user_data() { return Error::unsupported("no user-data from this provider"); }
 };
 
-// A service that answers everything in one JSON document, fetched with one
-// plain GET (DigitalOcean's and UpCloud's /metadata/v1.json, Scaleway's
-// /conf?format=json): the cloud gives the path and its parser, and needs
-// no class of its own. Where the user-data is not in the document, it is
-// a plain GET of `user_data_path` (404: none).
+// A service that answers the whole instance in one document (JSON, or
+// Hetzner's YAML) with one GET: DigitalOcean's and UpCloud's
+// /metadata/v1.json, Vultr's /v1.json, Hetzner's /hetzner/v1/metadata. The
+// cloud describes it as data and needs no class of its own.
+struct DocumentService {
+    using Apply = Status (*)(std::string_view text, InstanceMetadata& instance, std::vector<std::string>& warnings);
+
+    const char* path;
+    Apply apply;
+    // The one header sent (Vultr's Metadata-Token), when not null.
+    const char* header_name { nullptr };
+    const char* header_value { nullptr };
+    // The instance id must be the DMI serial, when that is known
+    // (FetchOptions::system_serial): cloud-init's Hetzner check.
+    bool serial_is_instance_id { false };
+    // User-data at a path of its own (404, 204 or empty: none), passed
+    // through `decode` (required with it); null: it is in the document, or
+    // there is none.
+    const char* user_data_path { nullptr };
+    std::string (*decode)(std::string body) { nullptr };
+};
+
 class DocumentProvider final : public Provider {
 public:
-    using Apply = Status (*)(std::string_view json, InstanceMetadata& instance, std::vector<std::string>& warnings);
-
-    DocumentProvider(Session& session, const char* path, Apply apply, const char* user_data_path = nullptr)
+    DocumentProvider(Session& session, const DocumentService& service)
         : m_session(session)
-        , m_path(path)
-        , m_apply(apply)
-        , m_user_data_path(user_data_path)
+        , m_service(service)
     {
     }
 
@@ -90,20 +103,13 @@ public:
 
 private:
     Session& m_session;
-    const char* m_path;
-    Apply m_apply;
-    const char* m_user_data_path;
+    const DocumentService& m_service;
 };
-
-// The model from one document's body, by the cloud's parser, with its API
-// version: the part of instance() DocumentProvider and Alibaba's provider
-// share.
-Result<InstanceMetadata> instance_from_document(Result<std::string> body, DocumentProvider::Apply apply, std::vector<std::string>& warnings, const char* version);
 
 // "GET path: HTTP 500" style error for an unexpected status.
 Error status_error(std::string_view what, const http::Response& response);
 
-// A GET's outcome as a body: 200 is the body, 404 is Error::not_found
+// A GET's outcome as a body: 200 is the body (204 an empty one), 404 is Error::not_found
 // ("absent", which callers keep apart from "failed"), a failed exchange or
 // any other status is an error naming `what`.
 Result<std::string> body_of(Result<http::Response> response, const std::string& what);

@@ -5,11 +5,13 @@
 #include "clouds/digitalocean/digitalocean.h"
 #include "clouds/ec2/ec2.h"
 #include "clouds/gce/gce.h"
+#include "clouds/hetzner/hetzner.h"
 #include "clouds/nocloud/nocloud.h"
 #include "clouds/openstack/openstack.h"
 #include "clouds/oracle/oracle.h"
 #include "clouds/scaleway/scaleway.h"
 #include "clouds/upcloud/upcloud.h"
+#include "clouds/vultr/vultr.h"
 #include "common/named.h"
 
 namespace mb::clouds {
@@ -36,6 +38,11 @@ constexpr const Cloud* registry[] = {
     &azure_cloud,
     &digitalocean_cloud,
     &upcloud_cloud,
+    &hetzner_cloud,
+    // cloud-init tries Vultr before EC2, GCE and the others: its kernel
+    // argument names bare metal whose DMI is the hardware maker's. None of
+    // the DMI rules above matches such a machine, so it can go last.
+    &vultr_cloud,
 };
 
 }

@@ -81,4 +81,15 @@ constexpr std::chrono::milliseconds listen_after_last { 120 };
 // gives up and the next reach kind is tried.
 constexpr unsigned max_conflicts = 10;
 
+// §2.5 (defending the address after it is claimed) is not done, on purpose:
+// the rule is for a host that keeps the address, so that the one of two
+// hosts that loses it moves away. metaboot holds its address for the
+// metadata fetch only (tens of milliseconds on a cloud; the run's deadline
+// at most) and takes it away itself; a host that claims the same address in
+// that window keeps it, which is what §2.5's option (a), "immediately
+// configure a new IPv4 Link-Local address", leaves it with too. What a
+// conflict could do to the run, a refused or reset connection to the
+// service, ends in the fetch's retries or the next reach kind. Defending
+// would keep an ARP socket listening through the fetch.
+
 }

@@ -8,7 +8,9 @@ namespace {
 
 bool is_secret_path(std::string_view path)
 {
-    for (const char* marker : { "user-data", "user_data", "iam/security-credentials", "identity-credentials" }) {
+    // The one-document services (DigitalOcean's, UpCloud's and Vultr's
+    // v1.json) carry the user-data inside; Hetzner's is "userdata".
+    for (const char* marker : { "user-data", "user_data", "userdata", "v1.json", "iam/security-credentials", "identity-credentials" }) {
         if (path.find(marker) != std::string_view::npos)
             return true;
     }

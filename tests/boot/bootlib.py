@@ -54,6 +54,7 @@ TAP_GUEST = "198.18.0.10"
 USERNET_GUEST = "169.254.2.15"
 USERNET_SUBNET = "169.254.0.0/16"
 IMDS = "169.254.169.254"
+RADVD = "/usr/sbin/radvd"
 
 # Markers the test root's init prints; see ROOT_INIT.
 MARK = "mbtest:"
@@ -470,6 +471,13 @@ ip -o -4 addr show
 ip -4 route show table all
 ip -4 rule show
 echo "mbtest: ip-end"
+# IPv6 on the NICs, and each NIC's IPv6 settings that metaboot's reach kinds
+# may change beside the defaults a new NIC inherits (the teardown must leave
+# them equal).
+echo "mbtest: ipv6 $(ip -o -6 addr show | grep -v ': lo ' | tr '\n' ' ')|$(ip -6 route show table all | grep -v -e '^local ' -e '^multicast ' -e ' dev lo ' | tr '\n' ' ')"
+for d in /proc/sys/net/ipv6/conf/*; do
+    echo "mbtest: sysctl6 ${d##*/} $(for k in accept_ra autoconf accept_dad disable_ipv6 addr_gen_mode; do printf '%s=%s ' $k "$(cat $d/$k 2>/dev/null)"; done)"
+done
 echo "mbtest: state $(ls /run/metaboot 2>/dev/null | tr '\n' ' ')"
 echo "mbtest: timings $(cat /run/metaboot/timings.json 2>/dev/null | tr -d '\n')"
 echo "mbtest: lease $(cat /run/metaboot/lease.json 2>/dev/null | tr -d '\n')"
@@ -637,12 +645,22 @@ class TapNetwork:
     subnet's option 121 routes 169.254.169.254 through its own server.
     """
 
-    def __init__(self, ctx, workdir, metadata=True, nics=1, gce=None, dhcp_extra=(), emulator_extra=()):
+    def __init__(self, ctx, workdir, metadata=True, nics=1, gce=None, dhcp_extra=(), emulator_extra=(),
+                 dhcp=True, service=IMDS + "/32", classless=None, radvd_prefix=None, seed_dir=None):
         """gce: GCE's DHCP answer instead (a /32, the gateway on-link in
         option 121, MTU 1460) and the emulator's GCE settings (a dict).
         dhcp_extra: more dnsmasq arguments (Azure's option 245).
         emulator_extra: more emulator arguments (DigitalOcean's and
-        UpCloud's --metadata-v1)."""
+        UpCloud's --metadata-v1).
+        The reach kinds' boots (issue 14): dhcp=False runs no DHCP server;
+        service: the metadata service's address/prefix on tap0, which the
+        emulator listens on (169.254.169.254/16 puts it on the guest's
+        link-local subnet; an IPv6 one too, fe80:: bound with tap0's zone);
+        classless: option 121's value for every NIC instead of the service
+        host route plus the default; radvd_prefix: radvd advertises this
+        prefix on tap0 (forwarding on, so it is a default router).
+        seed_dir: a NoCloud seed folder served by Python's http.server at
+        http://198.18.0.1:8000/ (its request log is seed_log)."""
         self.metadata = metadata
         self.secondary = emulator_secondary(TAP_GUEST)
         self.macs = guest_macs(nics)
@@ -661,8 +679,8 @@ class TapNetwork:
                     "--dhcp-host=%s,198.18.%d.10" % (mac, i),
                     "--dhcp-option=tag:n%d,option:router,%s" % (i, server),
                     # RFC 3442: a host route to the metadata service plus the default.
-                    "--dhcp-option=tag:n%d,option:classless-static-route,%s/32,%s,0.0.0.0/0,%s"
-                    % (i, IMDS, server, server),
+                    "--dhcp-option=tag:n%d,option:classless-static-route,%s"
+                    % (i, classless or "%s/32,%s,0.0.0.0/0,%s" % (IMDS, server, server)),
                 ] if gce is None else [
                     "--interface=" + tap,
                     "--dhcp-range=set:n%d,198.18.%d.50,198.18.%d.150,255.255.255.0,10m" % (i, i, i),
@@ -671,8 +689,16 @@ class TapNetwork:
                     "--dhcp-option=tag:n%d,option:router,%s" % (i, server),
                     "--dhcp-option=tag:n%d,option:classless-static-route,%s/32,0.0.0.0,0.0.0.0/0,%s" % (i, server, server),
                 ]
-            self.ns.run(["ip", "addr", "add", IMDS + "/32", "dev", "tap0"])
+            address = service.split("/")[0]
+            self.ns.run(["ip", "addr", "add", service, "dev", "tap0"] + (["nodad"] if ":" in service else []))
+            if radvd_prefix:
+                self.ns.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+                conf = os.path.join(workdir, "radvd.conf")
+                with open(conf, "w") as f:
+                    f.write("interface tap0 {\n  AdvSendAdvert on;\n  prefix %s {\n  };\n};\n" % radvd_prefix)
+                self.ns.popen([RADVD, "--nodaemon", "-C", conf, "-p", os.path.join(workdir, "radvd.pid"), "-m", "stderr"])
             self.dnsmasq_log = os.path.join(workdir, "dnsmasq.log")
+            self.dhcp = dhcp
             self.ns.popen([
                 "/usr/sbin/dnsmasq", "--no-daemon", "--no-ping", "--conf-file=/dev/null",
                 "--port=0", "--bind-interfaces", "--dhcp-authoritative",
@@ -680,15 +706,22 @@ class TapNetwork:
                 "--dhcp-leasefile=" + os.path.join(workdir, "dnsmasq.leases"),
                 "--dhcp-option=option:mtu,%d" % (9001 if gce is None else 1460),
                 "--log-dhcp", "--log-facility=" + self.dnsmasq_log,
-            ] + dhcp + list(dhcp_extra))
+            ] + dhcp + list(dhcp_extra)) if self.dhcp else None
+            if seed_dir:
+                self.seed_log = os.path.join(workdir, "seed-requests.log")
+                with open(self.seed_log, "w") as log_file:
+                    self.ns.popen([sys.executable, "-m", "http.server", "--bind", "198.18.0.1", "--directory", seed_dir, "8000"],
+                                  stderr=log_file)
+                netns.wait_port(self.ns, "198.18.0.1", 8000, timeout=20)
             if metadata:
                 self.imds_log = open(os.path.join(workdir, "imds.log"), "w")
                 self.requests_log = os.path.join(workdir, "imds-requests.jsonl")
-                self.ns.popen(metadata_server_argv(ctx["root"], IMDS, 80, ",".join(self.macs), TAP_GUEST,
+                bind = address + ("%tap0" if address.startswith("fe80:") else "")
+                self.ns.popen(metadata_server_argv(ctx["root"], bind, 80, ",".join(self.macs), TAP_GUEST,
                                                    self.requests_log, nics=nics)
                               + ([] if gce is None else ["--gce", json.dumps(gce)]) + list(emulator_extra),
                               stdout=self.imds_log, stderr=subprocess.STDOUT)
-                netns.wait_port(self.ns, IMDS, 80, timeout=20)
+                netns.wait_port(self.ns, "[%s]" % address if ":" in address else address, 80, timeout=20)
         except BaseException:
             self.close()
             raise
@@ -768,6 +801,10 @@ AZURE_SMBIOS = ("-smbios", "type=1,manufacturer=Microsoft Corporation,product=Vi
 # DigitalOcean's vendor and the droplet id as the serial (cloud-init's
 # read_sysinfo() needs both); UpCloud's vendor and the server's UUID.
 DIGITALOCEAN_SMBIOS = ("-smbios", "type=1,manufacturer=DigitalOcean,product=Droplet,serial=2756294")
+# cloud-init's NoCloud reads its seed from the system serial as from the
+# kernel command line.
+NOCLOUD_SEED = "http://198.18.0.1:8000/seed/"
+NOCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=QEMU,product=Standard PC,serial=ds=nocloud;s=" + NOCLOUD_SEED)
 UPCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=UpCloud,product=Cloud Server,uuid=00322b68-0096-4042-9406-faad61922128")
 
 EC2_SMBIOS = ("-smbios", "type=0,vendor=Amazon EC2,version=1.0",
@@ -863,6 +900,21 @@ class Boot:
         """IPv4 addresses on anything but lo at switch_root."""
         section = self.ip_section() or []
         return [l for l in section if " inet " in l and not re.match(r"^\d+:\s+lo\s", l)]
+
+    def ipv6(self):
+        """(addresses, routes): IPv6 on anything but lo, and the routes
+        beyond local and multicast ones, at switch_root."""
+        text = self.mark("ipv6") or "|"
+        addresses, _, routes = text.partition("|")
+        return addresses.strip(), routes.strip()
+
+    def sysctl6(self):
+        """{interface: "accept_ra=N autoconf=N ..."} at switch_root."""
+        found = {}
+        for line in self.marks("sysctl6"):
+            name, _, values = line.partition(" ")
+            found[name] = values.strip()
+        return found
 
     def nic_up(self, nic):
         for line in self.ip_section() or []:

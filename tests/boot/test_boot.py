@@ -17,6 +17,7 @@ import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootlib  # noqa: E402
+import netns  # noqa: E402
 from bootlib import log  # noqa: E402
 
 NETPLAN = "etc/netplan/50-cloud-init.yaml"
@@ -420,7 +421,7 @@ def test_initramfs_tools_ec2_two_nics(ctx):
 
 
 @contextlib.contextmanager
-def cloud_boot(ctx, scenario, smbios, **network_options):
+def cloud_boot(ctx, scenario, smbios, cmdline_extra=(), **network_options):
     """A dracut boot with a cloud's SMBIOS strings, its DHCP options and
     metadata service on the tap network (network_options go to TapNetwork),
     checked for what every cloud's boot must show: init reached, the root
@@ -434,7 +435,7 @@ def cloud_boot(ctx, scenario, smbios, **network_options):
         bootlib.make_rootfs(rootimg, busybox, workdir)
         network = bootlib.TapNetwork(ctx, workdir, **network_options)
         try:
-            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind), network, workdir,
+            result = bootlib.boot(kernel, initrd, rootimg, bootlib.cmdline(kind, cmdline_extra), network, workdir,
                                   smbios=smbios, name=kind + "-" + scenario)
         finally:
             network.close()
@@ -546,9 +547,10 @@ def test_dracut_azure_dmi(ctx):
 
 
 def test_dracut_digitalocean_dmi(ctx):
-    """DigitalOcean's DMI (no rd.metaboot.provider), the lease on the tap
-    network (the link-local reach is still to come), /metadata/v1.json: the
-    public NIC all static and renamed eth0, cloud-init's NIC_MAP; one GET."""
+    """DigitalOcean's DMI (no rd.metaboot.provider) on a network with DHCP
+    and the service behind the router: the link-local kind finds no service
+    on the link and the lease reaches it; /metadata/v1.json: the public NIC
+    all static and renamed eth0, cloud-init's NIC_MAP; one GET."""
     flags = ["--metadata-v1", json.dumps({"cloud": "digitalocean"})]
     with cloud_boot(ctx, "digitalocean", bootlib.DIGITALOCEAN_SMBIOS, emulator_extra=flags) as boot:
         result, rootimg, workdir, network = boot.result, boot.rootimg, boot.workdir, boot.network
@@ -561,6 +563,106 @@ def test_dracut_digitalocean_dmi(ctx):
         check_parsers(rootimg, workdir, "eth0")
         requests = bootlib.metadata_requests(network.requests_log)
         assert [(r["method"], r["path"], r["status"]) for r in requests] == [("GET", "/metadata/v1.json", 200)], requests
+
+
+def check_reach_torn_down(result, kind):
+    """What every reach kind's boot must show besides cloud_boot's checks:
+    metaboot said which kind it used, no IPv6 address or route of the run is
+    left, and the NIC's IPv6 settings equal the defaults a new NIC gets
+    (the SLAAC kind turns accept_ra and autoconf on for its run)."""
+    lease = json.loads(result.mark("lease") or "{}")
+    assert lease.get("reach") == kind, "lease.json: %r\n%s" % (lease, result.tail())
+    addresses, routes = result.ipv6()
+    assert not addresses and not routes, "IPv6 left at switch_root: %r | %r" % (addresses, routes)
+    nic = result.nic_name(bootlib.GUEST_MAC)
+    sysctls = result.sysctl6()
+    assert sysctls.get(nic) and sysctls.get(nic) == sysctls.get("default"), sysctls
+    return lease
+
+
+def test_dracut_digitalocean_link_local_without_dhcp(ctx):
+    """DigitalOcean as its stock images meet it: no DHCP server at all, the
+    service on the link. The row's first kind, an RFC 3927 address checked
+    by ARP, reaches it; no DHCP packet is sent (nothing would answer)."""
+    flags = ["--metadata-v1", json.dumps({"cloud": "digitalocean"})]
+    with cloud_boot(ctx, "digitalocean-ipv4ll", bootlib.DIGITALOCEAN_SMBIOS, emulator_extra=flags,
+                    dhcp=False, service=bootlib.IMDS + "/16") as boot:
+        result, network = boot.result, boot.network
+        lease = check_reach_torn_down(result, "ipv4ll")
+        assert re.match(r"^169\.254\.\d+\.\d+$", lease.get("address", "")) and lease.get("prefix") == 16, lease
+        assert not lease.get("routers") and lease.get("server") == "0.0.0.0", lease
+        assert re.search(r" 169\.254\.\d+\.\d+/16, digitalocean ", result.summary()), result.summary()
+        assert re.search(r"^iface eth0 inet static$", boot.eni, re.M), boot.eni
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert [(r["method"], r["path"], r["status"]) for r in requests] == [("GET", "/metadata/v1.json", 200)], requests
+
+
+def test_dracut_ipv6_link_local(ctx):
+    """The IPv6 link-local kind, forced: only the NIC's fe80:: address, used
+    without DAD, to a service at a scoped fe80:: literal; no DHCP server."""
+    with cloud_boot(ctx, "ipv6ll", bootlib.EC2_SMBIOS, dhcp=False, service="fe80::a9fe:a9fe/64",
+                    cmdline_extra=["rd.metaboot.reach=ipv6ll", "rd.metaboot.url=http://[fe80::a9fe:a9fe]"]) as boot:
+        result, network = boot.result, boot.network
+        check_reach_torn_down(result, "ipv6ll")
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert requests and all(r["status"] == 200 for r in requests), requests
+        assert {r.get("host") for r in requests} == {"[fe80::a9fe:a9fe]"}, requests
+
+
+def test_dracut_slaac_to_ec2s_ipv6_service(ctx):
+    """The SLAAC kind, forced, to EC2's IPv6 service fd00:ec2::254 behind a
+    router that radvd makes advertise fd00:ec2::/64; no DHCPv4 server."""
+    if not os.path.exists(bootlib.RADVD):
+        raise netns.Skip("radvd is not installed (scripts/test-packages.txt)")
+    with cloud_boot(ctx, "slaac", bootlib.EC2_SMBIOS, dhcp=False, service="fd00:ec2::254/64", radvd_prefix="fd00:ec2::/64",
+                    cmdline_extra=["rd.metaboot.reach=slaac", "rd.metaboot.url=http://[fd00:ec2::254]"]) as boot:
+        result, network = boot.result, boot.network
+        check_reach_torn_down(result, "slaac")
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert requests and all(r["status"] == 200 for r in requests), requests
+        assert {r.get("host") for r in requests} == {"[fd00:ec2::254]"}, requests
+
+
+def test_dracut_routed_service(ctx):
+    """The routed kind, forced: the lease names its router only through a
+    classless route to another subnet (RFC 3442: option 3 is then ignored, so
+    no default route), and the service, 100.100.100.200 as on Alibaba, is
+    reached by the host route metaboot pins through that router."""
+    with cloud_boot(ctx, "routed", bootlib.EC2_SMBIOS, service="100.100.100.200/32", classless="198.18.2.0/24,198.18.0.1",
+                    cmdline_extra=["rd.metaboot.reach=routed", "rd.metaboot.url=http://100.100.100.200"]) as boot:
+        result, network = boot.result, boot.network
+        check_reach_torn_down(result, "routed")
+        requests = bootlib.metadata_requests(network.requests_log)
+        assert requests and all(r["status"] == 200 for r in requests), requests
+        assert {r.get("host") for r in requests} == {"100.100.100.200"}, requests
+
+
+def test_dracut_nocloud_seed_in_the_dmi_serial(ctx):
+    """NoCloud named only by the system serial (ds=nocloud;s=URL, as QEMU's
+    -smbios sets it for cloud-init), the seed served by a plain http.server
+    as a provisioning host would: meta-data, network-config (v2, a static
+    address beside DHCP on the NIC matched by MAC) and user-data."""
+    with bootlib.Workdir() as seed:
+        os.makedirs(os.path.join(seed, "seed"))
+        files = {
+            "meta-data": "instance-id: iid-boot-nocloud\nlocal-hostname: seeded-boot\n",
+            "user-data": "#cloud-config\nhostname: seeded-boot\n",
+            "network-config": "version: 2\nethernets:\n  nic0:\n    match:\n      macaddress: '%s'\n"
+                              "    dhcp4: true\n    addresses: [198.18.0.77/24]\n" % bootlib.GUEST_MAC,
+        }
+        for name, text in files.items():
+            with open(os.path.join(seed, "seed", name), "w") as f:
+                f.write(text)
+        with cloud_boot(ctx, "nocloud", bootlib.NOCLOUD_SMBIOS, metadata=False, seed_dir=seed) as boot:
+            result, network = boot.result, boot.network
+            assert "ds=nocloud" not in bootlib.cmdline("dracut"), "the seed must come from the serial alone"
+            assert re.search(r", nocloud seed, \d+ NICs, 3 requests, ", result.summary()), result.summary()
+            assert re.search(r"198\.18\.0\.77/24", boot.netplan) and "dhcp4: true" in boot.netplan, boot.netplan
+            with open(network.seed_log) as f:
+                served = [line for line in f if '"GET ' in line]
+            paths = sorted(re.search(r'"GET (\S+) ', line).group(1) for line in served)
+            assert paths == ["/seed/meta-data", "/seed/network-config", "/seed/user-data"], served
+            assert all('" 200 ' in line for line in served), served
 
 
 def test_dracut_upcloud_dmi(ctx):

@@ -16,7 +16,9 @@ Serves, over HTTP/1.1 with keep-alive:
   * GCE: /computeMetadata/v1/... (tests/tools/gce_emulator.py, set by --gce).
   * Azure: /metadata/instance with IMDS's rules (tests/tools/azure_imds.py).
   * DigitalOcean and UpCloud: /metadata/v1.json and /metadata/v1/... when
-    --metadata-v1 is given (tests/tools/metadata_v1.py).
+    --metadata-v1 is given (tests/tools/metadata_v1.py); Hetzner Cloud
+    (/hetzner/v1/...) and Vultr (/v1.json, /v1/...) when it names them
+    (tests/tools/hetzner_vultr.py).
   * Alibaba Cloud ECS: the EC2 tree under Alibaba's token headers, with
     meta-data/all, when --alibaba is given (tests/tools/alibaba_imds.py).
 
@@ -64,6 +66,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import oci_imds
 import gce_emulator
 import metadata_v1
+import hetzner_vultr
 import azure_imds
 import alibaba_imds
 
@@ -346,6 +349,8 @@ class Handler(BaseHTTPRequestHandler):
         cfg = self.server.config
         if self.path.startswith("/computeMetadata/"):
             return gce_emulator.handle(self, "PUT")
+        if hetzner_vultr.claims(cfg, self.path):
+            return hetzner_vultr.handle(self, "PUT")
         if cfg.metadata_v1 is not None and self.path.startswith("/metadata/v1"):
             return metadata_v1.handle(self, "PUT")
         if self.fault():
@@ -371,6 +376,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
+        if hetzner_vultr.claims(self.server.config, self.path):
+            return hetzner_vultr.handle(self, "POST")
         if self.server.config.metadata_v1 is not None and self.path.startswith("/metadata/v1"):
             return metadata_v1.handle(self, "POST")
         if self.path.startswith("/metadata/"):
@@ -380,6 +387,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self):
         # Nothing metaboot sends (Scaleway's PATCH /state changes the
         # instance); logged, so a test can show none was sent.
+        if hetzner_vultr.claims(self.server.config, self.path):
+            return hetzner_vultr.handle(self, "PATCH")
         if self.server.config.metadata_v1 is not None and self.path.startswith("/metadata/v1"):
             return metadata_v1.handle(self, "PATCH")
         self.reply(501)
@@ -528,6 +537,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path
         if path.startswith("/computeMetadata/"):
             return gce_emulator.handle(self, "GET")
+        if hetzner_vultr.claims(cfg, path):
+            return hetzner_vultr.handle(self, "GET")
         if cfg.metadata_v1 is not None and path.startswith("/metadata/v1"):
             return metadata_v1.handle(self, "GET")
         if self.fault():
@@ -694,7 +705,7 @@ def build_parser():
                    help="GCE settings as a JSON object (see tests/tools/gce_emulator.py)")
     azure_imds.add_arguments(p)
     p.add_argument("--metadata-v1", default=None, metavar="JSON",
-                   help="DigitalOcean or UpCloud settings as a JSON object (see tests/tools/metadata_v1.py)")
+                   help="DigitalOcean, UpCloud, Hetzner or Vultr settings as a JSON object (see tests/tools/metadata_v1.py, hetzner_vultr.py)")
     alibaba_imds.add_arguments(p)
     return p
 

@@ -34,7 +34,10 @@ public:
     Result<InstanceMetadata> instance() override
     {
         TRY(acquire_token());
-        return instance_from_document(get("/2016-01-01/meta-data/all"), apply_alibaba_metadata, m_session.warnings(), alibaba_version);
+        InstanceMetadata instance;
+        TRY(apply_alibaba_metadata(TRY(get("/2016-01-01/meta-data/all")), instance, m_session.warnings()));
+        instance.api_version = alibaba_version;
+        return instance;
     }
 
     Result<std::vector<std::string>> public_keys() override { return Provider::public_keys(); }

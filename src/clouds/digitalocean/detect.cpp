@@ -7,7 +7,8 @@ namespace {
 
 std::unique_ptr<Provider> make_digitalocean_provider(Session& session)
 {
-    return std::make_unique<DocumentProvider>(session, "/metadata/v1.json", apply_digitalocean_metadata);
+    static constexpr DocumentService service { .path = "/metadata/v1.json", .apply = apply_digitalocean_metadata };
+    return std::make_unique<DocumentProvider>(session, service);
 }
 
 }

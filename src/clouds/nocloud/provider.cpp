@@ -42,9 +42,7 @@ Status apply_nocloud_meta_data(std::string_view yaml, InstanceMetadata& instance
     }
     instance.hostname = instance.local_hostname;
     // A list of keys, or one text of key lines (normalize_pubkey_data).
-    const JsonValue* keys = document.find("public-keys");
-    for (size_t i = 0; keys && i < (keys->is_array() ? keys->items().size() : 1); ++i)
-        append_public_keys(text_of(keys->is_array() ? &keys->items()[i] : keys), "meta-data public-keys", instance.public_keys, warnings);
+    append_json_public_keys(document.find("public-keys"), "meta-data public-keys", instance.public_keys, warnings);
     if (document.find("network-interfaces"))
         warnings.emplace_back("meta-data network-interfaces (ENI, deprecated by cloud-init) is not read");
     return {};

@@ -13,7 +13,14 @@ std::unique_ptr<Provider> make_scaleway_provider(Session& session)
     // query_data_api's rule (a source port below 1024) is the row's
     // privileged_source_port, which the whole connection keeps: the
     // document is served to any port, so one connection does for both.
-    return std::make_unique<DocumentProvider>(session, "/conf?format=json", apply_scaleway_metadata, "/user_data/cloud-init");
+    // 404: no user-data ("considers it as empty user/vendor data").
+    static constexpr DocumentService service {
+        .path = "/conf?format=json",
+        .apply = apply_scaleway_metadata,
+        .user_data_path = "/user_data/cloud-init",
+        .decode = +[](std::string body) { return body; },
+    };
+    return std::make_unique<DocumentProvider>(session, service);
 }
 
 }

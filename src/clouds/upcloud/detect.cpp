@@ -12,7 +12,8 @@ namespace {
 
 std::unique_ptr<Provider> make_upcloud_provider(Session& session)
 {
-    return std::make_unique<DocumentProvider>(session, "/metadata/v1.json", apply_upcloud_metadata);
+    static constexpr DocumentService service { .path = "/metadata/v1.json", .apply = apply_upcloud_metadata };
+    return std::make_unique<DocumentProvider>(session, service);
 }
 
 Result<NetworkConfig> map_upcloud_network(const InstanceMetadata& metadata, const std::vector<SystemNic>& system_nics, const MappingOptions&)
