@@ -315,6 +315,11 @@ CLOUD_ROWS = (
     # Forced with --provider: no DMI serial, so Hetzner's serial check is off.
     ("hetzner", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "hetzner"})], ["option:router,198.18.0.1"]),
     ("vultr", ["--nics", "1", "--metadata-v1", json.dumps({"cloud": "vultr"})], ["option:router,198.18.0.1"]),
+    # The routed services: on the router's loopback, reached through the
+    # host route the row's reach kind adds (a 4th member: the address; a
+    # 5th: another emulator).
+    ("alibaba", ["--alibaba", "--tokens", "required", "--nics", "1"], ["option:router,198.18.0.1"], "100.100.100.200"),
+    ("scaleway", [], ["option:router,198.18.0.1"], "169.254.42.42", "scaleway_emulator.py"),
 )
 
 
@@ -322,10 +327,16 @@ def bench_clouds(binary, runs, results):
     """The metadata phase of the full run per cloud (issue 13), same harness as
     the growth rows: one NIC, the cloud's emulator, its DHCP options."""
     rows = []
-    for provider, flags, dhcp in CLOUD_ROWS:
+    for provider, flags, dhcp, *service in CLOUD_ROWS:
         with netns.Topology() as t:
             peers.start_dnsmasq(t, options=dhcp)
-            peers.start_emulator(t, *flags)
+            if service:
+                t.server.run(["ip", "addr", "add", service[0] + "/32", "dev", "lo"])
+            if len(service) > 1:
+                t.server.popen(["python3", os.path.join(ROOT, "tests", "tools", service[1]), "--bind", service[0], "--port", "80"])
+                netns.wait_port(t.server, service[0], 80)
+            else:
+                peers.start_emulator(t, *flags, bind=service[0] if service else "169.254.169.254")
             runner = ClientRunner(t.client.name)
             root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
             times, reqs, errors = [], None, []

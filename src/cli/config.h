@@ -27,7 +27,10 @@ struct Config {
     std::string root;
     std::string state_dir { "/run/metaboot" };
     std::string metadata_url { "http://169.254.169.254" }; // checked by http::Url::parse when set
-    bool metadata_url_given { false }; // set: it wins over a URL the platform names (NoCloud's seed)
+    // Set: it wins over a URL the platform names (NoCloud's seed) and over
+    // the cloud's own per IP version (its registry row); the run also sets
+    // it for a URL the platform names.
+    bool metadata_url_given { false };
     const clouds::Cloud* cloud { nullptr };               // --provider; nullptr: detect from DMI
     clouds::ReachList reach; // --reach, rd.metaboot.reach=; empty: the cloud's (registry)
     double timeout_seconds { 30.0 };

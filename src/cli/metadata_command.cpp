@@ -133,6 +133,8 @@ int metadata_command(const Args& args)
             return ExitNoMetadata;
         }
         config.metadata_url = *url;
+    } else if (cloud->ipv4_service && !config.metadata_url_given) {
+        config.metadata_url = cloud->ipv4_service;
     }
     if (auto why_not = enter_sandbox(); !why_not.empty())
         std::fprintf(stderr, "metaboot metadata: %s\n", why_not.c_str());

@@ -63,7 +63,11 @@ const clouds::Cloud* choose_cloud(Config& config, std::string& system_serial, st
             return nullptr;
         }
         config.metadata_url = *url;
+        // Named by the platform: every reach kind goes there.
+        config.metadata_url_given = true;
     }
+    if (cloud && cloud->ipv4_service && !config.metadata_url_given)
+        config.metadata_url = cloud->ipv4_service;
     if (config.cloud) {
         platform_text = "forced " + std::string(config.cloud->name);
         return config.cloud;
@@ -231,33 +235,57 @@ Result<AcquiredLease> reach_by_lease(net::Netlink& netlink, const AcquireOptions
     }
 }
 
+// How long a kind that is not the last may take to reach the service: a
+// cloud's DHCP server answers within milliseconds, and this still leaves
+// room for two lost DISCOVERs (sent again after 1 s, then 2 s). Without it
+// an IPv6-only instance, where no DHCPv4 server answers, would spend the
+// whole deadline on the lease.
+constexpr auto non_last_kind_limit = std::chrono::milliseconds(4500);
+
 // The cloud's reach kinds (or the forced ones) in order: the first that
-// reaches the service wins, each failed one reverted before the next. (Out
-// of line on purpose: inlined into run_command it costs 700 bytes more.)
-[[gnu::noinline]] Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, const Config& config,
-    DeferredCloser& closer, clouds::ReachList kinds)
+// reaches the service wins, each failed one reverted before the next. Each
+// kind goes to the service's URL for its IP version (the row's, unless the
+// URL was given or the platform names it), and the one that won is the
+// run's metadata URL. (Out of line on purpose: inlined into run_command it
+// costs 700 bytes more.)
+[[gnu::noinline]] Result<AcquiredLease> reach_phase(net::Netlink& netlink, AcquireOptions options, const std::vector<ConfiguredLink>& configured, Config& config,
+    DeferredCloser& closer, clouds::ReachList kinds, const clouds::Cloud& cloud)
 {
-    auto endpoint = http::Url::parse(config.metadata_url);
-    if (auto reached = reach_preconfigured(configured, options, endpoint))
+    auto ipv4_endpoint = http::Url::parse(config.metadata_url);
+    if (auto reached = reach_preconfigured(configured, options, ipv4_endpoint))
         return *reached;
     Error last = Error::invalid("no way to reach the metadata service");
+    auto run_deadline = options.deadline;
     for (unsigned i = 0; i < kinds.size(); ++i) {
         auto kind = kinds[i];
-        auto reached = kind == clouds::Reach::Dhcp4Lease || kind == clouds::Reach::Dhcp4Routed
-            ? reach_by_lease(netlink, options, endpoint, closer, kind)
-            : reach_on_link(netlink, options, kind, endpoint.ok() ? endpoint->endpoint : http::Endpoint {}, closer);
-        // A kind that worked but is not the last must show that it reaches
-        // the service, or the next one gets its turn.
-        if (reached.ok() && i + 1 < kinds.size() && endpoint.ok()) {
-            auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, options.deadline), uint32_t(reached->link.ifindex));
+        bool last_kind = i + 1 == kinds.size();
+        options.deadline = last_kind ? run_deadline : std::min(run_deadline, Clock::now() + non_last_kind_limit);
+        // The IPv4 kinds' URL is config.metadata_url already (choose_cloud).
+        const char* row = is_ipv6(kind) && !config.metadata_url_given ? row_service(cloud, kind) : nullptr;
+        auto endpoint = row ? http::Url::parse(row) : ipv4_endpoint;
+        bool leased = kind == clouds::Reach::Dhcp4Lease || kind == clouds::Reach::Dhcp4Routed;
+        auto reached = leased ? reach_by_lease(netlink, options, endpoint, closer, kind)
+                              : reach_on_link(netlink, options, kind, endpoint.ok() ? endpoint->endpoint : http::Endpoint {}, closer);
+        // A link-local kind that worked but is not the last must show that
+        // it reaches the service, or the next one gets its turn. A lease is
+        // taken as it is, as cloud-init takes its lease: the kind after it
+        // is for a network with no DHCPv4 at all (EC2's and Scaleway's
+        // IPv6-only instances), so the common case costs no extra
+        // connection, and a service that fails behind the lease is reported
+        // as such (exit 3).
+        if (reached.ok() && !last_kind && !leased && endpoint.ok()) {
+            auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, run_deadline), uint32_t(reached->link.ifindex));
             if (probe.is_error()) {
                 std::lock_guard lock(SignalWatcher::critical());
                 (void)netlink.undo_link(reached->link.ifindex);
                 reached = probe.release_error().context("the metadata service is not reachable");
             }
         }
-        if (reached.ok())
+        if (reached.ok()) {
+            if (row)
+                config.metadata_url = row;
             return reached;
+        }
         last = reached.release_error();
         // One kind (every cloud's today) fails as the lease always did.
         if (kinds.size() > 1) {
@@ -386,11 +414,14 @@ render::Persistence choose_persistence(const Config& config, const render::RootV
 // 5. Render and write into the root: the cloud's mapping, then every chosen
 // format's files, each written atomically. Returns the exit code.
 int write_network_phase(const Config& config, const clouds::Cloud& cloud, const InstanceMetadata& instance, const std::vector<SystemNic>& system_nics,
-    const net::LinkInfo& leased_link, const std::vector<MacAddress>& critical_macs, std::vector<std::string>& written)
+    const AcquiredLease& acquired, const std::vector<MacAddress>& critical_macs, std::vector<std::string>& written)
 {
+    const net::LinkInfo& leased_link = acquired.link;
     MappingOptions mapping;
     mapping.policy_routing = config.policy_routing;
     mapping.leased_mac = leased_link.mac;
+    if (!acquired.lease.address.address().is_unspecified())
+        mapping.leased_address = acquired.lease.address.address();
     mapping.network_root = !critical_macs.empty();
     auto network = cloud.map_network(instance, system_nics, mapping);
     if (network.is_error()) {
@@ -696,7 +727,7 @@ int run_command(const Args& args)
     }
     // A link configured before the run is looked at before anything changes.
     auto configured = configured_links(netlink, config.sysfs_root);
-    auto acquired = reach_phase(netlink, acquire_options, configured, config, closer, config.reach.size() ? config.reach : cloud->reach);
+    auto acquired = reach_phase(netlink, acquire_options, configured, config, closer, config.reach.size() ? config.reach : cloud->reach, *cloud);
     if (acquired.is_error()) {
         log_error("no lease: " + acquired.error().message());
         return teardown(ExitNoLease);
@@ -742,7 +773,7 @@ int run_command(const Args& args)
 
     // 5. Render and write.
     if (write_network)
-        run.exit_code = write_network_phase(config, *cloud, *fetched, system_nics, acquired->link, critical_macs_of(config, configured), run.written);
+        run.exit_code = write_network_phase(config, *cloud, *fetched, system_nics, *acquired, critical_macs_of(config, configured), run.written);
     else
         log_info(output_none ? "--output none: no network config written" : "rd.metaboot.network=0: no network config written");
     phases.mark("write");

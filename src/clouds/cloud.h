@@ -27,6 +27,13 @@ enum class Reach : uint8_t {
     Dhcp4Routed,   // a DHCPv4 lease plus a host route to the service via its router
 };
 
+// The kinds that reach the service over IPv6: they take the row's
+// ipv6_service.
+constexpr bool is_ipv6(Reach kind)
+{
+    return kind == Reach::Ipv6LinkLocal || kind == Reach::Ipv6Slaac;
+}
+
 // A cloud's reach kinds in the order they are tried, packed four bits each
 // (kind + 1, zero ends the list), so a row stays one word and the common
 // single-kind row reads as before (`.reach = Reach::Dhcp4Lease`).
@@ -77,6 +84,9 @@ struct Cloud {
     std::string_view cloud_init_name;
     std::string_view cloud_init_platform;
     ReachList reach;
+    // The service answers user-data only to a connection from a port below
+    // 1024, so only root can read it (Scaleway).
+    bool privileged_source_port { false };
     PrimaryNic primary_nic;
     // Pure: DMI strings and the kernel command line in, a verdict out.
     Verdict (*detect)(const PlatformFacts& facts);
@@ -90,6 +100,18 @@ struct Cloud {
     // run's --metadata-url. Error::not_found: the platform names none that
     // metaboot can read (nothing to do).
     Result<std::string> (*service_url)(const PlatformFacts& facts);
+    // The service's URL by the IP version of the reach kind that got
+    // there, where the cloud's differs from the default
+    // (http://169.254.169.254 over IPv4, none over IPv6); nullptr: the
+    // default. --metadata-url and service_url win over both.
+    const char* ipv4_service { nullptr };
+    const char* ipv6_service { nullptr };
 };
+
+// The row's URL for a reach kind, by its IP version; nullptr: the default.
+constexpr const char* row_service(const Cloud& cloud, Reach kind)
+{
+    return is_ipv6(kind) ? cloud.ipv6_service : cloud.ipv4_service;
+}
 
 }

@@ -420,12 +420,6 @@ Result<NetworkConfig> map_cloud_init_document(const JsonValue& document, const s
     return std::move(mapper.config);
 }
 
-namespace {
-
-// cloud-init's natural_sort_key() order: names split into runs of digits
-// and of other characters; digit runs compare as numbers, the others as
-// lower-case text, so a text run that ends first (at a digit, or at the end
-// of the name) sorts first.
 bool natural_less(std::string_view a, std::string_view b)
 {
     auto digit = [](char c) { return c >= '0' && c <= '9'; };
@@ -450,8 +444,6 @@ bool natural_less(std::string_view a, std::string_view b)
         }
     }
     return i == a.size() && j < b.size();
-}
-
 }
 
 Result<NetworkConfig> cloud_init_fallback_network(const std::vector<SystemNic>& system_nics, const MappingOptions& options)

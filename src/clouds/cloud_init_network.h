@@ -36,6 +36,12 @@ std::string_view text_of(const JsonValue* value);
 // error (the caller falls back).
 Result<NetworkConfig> map_cloud_init_network(std::string_view yaml, const std::vector<SystemNic>& system_nics, std::vector<std::string>& warnings);
 
+// cloud-init's natural_sort_key() order of NIC names: runs of digits and
+// of other characters; digit runs compare as numbers, the others as
+// lower-case text, so a text run that ends first sorts first ("ens4"
+// before "ens10").
+bool natural_less(std::string_view a, std::string_view b);
+
 enum class InterfaceNames {
     Given,  // v1's name (cloud-init requires one)
     ByMac,  // the system NIC's with the entry's mac_address, and no such NIC is an error (Vultr's add_interface_names)

@@ -50,6 +50,7 @@ Result<InstanceMetadata> fetch_with(Provider& provider, Session& session)
 Result<InstanceMetadata> fetch_metadata(const Cloud& cloud, const FetchOptions& options, http::Transport& transport, http::TimeSource& time, http::TimePoint deadline, FetchStats& stats)
 {
     auto url = TRY(http::Url::parse(options.base_url));
+    url.endpoint.privileged_source_port = cloud.privileged_source_port;
     http::Client client(transport, time, url.endpoint, deadline);
     Session session(client, options, url.path_prefix, stats);
     auto provider = cloud.make_provider(session);

@@ -1,5 +1,6 @@
 #include "clouds/registry.h"
 
+#include "clouds/alibaba/alibaba.h"
 #include "clouds/azure/azure.h"
 #include "clouds/digitalocean/digitalocean.h"
 #include "clouds/ec2/ec2.h"
@@ -8,6 +9,7 @@
 #include "clouds/nocloud/nocloud.h"
 #include "clouds/openstack/openstack.h"
 #include "clouds/oracle/oracle.h"
+#include "clouds/scaleway/scaleway.h"
 #include "clouds/upcloud/upcloud.h"
 #include "clouds/vultr/vultr.h"
 #include "common/named.h"
@@ -27,6 +29,9 @@ constexpr const Cloud* registry[] = {
     &zstack_cloud,
     &e24cloud_cloud,
     &outscale_cloud,
+    // Exact DMI values of their own (and Scaleway's kernel argument).
+    &alibaba_cloud,
+    &scaleway_cloud,
     &openstack_cloud,
     &oracle_cloud,
     &gce_cloud,

@@ -29,6 +29,9 @@ struct Endpoint {
     Ipv4Address address;
     uint16_t port { 80 };
     std::optional<Ipv6Address> address6; // instead of `address`
+    // Connect from a source port below 1024, which only root may bind
+    // (ip(7), CAP_NET_BIND_SERVICE): Scaleway answers user-data only then.
+    bool privileged_source_port { false };
 
     // The Host header's form (RFC 9110 §7.2, RFC 3986 §3.2.2):
     // "169.254.169.254", "[fd00:ec2::254]".

@@ -42,6 +42,9 @@ struct Route {
     std::optional<IpAddress> via;  // none: an on-link (scope link) route
     std::optional<uint32_t> table; // none: the main table
     std::optional<uint32_t> metric;
+    // The gateway is on the link though no address's prefix covers it
+    // (netplan's on-link; Scaleway's 62.210.0.1 for 169.254.42.42/32).
+    bool on_link { false };
 
     bool operator==(const Route&) const = default;
 };
@@ -118,6 +121,9 @@ struct MappingOptions {
     // The NIC that got the initramfs lease; used when the metadata has no
     // network data at all.
     std::optional<MacAddress> leased_mac;
+    // The IPv4 address of the lease that reached the service (none over
+    // IPv6): Scaleway's config serves that one of its addresses by DHCP.
+    std::optional<Ipv4Address> leased_address;
     // The real root is reached over the network (iSCSI, NFS): the NIC the
     // initramfs configured keeps its config, and clouds that then leave the
     // other NICs alone (cloud-init's Oracle) write only the fallback.

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
 #include <netinet/in.h>
@@ -102,6 +103,23 @@ Status TcpTransport::connect(const http::Endpoint& endpoint, http::TimePoint dea
         address.v4.sin_family = AF_INET;
         address.v4.sin_port = htons(endpoint.port);
         address.v4.sin_addr.s_addr = htonl(endpoint.address.value());
+    }
+    static_assert(offsetof(sockaddr_in, sin_port) == offsetof(sockaddr_in6, sin6_port) && offsetof(sockaddr_in, sin_family) == offsetof(sockaddr_in6, sin6_family));
+    // The unspecified address: the family's and the port only (sin6_port
+    // is at sin_port's offset). A port in use, or in TIME_WAIT from an
+    // earlier run's connection, is skipped.
+    decltype(address) local {};
+    local.v4.sin_family = address.v4.sin_family;
+    for (unsigned tries = 0; endpoint.privileged_source_port; ++tries) {
+        local.v4.sin_port = htons(m_next_port);
+        m_next_port = m_next_port > 512 ? m_next_port - 1 : 1023;
+        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&local), length) == 0)
+            break;
+        if (errno != EADDRINUSE || tries == 512) {
+            int saved = errno;
+            close();
+            return Error::io("binding a source port below 1024", saved);
+        }
     }
     if (::connect(m_fd, reinterpret_cast<sockaddr*>(&address), length) < 0) {
         if (errno != EINPROGRESS) {

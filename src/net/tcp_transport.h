@@ -31,6 +31,10 @@ private:
 
     int m_fd { -1 };
     uint32_t m_scope_id { 0 };
+    // The next source port to try for Endpoint::privileged_source_port:
+    // downwards from 1023 as BSD's rresvport() takes them, a fresh one per
+    // connection (the last one's may be in TIME_WAIT).
+    uint16_t m_next_port { 1023 };
 };
 
 // Can a TCP connection to `endpoint` be opened through the routes in place

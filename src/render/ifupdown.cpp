@@ -52,7 +52,7 @@ void add_route_commands(Stanza& stanza, const std::string& name, const Route& ro
     bool is_default = std::visit([](const auto& prefix) { return prefix.length() == 0; }, route.to);
     std::string spec = is_default ? "default" : to_string(route.to);
     if (route.via)
-        spec += " via " + to_string(*route.via);
+        spec += " via " + to_string(*route.via) + (route.on_link ? " onlink" : "");
     spec += " dev " + name;
     if (route.metric)
         spec += " metric " + std::to_string(*route.metric);

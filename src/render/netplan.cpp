@@ -84,6 +84,8 @@ void write_interface(YamlWriter& yaml, const Interface& interface)
             yaml.line(depth + 1, "- to: \"" + to_string(route.to) + "\"");
             if (route.via)
                 yaml.quoted(depth + 2, "via", to_string(*route.via));
+            if (route.on_link)
+                yaml.line(depth + 2, "on-link: true");
             if (route.metric)
                 yaml.number(depth + 2, "metric", *route.metric);
             if (route.table)

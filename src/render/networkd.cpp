@@ -110,6 +110,8 @@ std::string network_file(const Interface& interface)
             add(out, "Gateway", to_string(*route.via));
         else
             add(out, "Scope", "link");
+        if (route.on_link)
+            add(out, "GatewayOnLink", "yes");
         if (route.metric)
             add(out, "Metric", *route.metric);
         if (route.table)

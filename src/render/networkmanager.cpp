@@ -69,8 +69,15 @@ void write_family(KeyfileWriter& out, const Interface& interface, bool ipv6, std
         if (route.metric)
             out.put(",").put(*route.metric);
         out.end();
-        if (route.table)
-            out.put("route").put(n).put("_options=table=").put(*route.table).end();
+        // nm-settings-keyfile(5): the route's attributes, comma-separated.
+        if (route.table || route.on_link) {
+            out.put("route").put(n).put("_options=");
+            if (route.table)
+                out.put("table=").put(*route.table).put(route.on_link ? "," : "");
+            if (route.on_link)
+                out.put("onlink=true");
+            out.end();
+        }
     }
     n = 0;
     for (const auto& rule : interface.routing_policy) {

@@ -90,7 +90,8 @@ def test_netplan_generate_accepts_every_golden():
 
 def test_netplan_networkd_equals_cloud_init_for_ec2_gce_azure_and_nocloud_cases():
     references = sorted(glob.glob(os.path.join(REFERENCE, "ec2_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "gce_*.cloud-init.yaml")) +
-                        glob.glob(os.path.join(REFERENCE, "azure_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "nocloud_*.cloud-init.yaml")))
+                        glob.glob(os.path.join(REFERENCE, "azure_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "nocloud_*.cloud-init.yaml")) +
+                        glob.glob(os.path.join(REFERENCE, "alibaba_*.cloud-init.yaml")) + glob.glob(os.path.join(REFERENCE, "scaleway_*.cloud-init.yaml")))
     assert len(references) >= 6, "reference fixtures missing"
     for reference in references:
         name = os.path.basename(reference)[: -len(".cloud-init.yaml")]
@@ -282,6 +283,17 @@ IFUPDOWN_EXPECTED = {
                  "-df /var/lib/dhcp/dhclient.eth2.leases eth2 || true"],
         "eth3": ["address: 198.18.30.10", "netmask: 255.255.255.0", "dns-nameservers: 198.18.30.53",
                  "up: ip -4 route add default via 198.18.30.1 dev eth3 || true"],
+    }),
+    # Natural name order (ens5 before ens10), as cloud-init's aliyun helper.
+    "alibaba_two_nics": (["lo", "ens5", "ens10"], {"ens5": ["metric: 100"], "ens10": ["metric: 200"]}),
+    # The metadata route on-link: cloud-init's ENI renderer drops on-link.
+    "scaleway_routed_ipv6": (["lo", "eth0"], {
+        "eth0": ["address: 198.18.41.20", "netmask: 255.255.255.255", "address: 2001:db8:42:7::1", "netmask: 64",
+                 "up: ip -4 route add 169.254.42.42/32 via 62.210.0.1 onlink dev eth0 || true",
+                 "up: ip -6 route add default via 2001:db8:42:7:: dev eth0 || true"],
+    }),
+    "scaleway_legacy": (["lo", "eth0"], {
+        "eth0": ["address: 2001:db8:43::1", "netmask: 127", "up: ip -6 route add default via 2001:db8:43:: dev eth0 || true"],
     }),
 }
 
@@ -496,6 +508,11 @@ def _slaac(files):
         _drop(meaning, "Network", lambda key, value: (key, value) == ("IPv6AcceptRA", "yes"))
 
 
+def _gateway_on_link(files):
+    for meaning in _each(files, ".network"):
+        _drop(meaning, "Route", lambda key, value: key == "GatewayOnLink")
+
+
 def _default_destination(files):
     for meaning in _each(files, ".network"):
         _drop(meaning, "Route", lambda key, value: (key, value) in (("Destination", "0.0.0.0/0"), ("Destination", "::/0")))
@@ -549,6 +566,11 @@ CLOUD_INIT_CASE_DIFFERENCES = {
     "hetzner_public": {
         "link_local_onlink": ("cloud-init marks Hetzner's fe80::1 gateway on-link (outside the address's subnet); "
                               "a link-local gateway is reached on the route's interface without it", _link_local_onlink),
+    },
+    "scaleway_routed_ipv6": {
+        "gateway_on_link": ("GatewayOnLink=yes on the route to 169.254.42.42 via 62.210.0.1, as netplan writes "
+                            "for the on-link: true cloud-init's Scaleway config gives; its networkd renderer "
+                            "drops on-link (and its ENI and NetworkManager renderers too)", _gateway_on_link),
     },
     "upcloud_four_nics": {
         "global_dns": ("cloud-init's networkd (and NetworkManager) renderer gives the global nameservers to "
@@ -926,8 +948,13 @@ def test_networkmanager_goldens_mean_what_cloud_init_nm_renderer_makes():
                 link_macs[fields["Name"]] = fields["PermanentMACAddress"]
         for interface in ours:
             a, b = copy_meaning(ours[interface]), copy_meaning(theirs[interface])
-            # binding
-            assert b["mac"] == link_macs.get(interface) and b["interface-name"] is None, (name, interface, b)
+            # binding: by the MAC of the .link file that names the NIC, or
+            # by name alone where cloud-init matches none (Scaleway's
+            # fallback NIC), and then no .link file renames it.
+            if b["interface-name"] is None:
+                assert b["mac"] == link_macs.get(interface), (name, interface, b)
+            else:
+                assert b["interface-name"] == interface and b["mac"] is None and interface not in link_macs, (name, interface, b)
             assert a["interface-name"] == interface and a["mac"] is None, (name, interface, a)
             for meaning in (a, b):
                 meaning["mac"] = meaning["interface-name"] = None

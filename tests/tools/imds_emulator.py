@@ -19,6 +19,8 @@ Serves, over HTTP/1.1 with keep-alive:
     --metadata-v1 is given (tests/tools/metadata_v1.py); Hetzner Cloud
     (/hetzner/v1/...) and Vultr (/v1.json, /v1/...) when it names them
     (tests/tools/hetzner_vultr.py).
+  * Alibaba Cloud ECS: the EC2 tree under Alibaba's token headers, with
+    meta-data/all, when --alibaba is given (tests/tools/alibaba_imds.py).
 
 Configured by flags and/or a JSON scenario file (--scenario; keys are the
 long flag names with '_' for '-', flags given on the command line win), e.g.
@@ -66,6 +68,7 @@ import gce_emulator
 import metadata_v1
 import hetzner_vultr
 import azure_imds
+import alibaba_imds
 
 ALL_VERSIONS = [
     "1.0", "2007-01-19", "2007-03-01", "2007-08-29", "2007-10-10", "2007-12-15", "2008-02-01",
@@ -114,6 +117,10 @@ class Config:
         self.max_requests_per_connection = args.max_requests_per_connection
         self.gce = args.gce
         self.metadata_v1 = args.metadata_v1
+        self.alibaba = args.alibaba
+        self.alibaba_no_all = args.alibaba_no_all
+        if self.alibaba and not args.versions:
+            self.versions = [alibaba_imds.VERSION]
         self.lock = threading.Lock()
         self.tokens_issued = {}  # token -> uses
         self.started = time.monotonic()
@@ -356,7 +363,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(403, "Forbidden")
         if cfg.tokens == "unsupported":
             return self.reply(404, "Not Found")
-        ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
+        ttl = self.headers.get(alibaba_imds.TTL_HEADER if cfg.alibaba else "X-aws-ec2-metadata-token-ttl-seconds")
         if ttl is None or not ttl.isdigit() or not 1 <= int(ttl) <= 21600 or self.headers.get("X-Forwarded-For"):
             return self.reply(400, "Bad Request")
         token = "AQAEA" + secrets.token_urlsafe(40)
@@ -389,7 +396,7 @@ class Handler(BaseHTTPRequestHandler):
     def token_state(self):
         """(allowed, token_present)"""
         cfg = self.server.config
-        token = self.headers.get("X-aws-ec2-metadata-token")
+        token = self.headers.get(alibaba_imds.TOKEN_HEADER if cfg.alibaba else "X-aws-ec2-metadata-token")
         if cfg.tokens == "disabled":
             return False, token is not None
         if cfg.tokens == "unsupported":
@@ -581,6 +588,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, base64.b64encode(hashlib.sha256(rest.encode()).digest()).decode(), token=token)
         if not rest.startswith("meta-data"):
             return self.reply(404, token=token)
+        if cfg.alibaba and rest == "meta-data/all":
+            if cfg.alibaba_no_all:
+                return self.reply(404, token=token)
+            return self.reply(200, alibaba_imds.meta_data_all(cfg, cfg.ec2_tree(version)), "application/json", token=token)
         key = rest[len("meta-data/"):] if rest.startswith("meta-data/") else ""
         tree = cfg.ec2_tree(version)
         if key == "" or key.endswith("/"):
@@ -695,6 +706,7 @@ def build_parser():
     azure_imds.add_arguments(p)
     p.add_argument("--metadata-v1", default=None, metavar="JSON",
                    help="DigitalOcean, UpCloud, Hetzner or Vultr settings as a JSON object (see tests/tools/metadata_v1.py, hetzner_vultr.py)")
+    alibaba_imds.add_arguments(p)
     return p
 
 
@@ -709,6 +721,7 @@ DEFAULTS = {
 
 
 DEFAULTS.update(oci_imds.DEFAULTS)
+DEFAULTS.update(alibaba_imds.DEFAULTS)
 
 
 def main(argv=None):

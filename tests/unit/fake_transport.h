@@ -69,9 +69,10 @@ public:
     {
     }
 
-    Status connect(const http::Endpoint&, http::TimePoint deadline) override
+    Status connect(const http::Endpoint& endpoint, http::TimePoint deadline) override
     {
         ++connects;
+        endpoints.push_back(endpoint);
         if (refuse_connects > 0) {
             --refuse_connects;
             return Error::io("connect: Connection refused", ECONNREFUSED);
@@ -166,6 +167,7 @@ public:
     }
 
     unsigned connects { 0 };
+    std::vector<http::Endpoint> endpoints; // every connect's
     unsigned writes { 0 }; // one per write_all: a pipelined batch is one
     unsigned max_pipelined { 0 }; // 0: no cap
     unsigned refuse_connects { 0 };

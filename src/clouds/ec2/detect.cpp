@@ -97,13 +97,19 @@ const Cloud ec2_cloud {
     .name = "ec2",
     .cloud_init_name = "aws",
     .cloud_init_platform = "ec2",
-    .reach = Reach::Dhcp4Lease,
+    // DHCPv4 to 169.254.169.254 as ever; an IPv6-only subnet has no DHCPv4,
+    // so then SLAAC to the Nitro endpoint [fd00:ec2::254], which
+    // cloud-init's metadata_urls list beside it (its Ec2Local brings up
+    // IPv4 and IPv6 and tries both).
+    // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
+    .reach = ReachList(Reach::Dhcp4Lease, Reach::Ipv6Slaac),
     // The primary ENI (device-number 0) sits in the lowest PCI slot, so it is
     // the first NIC the kernel numbers (ens5 on Nitro, eth0 on Xen).
     .primary_nic = PrimaryNic::FirstInterface,
     .detect = detect_ec2,
     .make_provider = make_ec2_provider,
     .map_network = map_ec2_network,
+    .ipv6_service = "http://[fd00:ec2::254]",
 };
 
 }

@@ -60,26 +60,42 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
 // public-keys/ listing entries "N=name" -> public-keys/N/openssh-key.
 Result<std::vector<std::string>> collect_ec2_public_keys(const MetaDataLookup& lookup, std::vector<std::string>& warnings);
 
-class Ec2Provider final : public Provider {
+// The session-token rules: EC2's IMDSv2 headers, which EC2-compatible
+// services may lack (then IMDSv1), or Alibaba's renamed ones, which its
+// service always has.
+struct ImdsTokenRules {
+    const char* ttl_header; // on the PUT
+    const char* header;     // on every GET
+    bool required;          // no token (404, 405, no answer): no metadata
+};
+
+class Ec2Provider : public Provider {
 public:
-    explicit Ec2Provider(Session& session);
+    explicit Ec2Provider(Session& session, const ImdsTokenRules* token_rules = nullptr);
 
     Result<InstanceMetadata> instance() override;
     Result<std::vector<std::string>> public_keys() override;
     Result<std::optional<std::string>> user_data() override;
 
+protected:
+    // For Alibaba's provider, which speaks the same protocol under its own
+    // header names: the token, a GET with it, the version user_data()
+    // reads under.
+    Status acquire_token();
+    Result<std::string> get(const std::string& path);
+    Session& m_session;
+    std::string m_version;
+
 private:
+    Result<std::string> lookup(std::string_view relative_path);
     enum class TokenMode {
         Unknown,
         Token,   // IMDSv2
         NoToken, // IMDSv1: the service has no token endpoint
     };
 
-    Status acquire_token();
-    // GET with the token; on 401 the token is refreshed once and the request
-    // repeated. Returns the 200 body, Error::not_found on 404.
-    Result<std::string> get(const std::string& path);
-    Result<std::string> lookup(std::string_view relative_path);
+    // get(): GET with the token; on 401 the token is refreshed once and
+    // the request repeated. Returns the 200 body, Error::not_found on 404.
     Status crawl(const std::string& directory, unsigned depth);
     std::vector<http::Header> token_headers() const;
     // Pipelining: `dry_run` is the builder run against what is known so
@@ -93,10 +109,9 @@ private:
     void prefetch(const std::function<void(const MetaDataLookup&)>& dry_run);
 
 
-    Session& m_session;
+    const ImdsTokenRules& m_rules;
     TokenMode m_token_mode { TokenMode::Unknown };
     std::string m_token;
-    std::string m_version;
     bool m_crawled { false };
     std::vector<std::pair<std::string, std::string>> m_tree; // crawl: relative path -> body
     std::vector<std::pair<std::string, Result<std::string>>> m_prefetched; // relative path -> outcome

@@ -327,8 +327,15 @@ Result<std::vector<std::string>> collect_ec2_public_keys(const MetaDataLookup& l
     return keys;
 }
 
-Ec2Provider::Ec2Provider(Session& session)
+namespace {
+
+constexpr ImdsTokenRules ec2_token_rules { "X-aws-ec2-metadata-token-ttl-seconds", "X-aws-ec2-metadata-token", false };
+
+}
+
+Ec2Provider::Ec2Provider(Session& session, const ImdsTokenRules* token_rules)
     : m_session(session)
+    , m_rules(token_rules ? *token_rules : ec2_token_rules)
 {
 }
 
@@ -337,13 +344,13 @@ Ec2Provider::Ec2Provider(Session& session)
 Status Ec2Provider::acquire_token()
 {
     auto const& options = m_session.options();
-    std::vector<http::Header> headers { { "X-aws-ec2-metadata-token-ttl-seconds", std::to_string(options.token_ttl_seconds) } };
+    std::vector<http::Header> headers { { m_rules.ttl_header, std::to_string(options.token_ttl_seconds) } };
     auto response = m_session.send(http::Method::Put, "/latest/api/token", std::move(headers), options.token_put_timeout);
     if (response.is_error()) {
         // No answer in time: an EC2-compatible service that ignores PUT, or
         // a hop limit of 1 dropping the reply in a container (AWS documents
         // both); IMDSv1 still works there if it is allowed.
-        if (response.error().kind() == ErrorKind::Timeout) {
+        if (response.error().kind() == ErrorKind::Timeout && !m_rules.required) {
             m_session.warn("IMDSv2 token request timed out; using IMDSv1");
             m_token_mode = TokenMode::NoToken;
             return {};
@@ -364,18 +371,19 @@ Status Ec2Provider::acquire_token()
         return Error::refused("the instance metadata service is disabled (PUT /latest/api/token answered 403 Forbidden)");
     case 404:
     case 405:
+        if (m_rules.required)
+            break;
         m_session.warn("no IMDSv2 token support (HTTP " + std::to_string(response->status) + "); using IMDSv1");
         m_token_mode = TokenMode::NoToken;
         return {};
-    default:
-        return status_error("PUT /latest/api/token", *response);
     }
+    return status_error("PUT /latest/api/token", *response);
 }
 
 std::vector<http::Header> Ec2Provider::token_headers() const
 {
     if (m_token_mode == TokenMode::Token)
-        return { { "X-aws-ec2-metadata-token", m_token } };
+        return { { m_rules.header, m_token } };
     return {};
 }
 

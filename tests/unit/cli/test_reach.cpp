@@ -19,15 +19,46 @@ TEST_CASE("reach: a list keeps its order, up to four kinds, in one word")
     constexpr ReachList hetzner { Reach::Ipv6LinkLocal, Reach::Dhcp4Lease };
     static_assert(hetzner.size() == 2 && hetzner[0] == Reach::Ipv6LinkLocal && hetzner[1] == Reach::Dhcp4Lease);
     static_assert(ReachList().size() == 0);
-    // Every cloud of today is reached by a DHCPv4 lease alone, but
-    // DigitalOcean: a link-local address first, as cloud-init does, then a
-    // lease.
+    // Every cloud is reached by a DHCPv4 lease alone but these, each the
+    // way cloud-init reaches it (the rows say how).
+    const std::pair<std::string_view, ReachList> others[] = {
+        { "digitalocean", ReachList(Reach::Ipv4LinkLocal, Reach::Dhcp4Lease) },
+        { "ec2", ReachList(Reach::Dhcp4Lease, Reach::Ipv6Slaac) },
+        { "alibaba", ReachList(Reach::Dhcp4Routed) },
+        { "scaleway", ReachList(Reach::Dhcp4Routed, Reach::Ipv6Slaac) },
+    };
     for (auto const* cloud : clouds::all_clouds()) {
         INFO(cloud->name);
-        if (cloud->name == "digitalocean")
-            CHECK(cloud->reach == ReachList(Reach::Ipv4LinkLocal, Reach::Dhcp4Lease));
-        else
-            CHECK(cloud->reach == ReachList(Reach::Dhcp4Lease));
+        ReachList expected = Reach::Dhcp4Lease;
+        for (auto const& [name, list] : others)
+            expected = name == cloud->name ? list : expected;
+        CHECK(cloud->reach == expected);
+    }
+}
+
+TEST_CASE("reach: the service's URL by the kind's IP version, where the row names one")
+{
+    struct Row {
+        std::string_view cloud;
+        const char* ipv4;
+        const char* ipv6;
+    };
+    // The others take http://169.254.169.254 (the run's default) over IPv4
+    // and name nothing over IPv6.
+    const Row rows[] = {
+        { "ec2", nullptr, "http://[fd00:ec2::254]" },
+        { "alibaba", "http://100.100.100.200", nullptr },
+        { "scaleway", "http://169.254.42.42", "http://[fd00:42::42]" },
+    };
+    for (auto const* cloud : clouds::all_clouds()) {
+        INFO(cloud->name);
+        Row expected { cloud->name, nullptr, nullptr };
+        for (auto const& row : rows)
+            expected = row.cloud == cloud->name ? row : expected;
+        for (Reach kind : { Reach::Dhcp4Lease, Reach::Dhcp4Routed, Reach::Ipv4LinkLocal })
+            CHECK(std::string_view(clouds::row_service(*cloud, kind) ?: "") == std::string_view(expected.ipv4 ?: ""));
+        for (Reach kind : { Reach::Ipv6LinkLocal, Reach::Ipv6Slaac })
+            CHECK(std::string_view(clouds::row_service(*cloud, kind) ?: "") == std::string_view(expected.ipv6 ?: ""));
     }
 }
 
