@@ -46,13 +46,14 @@ constexpr const char* runtime_root = "/";
 // 2. Platform: the forced cloud, or the one DMI (or the kernel command line)
 // names; the metadata URL the platform names, unless one was given. A
 // machine that is not a cloud costs a few file reads.
-const clouds::Cloud* choose_cloud(Config& config, std::string& system_serial, std::string& platform_text, int& exit_code)
+const clouds::Cloud* choose_cloud(Config& config, clouds::FetchOptions& fetch, std::string& platform_text, int& exit_code)
 {
     PlatformFacts facts { fs::read_dmi(config.sysfs_root), fs::read_kernel_cmdline(config.cmdline_path) };
     // The serial DMI gives, for a service that names the machine (Hetzner);
     // a cloud forced with --provider is checked against nothing.
     if (!config.cloud)
-        system_serial = facts.dmi.product_serial;
+        fetch.system_serial = facts.dmi.product_serial;
+    fetch.cmdline = facts.cmdline;
     const clouds::Cloud* cloud = config.cloud ? config.cloud : clouds::detect_cloud(facts);
     if (cloud && cloud->service_url && !config.metadata_url_given) {
         auto url = cloud->service_url(facts);
@@ -297,11 +298,9 @@ constexpr auto non_last_kind_limit = std::chrono::milliseconds(4500);
 }
 
 // 4. Metadata, through one keep-alive connection, before the deadline.
-Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& cloud, std::string system_serial, Clock::time_point deadline,
+Result<InstanceMetadata> fetch_phase(const Config& config, const clouds::Cloud& cloud, clouds::FetchOptions& options, Clock::time_point deadline,
     clouds::FetchStats& stats, int ifindex)
 {
-    clouds::FetchOptions options;
-    options.system_serial = std::move(system_serial);
     options.base_url = config.metadata_url;
     options.crawl_full = config.crawl_full;
     options.pipelining = config.pipelining;
@@ -681,8 +680,8 @@ int run_command(const Args& args)
     // 2. Platform.
     RunSummary run;
     int platform_exit = ExitNotCloud;
-    std::string system_serial;
-    const clouds::Cloud* cloud = choose_cloud(config, system_serial, run.platform, platform_exit);
+    clouds::FetchOptions fetch_options;
+    const clouds::Cloud* cloud = choose_cloud(config, fetch_options, run.platform, platform_exit);
     if (!cloud) {
         if (platform_exit == ExitNotCloud)
             print_not_cloud(config, phases);
@@ -742,7 +741,7 @@ int run_command(const Args& args)
 
     // 4. Metadata.
     clouds::FetchStats stats;
-    auto fetched = fetch_phase(config, *cloud, std::move(system_serial), deadline, stats, acquired->link.ifindex);
+    auto fetched = fetch_phase(config, *cloud, fetch_options, deadline, stats, acquired->link.ifindex);
     if (fetched.is_error()) {
         log_error("no metadata: " + fetched.error().message());
         return teardown(ExitNoMetadata);

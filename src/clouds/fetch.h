@@ -33,6 +33,8 @@ struct FetchOptions {
     // --provider): a service that names the machine it describes is
     // checked against it, as cloud-init checks Hetzner's instance id.
     std::string system_serial;
+    // The kernel command line, for a service it adds to (NoCloud's h= and i=).
+    std::string cmdline;
 };
 
 struct RequestTiming {

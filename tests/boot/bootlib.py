@@ -481,6 +481,7 @@ done
 echo "mbtest: state $(ls /run/metaboot 2>/dev/null | tr '\n' ' ')"
 echo "mbtest: timings $(cat /run/metaboot/timings.json 2>/dev/null | tr -d '\n')"
 echo "mbtest: lease $(cat /run/metaboot/lease.json 2>/dev/null | tr -d '\n')"
+echo "mbtest: identity $(grep -o -e '"instance_id": *"[^"]*"' -e '"local_hostname": *"[^"]*"' /run/metaboot/metadata.json 2>/dev/null | tr '\n' ' ')"
 # metaboot's kmsg lines, in case the console's log level hid them.
 dmesg | grep 'metaboot:' | sed 's/^/mbtest: kmsg /'
 if grep -qw mbtest.probe /proc/cmdline; then
@@ -804,7 +805,7 @@ DIGITALOCEAN_SMBIOS = ("-smbios", "type=1,manufacturer=DigitalOcean,product=Drop
 # cloud-init's NoCloud reads its seed from the system serial as from the
 # kernel command line.
 NOCLOUD_SEED = "http://198.18.0.1:8000/seed/"
-NOCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=QEMU,product=Standard PC,serial=ds=nocloud;s=" + NOCLOUD_SEED)
+NOCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=QEMU,product=Standard PC,serial=ds=nocloud;i=iid-from-serial;s=" + NOCLOUD_SEED)
 UPCLOUD_SMBIOS = ("-smbios", "type=1,manufacturer=UpCloud,product=Cloud Server,uuid=00322b68-0096-4042-9406-faad61922128")
 
 EC2_SMBIOS = ("-smbios", "type=0,vendor=Amazon EC2,version=1.0",

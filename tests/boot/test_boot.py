@@ -638,10 +638,12 @@ def test_dracut_routed_service(ctx):
 
 
 def test_dracut_nocloud_seed_in_the_dmi_serial(ctx):
-    """NoCloud named only by the system serial (ds=nocloud;s=URL, as QEMU's
-    -smbios sets it for cloud-init), the seed served by a plain http.server
-    as a provisioning host would: meta-data, network-config (v2, a static
-    address beside DHCP on the NIC matched by MAC) and user-data."""
+    """NoCloud's seed named by the system serial (ds=nocloud;i=..;s=URL, as
+    QEMU's -smbios sets it for cloud-init), the seed served by a plain
+    http.server as a provisioning host would: meta-data, network-config (v2,
+    a static address beside DHCP on the NIC matched by MAC) and user-data.
+    The serial's i= and the kernel command line's h= win over the seed's
+    instance-id and local-hostname, as cloud-init merges them."""
     with bootlib.Workdir() as seed:
         os.makedirs(os.path.join(seed, "seed"))
         files = {
@@ -653,9 +655,11 @@ def test_dracut_nocloud_seed_in_the_dmi_serial(ctx):
         for name, text in files.items():
             with open(os.path.join(seed, "seed", name), "w") as f:
                 f.write(text)
-        with cloud_boot(ctx, "nocloud", bootlib.NOCLOUD_SMBIOS, metadata=False, seed_dir=seed) as boot:
+        with cloud_boot(ctx, "nocloud", bootlib.NOCLOUD_SMBIOS, metadata=False, seed_dir=seed,
+                        cmdline_extra=["ds=nocloud;h=host-from-cmdline"]) as boot:
             result, network = boot.result, boot.network
-            assert "ds=nocloud" not in bootlib.cmdline("dracut"), "the seed must come from the serial alone"
+            identity = result.mark("identity") or ""
+            assert '"instance_id": "iid-from-serial"' in identity and '"local_hostname": "host-from-cmdline"' in identity, identity
             assert re.search(r", nocloud seed, \d+ NICs, 3 requests, ", result.summary()), result.summary()
             assert re.search(r"198\.18\.0\.77/24", boot.netplan) and "dhcp4: true" in boot.netplan, boot.netplan
             with open(network.seed_log) as f:

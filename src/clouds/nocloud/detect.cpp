@@ -16,28 +16,35 @@ std::unique_ptr<Provider> make_nocloud_provider(Session& session)
 
 }
 
-bool nocloud_named(std::string_view text, std::string_view& seed)
+bool nocloud_named(std::string_view text, NocloudArguments& arguments)
 {
     // cloud-init tries "ds=nocloud" first. A word only starting with it
     // ("ds=nocloud-net;...") does not name it, but, as with cloud-init's
     // startswith(), the last such word still gives the arguments.
     for (std::string_view id : { "ds=nocloud", "ds=nocloud-net" }) {
         bool named = false;
-        std::string_view arguments;
+        std::string_view words;
         for (auto word : split(trim(text), ' ')) {
             if (!word.starts_with(id))
                 continue;
             named = named || word.size() == id.size() || word[id.size()] == ';';
-            arguments = word;
+            words = word;
         }
         if (!named)
             continue;
-        auto pairs = split(arguments, ';');
+        auto pairs = split(words, ';');
         for (size_t i = 1; i < pairs.size(); ++i) {
             auto equals = pairs[i].find('=');
+            if (equals == std::string_view::npos)
+                continue;
             auto key = pairs[i].substr(0, equals);
-            if (equals != std::string_view::npos && (key == "s" || key == "seedfrom"))
-                seed = pairs[i].substr(equals + 1);
+            auto value = pairs[i].substr(equals + 1);
+            if (key == "s" || key == "seedfrom")
+                arguments.seed = value;
+            else if (key == "h" || key == "local-hostname")
+                arguments.hostname = value;
+            else if (key == "i" || key == "instance-id")
+                arguments.instance_id = value;
         }
         return true;
     }
@@ -48,16 +55,16 @@ Verdict detect_nocloud(const PlatformFacts& facts)
 {
     // ds-identify and the datasource look at the serial too: a VM whose
     // SMBIOS serial is "ds=nocloud;s=..." is seeded with no boot argument.
-    std::string_view seed;
-    return nocloud_named(facts.dmi.product_serial, seed) || nocloud_named(facts.cmdline, seed) ? Verdict::Yes : Verdict::No;
+    NocloudArguments arguments;
+    return nocloud_named(facts.dmi.product_serial, arguments) || nocloud_named(facts.cmdline, arguments) ? Verdict::Yes : Verdict::No;
 }
 
 Result<std::string> nocloud_seed_url(const PlatformFacts& facts)
 {
-    std::string_view serial_seed, cmdline_seed;
-    nocloud_named(facts.dmi.product_serial, serial_seed);
-    nocloud_named(facts.cmdline, cmdline_seed);
-    std::string seed(serial_seed.empty() ? cmdline_seed : serial_seed);
+    NocloudArguments serial, cmdline;
+    nocloud_named(facts.dmi.product_serial, serial);
+    nocloud_named(facts.cmdline, cmdline);
+    std::string seed(serial.seed.empty() ? cmdline.seed : serial.seed);
     if (seed.empty())
         return Error::not_found("NoCloud without a seed URL (s= or seedfrom=): its seed is on a disk or in the image, which metaboot does not read");
     if (seed.starts_with('/') || seed.starts_with("file://"))

@@ -10,6 +10,7 @@
 #include "clouds/cloud.h"
 #include "clouds/provider.h"
 
+#include <optional>
 #include <string_view>
 
 namespace mb::clouds {
@@ -17,11 +18,25 @@ namespace mb::clouds {
 // The registry's row for NoCloud.
 extern const Cloud nocloud_cloud;
 
+// The ";key=value" pairs cloud-init reads after "ds=nocloud" with their
+// short names: s= (seedfrom), h= (local-hostname), i= (instance-id).
+struct NocloudArguments {
+    std::string_view seed;
+    std::optional<std::string_view> hostname;
+    std::optional<std::string_view> instance_id;
+};
+
 // Whether `text` (a kernel command line, or the DMI serial) names NoCloud
 // as cloud-init's parse_cmdline_data() reads it: a word "ds=nocloud" or
-// "ds=nocloud-net", alone or followed by ";key=value" pairs. `seed` is set
-// to the last s= or seedfrom= value, when there is one.
-bool nocloud_named(std::string_view text, std::string_view& seed);
+// "ds=nocloud-net", alone or followed by ";key=value" pairs, whose values
+// (the last of each key) go into `arguments`.
+bool nocloud_named(std::string_view text, NocloudArguments& arguments);
+
+// The h= and i= of the DMI serial, else of the kernel command line, over
+// the seed's meta-data (cloud-init merges them over it, the serial's
+// first), each checked as the meta-data's are: a bad one is dropped with a
+// warning.
+void apply_nocloud_arguments(std::string_view serial, std::string_view cmdline, InstanceMetadata& instance, std::vector<std::string>& warnings);
 
 // Yes when the DMI serial or the kernel command line names NoCloud.
 Verdict detect_nocloud(const PlatformFacts& facts);

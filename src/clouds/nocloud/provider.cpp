@@ -15,6 +15,21 @@ constexpr std::string_view network_config_path = "/network-config";
 
 }
 
+namespace {
+
+// One identity value, checked as cloud-init's consumers need it: a bad one is
+// dropped with a warning naming where it came from.
+void take(InstanceMetadata& instance, std::string InstanceMetadata::*field, const char* source, std::string_view key, std::string_view text,
+    std::vector<std::string>& warnings)
+{
+    if (field == &InstanceMetadata::local_hostname ? is_valid_hostname(text) : is_identifier(text))
+        instance.*field = text;
+    else
+        warnings.push_back(concat({ "dropping ", source, key, ": '", printable(text), "'" }));
+}
+
+}
+
 Status apply_nocloud_meta_data(std::string_view yaml, InstanceMetadata& instance, std::vector<std::string>& warnings)
 {
     auto document = TRY(parse_yaml(yaml));
@@ -32,13 +47,8 @@ Status apply_nocloud_meta_data(std::string_view yaml, InstanceMetadata& instance
         { "region", &InstanceMetadata::region },
     };
     for (auto [key, field] : fields) {
-        auto text = text_of(document.find(key));
-        if (text.empty())
-            continue;
-        if (field == &InstanceMetadata::local_hostname ? is_valid_hostname(text) : is_identifier(text))
-            instance.*field = text;
-        else
-            warnings.push_back(concat({ "dropping meta-data ", key, ": '", printable(text), "'" }));
+        if (auto text = text_of(document.find(key)); !text.empty())
+            take(instance, field, "meta-data ", key, text, warnings);
     }
     instance.hostname = instance.local_hostname;
     // A list of keys, or one text of key lines (normalize_pubkey_data).
@@ -46,6 +56,19 @@ Status apply_nocloud_meta_data(std::string_view yaml, InstanceMetadata& instance
     if (document.find("network-interfaces"))
         warnings.emplace_back("meta-data network-interfaces (ENI, deprecated by cloud-init) is not read");
     return {};
+}
+
+void apply_nocloud_arguments(std::string_view serial, std::string_view cmdline, InstanceMetadata& instance, std::vector<std::string>& warnings)
+{
+    NocloudArguments from_serial, from_cmdline;
+    nocloud_named(serial, from_serial);
+    nocloud_named(cmdline, from_cmdline);
+    // mergemanydict([serial's, cmdline's, seed's]): the first that has a key wins.
+    if (auto hostname = from_serial.hostname ? from_serial.hostname : from_cmdline.hostname)
+        take(instance, &InstanceMetadata::local_hostname, "NoCloud argument ", "h=", *hostname, warnings);
+    if (auto instance_id = from_serial.instance_id ? from_serial.instance_id : from_cmdline.instance_id)
+        take(instance, &InstanceMetadata::instance_id, "NoCloud argument ", "i=", *instance_id, warnings);
+    instance.hostname = instance.local_hostname;
 }
 
 Result<InstanceMetadata> NocloudProvider::instance()
@@ -56,6 +79,7 @@ Result<InstanceMetadata> NocloudProvider::instance()
     // The meta-data is required, the network-config optional: cloud-init
     // goes on without it on any failure.
     TRY(apply_nocloud_meta_data(TRY(get(meta_data_path)), instance, m_session.warnings()));
+    apply_nocloud_arguments(m_session.options().system_serial, m_session.options().cmdline, instance, m_session.warnings());
     auto network = optional_body(get(network_config_path));
     if (network.is_error()) {
         m_session.warn("no network-config: " + network.error().message());

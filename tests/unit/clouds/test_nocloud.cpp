@@ -10,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <map>
 
 using namespace mb;
@@ -67,9 +69,9 @@ TEST_CASE("nocloud: the kernel command line and DMI serial as cloud-init reads t
     };
     for (const auto& row : table) {
         CAPTURE(row.cmdline);
-        std::string_view seed;
-        CHECK(nocloud_named(row.cmdline, seed) == row.named);
-        CHECK(seed == row.seed);
+        NocloudArguments arguments;
+        CHECK(nocloud_named(row.cmdline, arguments) == row.named);
+        CHECK(arguments.seed == row.seed);
         PlatformFacts facts;
         facts.cmdline = row.cmdline;
         CHECK((detect_nocloud(facts) == Verdict::Yes) == row.named);
@@ -84,6 +86,56 @@ TEST_CASE("nocloud: the kernel command line and DMI serial as cloud-init reads t
     // Named on the command line, it is detected before any DMI-only cloud.
     facts.dmi.sys_vendor = "Amazon EC2";
     CHECK(detect_cloud(facts) == &nocloud_cloud);
+}
+
+TEST_CASE("nocloud: h= and i= from the DMI serial and the kernel command line win over the seed's meta-data")
+{
+    auto run = [](std::string_view serial, std::string_view cmdline) {
+        InstanceMetadata instance;
+        std::vector<std::string> warnings;
+        REQUIRE(apply_nocloud_meta_data("instance-id: iid-seed\nlocal-hostname: seed-host\n", instance, warnings).ok());
+        apply_nocloud_arguments(serial, cmdline, instance, warnings);
+        return std::tuple { instance.instance_id, instance.local_hostname, instance.hostname, warnings };
+    };
+    struct Row {
+        const char* serial;
+        const char* cmdline;
+        const char* instance_id;
+        const char* hostname;
+        const char* warning; // a substring of the one warning, or none
+    };
+    static const Row table[] = {
+        // Nothing on either: the seed's values.
+        { "", "root=/dev/vda", "iid-seed", "seed-host", nullptr },
+        { "", "ds=nocloud;s=http://198.18.0.1/", "iid-seed", "seed-host", nullptr },
+        // The short and the long names, as parse_cmdline_data's s2l maps them.
+        { "", "ds=nocloud;h=kernel-host;i=iid-kernel;s=http://198.18.0.1/", "iid-kernel", "kernel-host", nullptr },
+        { "", "ds=nocloud-net;local-hostname=long-host;instance-id=iid-long", "iid-long", "long-host", nullptr },
+        // The last of a key wins; one key alone leaves the other the seed's.
+        { "", "ds=nocloud;i=iid-1;i=iid-2", "iid-2", "seed-host", nullptr },
+        // The serial's win over the command line's, key by key (cloud-init
+        // merges DMI first and keeps the first value of each key).
+        { "ds=nocloud;i=iid-dmi", "ds=nocloud;i=iid-kernel;h=kernel-host", "iid-dmi", "kernel-host", nullptr },
+        // Not NoCloud's words: nothing taken.
+        { "", "ds=nocloudy;i=iid-other h=not-ours", "iid-seed", "seed-host", nullptr },
+        // Checked as the meta-data's values are.
+        { "", "ds=nocloud;h=bad_host!;i=iid-ok", "iid-ok", "seed-host", "h=: 'bad_host!'" },
+        { "", "ds=nocloud;i=", "iid-seed", "seed-host", "i=: ''" },
+    };
+    for (const auto& row : table) {
+        CAPTURE(row.serial);
+        CAPTURE(row.cmdline);
+        auto [instance_id, local_hostname, hostname, warnings] = run(row.serial, row.cmdline);
+        CHECK(instance_id == row.instance_id);
+        CHECK(local_hostname == row.hostname);
+        CHECK(hostname == row.hostname);
+        if (row.warning) {
+            REQUIRE(warnings.size() == 1);
+            CHECK(warnings[0].find(row.warning) != std::string::npos);
+        } else {
+            CHECK(warnings.empty());
+        }
+    }
 }
 
 TEST_CASE("nocloud: only an http:// seed to an IPv4 address is fetched")
