@@ -11,7 +11,7 @@ property metaboot claims is missing. Claimed, and checked on the ELF file:
   - no text relocations;
   - the seccomp filter compiled in: its first instructions (load the
     architecture, compare it with this CPU's) are in the read-only data.
-  - stack canaries (-fstack-protector-strong) in the folders that read
+  - stack canaries (-fstack-protector-strong) in the folders that parse
     network bytes (Makefile's STACK_PROTECTED): x86_64 only, from the
     unstripped twin (BINARY.unstripped) when it exists: every such folder's
     namespace has functions that load the canary from %fs:0x28, and no
@@ -54,8 +54,8 @@ def dynamic_flags(data, dynamic):
 # Itanium-mangled prefixes of the namespaces whose folders are built with
 # -fstack-protector-strong (src/dhcp: mb::dhcp, ...). common/ is namespace mb
 # itself, so it is not told apart here.
-PROTECTED = {"dhcp": b"_ZN2mb4dhcp", "http": b"_ZN2mb4http", "net": b"_ZN2mb3net", "ipv4ll": b"_ZN2mb6ipv4ll"}
-UNPROTECTED = {"cli": b"_ZN2mb3cli", "clouds": b"_ZN2mb6clouds", "render": b"_ZN2mb6render", "fs": b"_ZN2mb2fs"}
+PROTECTED = {"dhcp": b"_ZN2mb4dhcp", "http": b"_ZN2mb4http", "ipv4ll": b"_ZN2mb6ipv4ll"}
+UNPROTECTED = {"cli": b"_ZN2mb3cli", "clouds": b"_ZN2mb6clouds", "render": b"_ZN2mb6render", "fs": b"_ZN2mb2fs", "net": b"_ZN2mb3net"}
 
 
 def function_symbols(data):
