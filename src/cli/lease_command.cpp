@@ -47,6 +47,7 @@ int lease_command(const Args& args)
         return ExitNoLease;
     }
     auto& netlink = (*scope)->netlink();
+    options.scope = scope->get();
     auto& closer = (*scope)->closer();
     auto keep_lease = keep ? KeepLease::Yes : KeepLease::No;
 

@@ -1,5 +1,7 @@
 #include "cli/lease_flow.h"
 
+#include "cli/lease_scope.h"
+
 #include "cli/log.h"
 #include "cli/nic_selection.h"
 #include "cli/reach.h"
@@ -133,6 +135,8 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
         }
         if (candidates.empty())
             return Error::not_found("no Ethernet interface to run DHCP on");
+        if (options.scope)
+            options.scope->track(candidates);
         return candidates;
     }
     auto links = TRY(netlink.links());

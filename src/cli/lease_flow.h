@@ -22,6 +22,8 @@ namespace mb::cli {
 
 using Clock = std::chrono::steady_clock;
 
+class LeaseScope;
+
 struct AcquireOptions {
     std::vector<std::string> interfaces; // empty: every candidate NIC (select_nics)
     std::string sysfs_root { "/sys" };   // where the NICs' drivers are read
@@ -44,6 +46,9 @@ struct AcquireOptions {
     // (its record <dir>/n<ifindex> exists), so that it has the name udev
     // gives it and no rename is attempted while metaboot has it up.
     std::string udev_data;
+    // The scope the run's changes are proved in: a NIC found after it opened
+    // is snapshotted there before anything touches it (LeaseScope::track).
+    LeaseScope* scope { nullptr };
 };
 
 struct AcquiredLease {

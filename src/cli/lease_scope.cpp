@@ -5,6 +5,7 @@
 #include "cli/sandbox.h"
 #include "cli/signals.h"
 
+#include <algorithm>
 #include <mutex>
 
 namespace mb::cli {
@@ -43,6 +44,22 @@ int LeaseScope::finish(int exit_code, KeepLease keep)
     return result;
 }
 
+void LeaseScope::track(const std::vector<net::LinkInfo>& links)
+{
+    LateLinks late;
+    for (auto& link : links) {
+        bool known = std::find(m_ifindexes.begin(), m_ifindexes.end(), link.ifindex) != m_ifindexes.end();
+        for (auto& group : m_late)
+            known = known || std::find(group.ifindexes.begin(), group.ifindexes.end(), link.ifindex) != group.ifindexes.end();
+        if (!known)
+            late.ifindexes.push_back(link.ifindex);
+    }
+    if (late.ifindexes.empty())
+        return;
+    late.before = m_netlink->snapshot(late.ifindexes);
+    m_late.push_back(std::move(late));
+}
+
 int LeaseScope::tear_down(int exit_code, KeepLease keep)
 {
     // Under the signal watcher's lock: a signal now waits for this teardown
@@ -60,7 +77,12 @@ int LeaseScope::tear_down(int exit_code, KeepLease keep)
         log_error("teardown: " + undone.error().message());
         return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
     }
-    if (auto differences = net::teardown_differences(m_before, after); !differences.empty()) {
+    auto differences = net::teardown_differences(m_before, after);
+    for (auto& group : m_late) {
+        for (auto& difference : net::teardown_differences(group.before, m_netlink->snapshot(group.ifindexes)))
+            differences.push_back(std::move(difference));
+    }
+    if (!differences.empty()) {
         log_error("teardown: the interfaces differ from before the run");
         for (auto& difference : differences)
             log_warning("teardown: " + difference);

@@ -43,6 +43,12 @@ public:
     // Later calls only return exit_code.
     int finish(int exit_code, KeepLease keep);
 
+    // Links found after open() (the systemd initrd's NICs appear while an
+    // overlapped run waits for them): snapshotted now, before anything
+    // touches them, and compared at the teardown like the others. Links
+    // already known are left as they are.
+    void track(const std::vector<net::LinkInfo>& links);
+
 private:
     LeaseScope() = default;
     int tear_down(int exit_code, KeepLease keep);
@@ -53,6 +59,12 @@ private:
     std::shared_ptr<net::Netlink> m_netlink;
     std::vector<int> m_ifindexes;
     Result<net::InterfaceSnapshot> m_before { Error::io("no snapshot taken") };
+    // Each track() that found links: those links, and their snapshot then.
+    struct LateLinks {
+        std::vector<int> ifindexes;
+        Result<net::InterfaceSnapshot> before { Error::io("no snapshot taken") };
+    };
+    std::vector<LateLinks> m_late;
     net::DeferredCloser m_closer;
     bool m_finished { false };
 };

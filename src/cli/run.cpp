@@ -713,6 +713,7 @@ int run_command(const Args& args)
     auto teardown = [&](int exit_code) { return (*scope)->finish(exit_code, keep); };
 
     AcquireOptions acquire_options;
+    acquire_options.scope = scope->get();
     acquire_options.interfaces = config.interfaces;
     acquire_options.sysfs_root = config.sysfs_root;
     acquire_options.deadline = deadline;

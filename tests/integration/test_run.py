@@ -554,6 +554,53 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
         shutil.rmtree(udev_data, ignore_errors=True)
 
 
+def test_a_nic_found_while_the_overlap_waits_is_in_the_teardown_proof(ctx):
+    # With the overlap the NIC usually appears after the run has started (the
+    # driver probes while the systemd initrd starts metaboot), so it is not in
+    # the snapshot taken at the start. It must be snapshotted when found and
+    # compared at the teardown like the rest: here eth0 is held in another
+    # namespace until the run waits, then comes back (a new link to the run),
+    # and a change made to it during the fetch must fail the teardown check.
+    netns.require_root()
+    root = make_root()
+    marker_dir = tempfile.mkdtemp(prefix="mbt-ready-")
+    marker = os.path.join(marker_dir, "root-ready")
+    cmdline = os.path.join(marker_dir, "cmdline")
+    with open(cmdline, "w") as f:
+        f.write("ro rd.metaboot.overlap=1\n")
+    udev_data = tempfile.mkdtemp(prefix="mbt-udev-")
+    try:
+        with Topology() as t:
+            emulator = serve(t, emulator_flags=["--drip", "/2021-03-23/user-data=20"])
+            hold = t.add_namespace("hold")
+            t.client.run(["ip", "link", "set", "eth0", "netns", hold.name])
+            state = tempfile.mkdtemp(prefix="mbt-state-")
+            env = dict(os.environ, METABOOT_UDEV_DATA=udev_data)
+            proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2",
+                                                  "--timeout", "10", "--json", "--wait-root", marker, "--cmdline", cmdline]
+                                                 + list(BOTH)),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            t.procs.append(proc)
+            time.sleep(0.5)
+            hold.run(["ip", "link", "set", "eth0", "netns", t.client.name])
+            ifindex = t.client.run(["cat", "/sys/class/net/eth0/ifindex"]).stdout.strip()
+            with open(os.path.join(udev_data, "n" + ifindex), "w") as f:
+                f.write("I:1700000000\nG:systemd\n")
+            netns.wait_for(lambda: os.path.exists(emulator.request_log) and os.path.getsize(emulator.request_log) > 0,
+                           timeout=10, what="the first metadata request")
+            t.client.run(["ip", "addr", "add", "198.19.0.77/24", "dev", "eth0"])
+            open(marker, "w").close()
+            out, err = proc.communicate(timeout=15)
+            assert re.search(r"\beth0: leased ", err), err
+            assert proc.returncode == 5, (proc.returncode, err)
+            assert "teardown: the interfaces differ from before the run" in err, err
+            assert "198.19.0.77/24" in err, err
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(marker_dir, ignore_errors=True)
+        shutil.rmtree(udev_data, ignore_errors=True)
+
+
 def test_wait_root_without_the_overlap_leases_only_once_the_root_is_ready(ctx):
     # The default of the systemd initrd's unit: started early, it does
     # nothing on the network until the root-ready marker appears.
