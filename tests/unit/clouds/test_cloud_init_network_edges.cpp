@@ -64,7 +64,7 @@ TEST_CASE("cloud-init network config edges: one bad value skips its interface wi
         { "v2 dhcp4-overrides route-metric", v2("    dhcp4: true\n    dhcp4-overrides:\n      route-metric: 4294967296\n"), "network config: skipping 'eth0': malformed route-metric '4294967296'" },
     };
     for (auto const& c : cases) {
-        INFO(c.name);
+        INFO(std::string(c.name));
         std::vector<std::string> warnings;
         auto config = map_cloud_init_network(c.yaml, nics, warnings);
         REQUIRE_MESSAGE(config.ok(), config.error().message());
@@ -111,7 +111,7 @@ TEST_CASE("cloud-init network config edges: v1 nameserver entries for no known i
         { "a malformed search domain", "  - type: nameserver\n    interface: eth0\n    address: 10.0.0.2\n    search: ['-bad-']\n", "network config: skipping 'nameserver': a malformed address or search domain" },
     };
     for (auto const& c : cases) {
-        INFO(c.name);
+        INFO(std::string(c.name));
         std::vector<std::string> warnings;
         auto yaml = std::string("version: 1\nconfig:\n  - type: physical\n    name: eth0\n    subnets:\n      - type: static\n        address: 10.0.0.5/24\n") + c.entry;
         auto config = map_cloud_init_network(yaml, nics, warnings);

@@ -97,7 +97,7 @@ TEST_CASE("ec2 edges: one bad NIC value, the value dropped and the warning exact
         { "ipv6s", "2600::1::2", "dropping network/interfaces/macs/02:00:00:00:00:01/ipv6s: invalid value '2600::1::2'" },
     };
     for (auto const& c : cases) {
-        CAPTURE(c.key);
+        INFO(std::string(c.key));
         auto tree = one_nic_tree();
         tree.keys[std::string(nic_base) + c.key] = c.value;
         auto result = tree.build();
@@ -184,7 +184,7 @@ TEST_CASE("ec2 edges: IMDSv2 token and 401 faults are errors of the right kind")
         { "a 401 and then no token endpoint", nullptr, TokenMode::Unsupported, unauthorized.c_str(), ErrorKind::Refused, "GET /: 401 Unauthorized and no IMDSv2 token available" },
     };
     for (auto const& c : cases) {
-        CAPTURE(c.name);
+        INFO(std::string(c.name));
         auto ec2 = FakeEc2::standard(1);
         ec2.token_mode = c.mode;
         if (c.put_reply_body)
@@ -245,7 +245,7 @@ TEST_CASE("ec2 edges: a crawl answer other than 404 fails the fetch, for a direc
         { "/2021-03-23/meta-data/instance-type", "GET /2021-03-23/meta-data/instance-type: 403 Forbidden (instance metadata service disabled?)" },
     };
     for (auto const& c : cases) {
-        CAPTURE(c.path);
+        INFO(std::string(c.path));
         auto ec2 = FakeEc2::standard(1);
         ec2.raw_replies[c.path] = testing::http_reply(403, "");
         auto run = fetch(ec2, crawl_options());

@@ -83,7 +83,7 @@ TEST_CASE("openstack edges: one bad network value, dropped with its exact warnin
             { "dropping dns service address 'ns1.example; reboot'" } },
     };
     for (auto const& c : cases) {
-        CAPTURE(c.name);
+        INFO(std::string(c.name));
         auto parsed = parse_network_data(network_data_with(c.networks, c.services));
         CHECK(testing::joined(parsed.warnings) == testing::joined(c.warnings));
         REQUIRE(parsed.metadata.nics.size() == 1);
@@ -130,7 +130,7 @@ TEST_CASE("openstack edges: meta_data.json that is not an object, and public key
     InstanceMetadata instance;
     std::vector<std::string> warnings;
     for (auto bad : { "[]", "\"uuid\"", "5" }) {
-        CAPTURE(bad);
+        INFO(std::string(bad));
         auto status = apply_openstack_meta_data(bad, instance, warnings);
         REQUIRE(status.is_error());
         CHECK(status.error().kind() == ErrorKind::Invalid);

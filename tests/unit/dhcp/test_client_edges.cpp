@@ -110,7 +110,7 @@ TEST_CASE("client edges: in REQUESTING, a reply that is neither OFFER, ACK nor N
         { MessageType::Inform, "ignored INFORM: unexpected in REQUESTING" },
     };
     for (auto const& [type, note] : cases) {
-        INFO(note);
+        INFO(std::string(note));
         auto client = make_client();
         (void)client.start(0ms);
         uint32_t xid = client.xid();

@@ -78,7 +78,7 @@ TEST_CASE("response parser edges: the exact error for each malformed or oversize
         { "closed after empty lines only", "\r\n\r\n", 16 * 1024, ErrorKind::Invalid, "connection closed in the middle of the response (truncated)" },
     };
     for (auto const& c : cases) {
-        INFO(c.name);
+        INFO(std::string(c.name));
         auto result = parse_bytewise(c.wire, { c.max_header_bytes, 1024 * 1024 });
         REQUIRE(result.is_error());
         CHECK(result.error().kind() == c.kind);
