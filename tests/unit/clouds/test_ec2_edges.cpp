@@ -2,6 +2,7 @@
 // the value dropped and the exact warning or error (issue 19 item 4).
 #include "clouds/ec2/ec2.h"
 #include "clouds/fetch.h"
+#include "clouds/values.h"
 
 #include "fake_ec2.h"
 #include "../show_strings.h"
@@ -327,4 +328,19 @@ TEST_CASE("ec2 edges: metadata NICs none of which is on this system fall back to
     REQUIRE(config->interfaces.size() == 1);
     CHECK(config->interfaces[0].name == "ens5");
     CHECK(config->interfaces[0].dhcp4);
+}
+
+TEST_CASE("values edges: blank lines among keys are skipped; a key past 16 KiB is dropped")
+{
+    const std::string key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJ5mCvRWfm4 k";
+    std::vector<std::string> keys, warnings;
+    append_public_keys("\n  \n" + key + "\n\n", "test", keys, warnings);
+    CHECK(testing::joined(keys) == key + "\n");
+    CHECK(warnings.empty());
+
+    CHECK_FALSE(is_openssh_public_key(key + std::string(16384, 'x')));
+    keys.clear();
+    append_public_keys(key + std::string(16384, 'x'), "test", keys, warnings);
+    CHECK(keys.empty());
+    CHECK(testing::joined(warnings) == "dropping a malformed key in test\n");
 }

@@ -1,5 +1,6 @@
 // The JSON and YAML islands' rarer paths, each with its exact outcome (issue
 // 19 item 4).
+#include "common/address.h"
 #include "common/json.h"
 #include "common/yaml.h"
 #include "json_text.h"
@@ -89,4 +90,13 @@ TEST_CASE("json edges: typed accessors answer nothing for another type")
     CHECK_FALSE(parsed->find("b")->as_number().has_value());
     CHECK_FALSE(parsed->find("z")->as_number().has_value());
     CHECK_FALSE(parsed->as_number().has_value());
+}
+
+TEST_CASE("address edges: an IPv6 prefix needs its '/'; the unspecified address is all zero bytes")
+{
+    CHECK_FALSE(Ipv6Prefix::parse("2001:db8::").has_value());
+    CHECK(Ipv6Prefix::parse("2001:db8::/32").has_value());
+    CHECK(Ipv6Address::parse("::")->is_unspecified());
+    CHECK_FALSE(Ipv6Address::parse("::1")->is_unspecified());
+    CHECK_FALSE(Ipv6Address::parse("8000::")->is_unspecified());
 }

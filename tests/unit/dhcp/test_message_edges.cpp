@@ -2,6 +2,7 @@
 // item 4): the 'sname' field as an option field, typed codes in `other` on
 // encoding, and the names of every message type.
 #include "dhcp/message.h"
+#include "dhcp/options.h"
 #include "helpers.h"
 
 #include <doctest/doctest.h>
@@ -58,4 +59,22 @@ TEST_CASE("message edges: every message type has its RFC 2132 §9.6 name")
     };
     for (auto const& [type, name] : names)
         CHECK(std::string(message_type_name(type)) == name);
+}
+
+TEST_CASE("message edges: a non-Ethernet chaddr has no client MAC; option 119's pointer cut after its first byte")
+{
+    Message m;
+    m.set_client_mac(*MacAddress::parse("02:00:00:00:00:01"));
+    REQUIRE(m.client_mac().has_value());
+    m.htype = 6; // IEEE 802 (token ring): RFC 1700's hardware types
+    CHECK_FALSE(m.client_mac().has_value());
+    m.htype = 1;
+    m.hlen = 8;
+    CHECK_FALSE(m.client_mac().has_value());
+
+    // "a" then a compression pointer of which only the first byte came.
+    Bytes cut = { 1, 'a', 0xc0 };
+    auto names = decode_domain_search(cut);
+    REQUIRE(names.is_error());
+    CHECK(names.error().message() == "domain search: truncated pointer");
 }

@@ -3,6 +3,7 @@
 // response gets, and what the client does with a failed write, an invalid
 // request and a body delimited by the server's close.
 #include "http/client.h"
+#include "http/request.h"
 #include "http/response_parser.h"
 
 #include "../fake_transport.h"
@@ -207,4 +208,15 @@ TEST_CASE("client edges: a body delimited by the server's close is a complete re
     CHECK(results[0]->body == "all of /p");
     REQUIRE(results[1].is_error());
     CHECK(results[1].error().message() == "not answered on the pipelined connection");
+}
+
+TEST_CASE("url edges: a path that is no origin-form target is refused by name")
+{
+    for (auto bad : { "http://169.254.169.254/a b", "http://169.254.169.254/seed\x01/" }) {
+        INFO(std::string(bad));
+        auto url = Url::parse(bad);
+        REQUIRE(url.is_error());
+        CHECK(url.error().kind() == ErrorKind::Invalid);
+        CHECK(url.error().message() == "bad path in metadata URL");
+    }
 }
