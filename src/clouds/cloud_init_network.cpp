@@ -100,6 +100,7 @@ private:
     Interface& begin();
     void finish(std::string_view what);
     void bad(const char* what, const JsonValue* value);
+    void bad(const char* what, std::string_view text);
     std::optional<bool> flag(const JsonValue* value, const char* what);
     std::optional<uint32_t> number(const JsonValue* value, const char* what);
     IpPrefix prefix(const JsonValue* value, const JsonValue* entry, bool network);
@@ -140,8 +141,13 @@ void Mapper::finish(std::string_view what)
 
 void Mapper::bad(const char* what, const JsonValue* value)
 {
+    bad(what, text_of(value));
+}
+
+void Mapper::bad(const char* what, std::string_view text)
+{
     if (m_error.empty())
-        m_error = concat({ "malformed ", what, " '", printable(text_of(value)), "'" });
+        m_error = concat({ "malformed ", what, " '", printable(text), "'" });
 }
 
 // cloud-init's util.is_true/is_false, over YAML's booleans and text.
@@ -223,14 +229,18 @@ void Mapper::route(const JsonValue* to, const JsonValue* via, const JsonValue* e
 bool Mapper::dns(Dns into, const JsonValue* servers, const JsonValue* search)
 {
     auto addresses = words(servers), domains = words(search);
-    bool usable = true;
-    for (const auto& text : addresses)
-        usable = usable && ip_address(text);
-    for (const auto& domain : domains)
-        usable = usable && is_valid_dns_name(domain, TrailingDot::Allowed);
-    if (!usable) {
-        bad("nameservers", servers);
-        return false;
+    // The first bad one is named, whether the value was a list or a text.
+    for (const auto& text : addresses) {
+        if (!ip_address(text)) {
+            bad("nameserver", text);
+            return false;
+        }
+    }
+    for (const auto& domain : domains) {
+        if (!is_valid_dns_name(domain, TrailingDot::Allowed)) {
+            bad("search domain", domain);
+            return false;
+        }
     }
     for (const auto& text : addresses)
         into.servers.push_back(*ip_address(text));

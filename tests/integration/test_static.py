@@ -46,7 +46,9 @@ def test_runs_in_an_empty_chroot(ctx):
         proc = subprocess.run(["unshare", "--net", "chroot", root, "/metaboot", "--output", "none", "--provider", "ec2",
                                "--timeout", "1"], capture_output=True, text=True)
         assert proc.returncode == 2, (proc.returncode, proc.stderr)
-        assert "metaboot: no lease: no Ethernet interface" in proc.stderr, proc.stderr
+        # EC2's reach kinds, DHCPv4 then SLAAC to [fd00:ec2::254], each find none.
+        assert "metaboot: dhcp4: no Ethernet interface" in proc.stderr, proc.stderr
+        assert "metaboot: no lease: slaac: no Ethernet interface" in proc.stderr, proc.stderr
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -470,10 +470,8 @@ Status Ec2Provider::crawl(const std::string& directory, unsigned depth)
     }
     m_tree.emplace_back(directory, *body);
     for (auto entry : parse_listing(*body)) {
-        if (m_tree.size() >= max_crawl_entries) {
-            m_session.warn(concat({ "crawl stopped at ", std::to_string(max_crawl_entries), " entries" }));
-            return {};
-        }
+        if (m_tree.size() >= max_crawl_entries)
+            break;
         if (!is_safe_listing_entry(entry)) {
             m_session.warn(concat({ "not crawling '", printable(entry), "' under ", directory }));
             continue;
@@ -494,6 +492,9 @@ Status Ec2Provider::crawl(const std::string& directory, unsigned depth)
         else if (leaf.error().kind() != ErrorKind::NotFound)
             return leaf.release_error();
     }
+    // Said once, by the outermost call, however deep the crawl stopped.
+    if (depth == 0 && m_tree.size() >= max_crawl_entries)
+        m_session.warn(concat({ "crawl stopped at ", std::to_string(max_crawl_entries), " entries" }));
     return {};
 }
 
