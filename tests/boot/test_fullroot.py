@@ -217,3 +217,57 @@ def test_fullroot_dracut(ctx):
 
 def test_fullroot_networkmanager(ctx):
     boot_fullroot(ctx, "networkmanager")
+
+
+def boot_other_cloud(ctx, cloud):
+    """The netplan image on Azure's or GCE's DMI, DHCP and metadata service,
+    one NIC: the real root comes up on the file metaboot wrote (the NIC's
+    name as the file gives it, its lease from the root's own DHCP client)
+    and reaches the cloud's metadata service with the cloud's header."""
+    bootlib.require_host()
+    fullroot.require_tools()
+    with bootlib.Workdir() as workdir:
+        image = fullroot.build_image(ctx, "netplan", workdir)
+        result, network = fullroot.boot(ctx, image, workdir, "fullroot-" + cloud, cloud=cloud)
+        report = fullroot.Report(result)
+        log_timings("netplan on " + cloud, result, report)
+        check_reached(result, report)
+        names = report.names()
+        files = report.files()
+        assert list(files) == [NETPLAN_FILE], sorted(files)
+        netplan = netplan_names(files[NETPLAN_FILE])
+        mac = MACS[0]
+        assert netplan.get(mac) == names.get(mac), "netplan names %s %r, the real root %r:\n%s" % (
+            mac, netplan.get(mac), names.get(mac), files[NETPLAN_FILE])
+        link = {l["ifname"]: l for l in report.json("ip-addr")}[names[mac]]
+        assert "UP" in link["flags"] and link.get("operstate") == "UP", link
+        leased = [a for a in link.get("addr_info", []) if a.get("family") == "inet" and a["local"] == bootlib.TAP_GUEST]
+        assert leased and leased[0].get("dynamic"), "%s has no lease of the root's own: %s" % (names[mac], link)
+        return result, report, names[mac], link, files[NETPLAN_FILE]
+
+
+def test_fullroot_azure(ctx):
+    """Azure: eth0 by the file's set-name (cloud-init's Azure naming), the
+    IMDS secondary address beside the lease, the service with `Metadata:
+    true` from the real root."""
+    result, report, nic, link, netplan = boot_other_cloud(ctx, "azure")
+    assert nic == "eth0", "Azure's NIC is %s in the real root:\n%s" % (nic, netplan)
+    have = {"%s/%d" % (a["local"], a["prefixlen"]) for a in link["addr_info"] if a.get("family") == "inet"}
+    secondary = "%s/24" % bootlib.emulator_secondary(bootlib.TAP_GUEST)
+    assert have == {bootlib.TAP_GUEST + "/24", secondary}, have
+    assert report.one("azure-vmid").endswith('"02aab8a4-74ef-476e-8182-f6d2ba4166a6"'), report.one("azure-vmid")
+
+
+def test_fullroot_gce(ctx):
+    """GCE: the /32 lease with its on-link gateway and MTU 1460 from the
+    root's own DHCP client (cloud-init's fallback, dhcp4 and dhcp6 by MAC),
+    network-online reached without a DHCPv6 server, the service with
+    `Metadata-Flavor: Google` from the real root."""
+    result, report, nic, link, netplan = boot_other_cloud(ctx, "gce")
+    assert re.match(r"^ens\d+$", nic), nic
+    assert link.get("mtu") == 1460, "MTU %s (GCE's DHCP says 1460)" % link.get("mtu")
+    have = ["%s/%d" % (a["local"], a["prefixlen"]) for a in link["addr_info"] if a.get("family") == "inet"]
+    assert have == [bootlib.TAP_GUEST + "/32"], have
+    routes = [r for r in report.json("ip-route") if r.get("dev") == nic and r.get("table", "main") == "main"]
+    assert any(r["dst"] == "default" and r.get("gateway") == "198.18.0.1" for r in routes), routes
+    assert report.one("gce-id") == "4520031799277581759", report.one("gce-id")
