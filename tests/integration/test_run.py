@@ -478,6 +478,49 @@ def test_signals_at_random_points_tear_down(ctx):
         shutil.rmtree(root, ignore_errors=True)
 
 
+class WaitRoot:
+    """The folders of a --wait-root run: the real root, the root-ready
+    marker's folder, a kernel command line (the overlap on or off) and a
+    udev database of the test's own (a NIC counts once its record says udev
+    is done with it). Removed on exit."""
+
+    def __init__(self, overlap):
+        self.root = make_root()
+        self.folder = tempfile.mkdtemp(prefix="mbt-ready-")
+        self.marker = os.path.join(self.folder, "root-ready")
+        self.cmdline = os.path.join(self.folder, "cmdline")
+        with open(self.cmdline, "w") as f:
+            f.write("ro rd.metaboot.overlap=1\n" if overlap else "ro\n")
+        self.udev_data = os.path.join(self.folder, "udev")
+        os.makedirs(self.udev_data)
+        self.state = os.path.join(self.folder, "state")
+        os.makedirs(self.state)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def start(self, t, ctx):
+        """metaboot --wait-root in the client namespace, as the systemd
+        initrd's early unit starts it."""
+        proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", self.root, "--state-dir", self.state, "--provider", "ec2",
+                                              "--timeout", "10", "--json", "--wait-root", self.marker, "--cmdline", self.cmdline]
+                                             + list(BOTH)),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, METABOOT_UDEV_DATA=self.udev_data))
+        t.procs.append(proc)
+        return proc
+
+    def udev_record(self, t, nic, text="I:1700000000\nG:systemd\n"):
+        """udev's record of the NIC (by its ifindex), as udevd writes it."""
+        ifindex = t.client.run(["cat", "/sys/class/net/%s/ifindex" % nic]).stdout.strip()
+        with open(os.path.join(self.udev_data, "n" + ifindex), "w") as f:
+            f.write(text)
+
+
 def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready(ctx):
     # The systemd initrd's early unit with rd.metaboot.overlap=1 (issue 18):
     # lease and fetch while the initrd is still finding and mounting the
@@ -485,73 +528,49 @@ def test_wait_root_fetches_at_once_tears_down_then_writes_when_the_root_is_ready
     # held until the root-ready marker appears (the root-ready unit makes it
     # after initrd-fs.target).
     netns.require_root()
-    root = make_root()
-    marker_dir = tempfile.mkdtemp(prefix="mbt-ready-")
-    marker = os.path.join(marker_dir, "root-ready")
-    cmdline = os.path.join(marker_dir, "cmdline")
-    with open(cmdline, "w") as f:
-        f.write("ro rd.metaboot.overlap=1\n")
-    # A udev database of the test's own: the NIC counts once udev has
-    # processed it (named it), which the test says by creating its record.
-    udev_data = tempfile.mkdtemp(prefix="mbt-udev-")
-    try:
-        with Topology() as t:
-            emulator = serve(t)
-            before = t.client.snapshot()
-            state = tempfile.mkdtemp(prefix="mbt-state-")
-            env = dict(os.environ, METABOOT_UDEV_DATA=udev_data)
-            proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2",
-                                                  "--timeout", "10", "--json", "--wait-root", marker, "--cmdline", cmdline]
-                                                 + list(BOTH)),
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-            t.procs.append(proc)
-            time.sleep(0.5)
-            assert t.client.snapshot() == before, "DHCP began on a NIC udev has not processed"
-            ifindex = t.client.run(["cat", "/sys/class/net/eth0/ifindex"]).stdout.strip()
-            # As systemd-udevd 252 does: the record written with
-            # ID_RENAMING=1, the NIC renamed, the record written again
-            # without it. The run must not start on a NIC being renamed, and
-            # must go by its new name (an overlapped dracut-systemd boot
-            # leased on ens2 logging eth0).
-            record = os.path.join(udev_data, "n" + ifindex)
-            with open(record, "w") as f:
-                f.write("I:1700000000\nE:ID_NET_NAME=ens5\nE:ID_RENAMING=1\nG:systemd\n")
-            time.sleep(0.5)
-            assert t.client.snapshot() == before, "DHCP began on a NIC udev is renaming"
-            t.client.run(["ip", "link", "set", "eth0", "name", "ens5"])
-            before = t.client.snapshot()
-            with open(record, "w") as f:
-                f.write("I:1700000000\nE:ID_NET_NAME=ens5\nG:systemd\n")
+    with WaitRoot(overlap=True) as w, Topology() as t:
+        emulator = serve(t)
+        before = t.client.snapshot()
+        proc = w.start(t, ctx)
+        time.sleep(0.5)
+        assert t.client.snapshot() == before, "DHCP began on a NIC udev has not processed"
+        # As systemd-udevd 252 does: the record written with
+        # ID_RENAMING=1, the NIC renamed, the record written again
+        # without it. The run must not start on a NIC being renamed, and
+        # must go by its new name (an overlapped dracut-systemd boot
+        # leased on ens2 logging eth0).
+        w.udev_record(t, "eth0", "I:1700000000\nE:ID_NET_NAME=ens5\nE:ID_RENAMING=1\nG:systemd\n")
+        time.sleep(0.5)
+        assert t.client.snapshot() == before, "DHCP began on a NIC udev is renaming"
+        t.client.run(["ip", "link", "set", "eth0", "name", "ens5"])
+        before = t.client.snapshot()
+        w.udev_record(t, "ens5", "I:1700000000\nE:ID_NET_NAME=ens5\nG:systemd\n")
 
-            def fetched():
-                with open(emulator.request_log) as f:
-                    return any('user-data' in line for line in f)
-            netns.wait_for(fetched, 10, what="the metadata fetch")
-            # Fetched, and torn down while it waits: the namespace is as it
-            # was (no lease address, no route), nothing is written yet, and
-            # the run is still there.
-            netns.wait_for(lambda: t.client.snapshot() == before, 5, what="the teardown before the root is ready")
-            time.sleep(0.3)
-            assert proc.poll() is None, proc.communicate()
-            assert not os.path.exists(os.path.join(root, NETPLAN))
-            assert not os.listdir(state), os.listdir(state)
+        def fetched():
+            with open(emulator.request_log) as f:
+                return any('user-data' in line for line in f)
+        netns.wait_for(fetched, 10, what="the metadata fetch")
+        # Fetched, and torn down while it waits: the namespace is as it
+        # was (no lease address, no route), nothing is written yet, and
+        # the run is still there.
+        netns.wait_for(lambda: t.client.snapshot() == before, 5, what="the teardown before the root is ready")
+        time.sleep(0.3)
+        assert proc.poll() is None, proc.communicate()
+        assert not os.path.exists(os.path.join(w.root, NETPLAN))
+        assert not os.listdir(w.state), os.listdir(w.state)
 
-            open(marker, "w").close()
-            out, err = proc.communicate(timeout=10)
-            assert proc.returncode == 0, err
-            result = json.loads(out)
-            assert "the root is ready" in err, err
-            assert re.search(r"\bens5: leased ", err) and "eth0" not in err, err
-            assert "root" in result["timings_ms"] and "teardown" in result["timings_ms"], result["timings_ms"]
-            assert t.client.snapshot() == before
-            netplan = read(root, NETPLAN)
-            assert "02:00:00:00:00:01" in netplan, netplan
-            netplan_generate(root)
-            assert os.path.exists(os.path.join(state, "metadata.json"))
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(marker_dir, ignore_errors=True)
-        shutil.rmtree(udev_data, ignore_errors=True)
+        open(w.marker, "w").close()
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+        result = json.loads(out)
+        assert "the root is ready" in err, err
+        assert re.search(r"\bens5: leased ", err) and "eth0" not in err, err
+        assert "root" in result["timings_ms"] and "teardown" in result["timings_ms"], result["timings_ms"]
+        assert t.client.snapshot() == before
+        netplan = read(w.root, NETPLAN)
+        assert "02:00:00:00:00:01" in netplan, netplan
+        netplan_generate(w.root)
+        assert os.path.exists(os.path.join(w.state, "metadata.json"))
 
 
 def test_a_nic_found_while_the_overlap_waits_is_in_the_teardown_proof(ctx):
@@ -562,72 +581,41 @@ def test_a_nic_found_while_the_overlap_waits_is_in_the_teardown_proof(ctx):
     # namespace until the run waits, then comes back (a new link to the run),
     # and a change made to it during the fetch must fail the teardown check.
     netns.require_root()
-    root = make_root()
-    marker_dir = tempfile.mkdtemp(prefix="mbt-ready-")
-    marker = os.path.join(marker_dir, "root-ready")
-    cmdline = os.path.join(marker_dir, "cmdline")
-    with open(cmdline, "w") as f:
-        f.write("ro rd.metaboot.overlap=1\n")
-    udev_data = tempfile.mkdtemp(prefix="mbt-udev-")
-    try:
-        with Topology() as t:
-            emulator = serve(t, emulator_flags=["--drip", "/2021-03-23/user-data=20"])
-            hold = t.add_namespace("hold")
-            t.client.run(["ip", "link", "set", "eth0", "netns", hold.name])
-            state = tempfile.mkdtemp(prefix="mbt-state-")
-            env = dict(os.environ, METABOOT_UDEV_DATA=udev_data)
-            proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2",
-                                                  "--timeout", "10", "--json", "--wait-root", marker, "--cmdline", cmdline]
-                                                 + list(BOTH)),
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-            t.procs.append(proc)
-            time.sleep(0.5)
-            hold.run(["ip", "link", "set", "eth0", "netns", t.client.name])
-            ifindex = t.client.run(["cat", "/sys/class/net/eth0/ifindex"]).stdout.strip()
-            with open(os.path.join(udev_data, "n" + ifindex), "w") as f:
-                f.write("I:1700000000\nG:systemd\n")
-            netns.wait_for(lambda: os.path.exists(emulator.request_log) and os.path.getsize(emulator.request_log) > 0,
-                           timeout=10, what="the first metadata request")
-            t.client.run(["ip", "addr", "add", "198.19.0.77/24", "dev", "eth0"])
-            open(marker, "w").close()
-            out, err = proc.communicate(timeout=15)
-            assert re.search(r"\beth0: leased ", err), err
-            assert proc.returncode == 5, (proc.returncode, err)
-            assert "teardown: the interfaces differ from before the run" in err, err
-            assert "198.19.0.77/24" in err, err
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(marker_dir, ignore_errors=True)
-        shutil.rmtree(udev_data, ignore_errors=True)
+    with WaitRoot(overlap=True) as w, Topology() as t:
+        emulator = serve(t, emulator_flags=["--drip", "/2021-03-23/user-data=20"])
+        hold = t.add_namespace("hold")
+        t.client.run(["ip", "link", "set", "eth0", "netns", hold.name])
+        proc = w.start(t, ctx)
+        time.sleep(0.5)
+        hold.run(["ip", "link", "set", "eth0", "netns", t.client.name])
+        w.udev_record(t, "eth0")
+        netns.wait_for(lambda: os.path.exists(emulator.request_log) and os.path.getsize(emulator.request_log) > 0,
+                       timeout=10, what="the first metadata request")
+        t.client.run(["ip", "addr", "add", "198.19.0.77/24", "dev", "eth0"])
+        open(w.marker, "w").close()
+        out, err = proc.communicate(timeout=15)
+        assert re.search(r"\beth0: leased ", err), err
+        assert proc.returncode == 5, (proc.returncode, err)
+        assert "teardown: the interfaces differ from before the run" in err, err
+        assert "198.19.0.77/24" in err, err
 
 
 def test_wait_root_without_the_overlap_leases_only_once_the_root_is_ready(ctx):
     # The default of the systemd initrd's unit: started early, it does
     # nothing on the network until the root-ready marker appears.
     netns.require_root()
-    root = make_root()
-    marker_dir = tempfile.mkdtemp(prefix="mbt-ready-")
-    marker = os.path.join(marker_dir, "root-ready")
-    try:
-        with Topology() as t:
-            emulator = serve(t)
-            before = t.client.snapshot()
-            state = tempfile.mkdtemp(prefix="mbt-state-")
-            proc = subprocess.Popen(t.client.cmd([ctx["binary"], "--root", root, "--state-dir", state, "--provider", "ec2",
-                                                  "--timeout", "10", "--json", "--wait-root", marker] + list(BOTH)),
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            t.procs.append(proc)
-            time.sleep(0.7)
-            assert proc.poll() is None, proc.communicate()
-            assert t.client.snapshot() == before
-            assert not os.path.exists(emulator.request_log) or os.path.getsize(emulator.request_log) == 0
-            open(marker, "w").close()
-            out, err = proc.communicate(timeout=10)
-            assert proc.returncode == 0, err
-            timings = json.loads(out)["timings_ms"]
-            assert list(timings).index("root") < list(timings).index("dhcp"), timings
-            assert t.client.snapshot() == before
-            assert "02:00:00:00:00:01" in read(root, NETPLAN)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.rmtree(marker_dir, ignore_errors=True)
+    with WaitRoot(overlap=False) as w, Topology() as t:
+        emulator = serve(t)
+        before = t.client.snapshot()
+        proc = w.start(t, ctx)
+        time.sleep(0.7)
+        assert proc.poll() is None, proc.communicate()
+        assert t.client.snapshot() == before
+        assert not os.path.exists(emulator.request_log) or os.path.getsize(emulator.request_log) == 0
+        open(w.marker, "w").close()
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+        timings = json.loads(out)["timings_ms"]
+        assert list(timings).index("root") < list(timings).index("dhcp"), timings
+        assert t.client.snapshot() == before
+        assert "02:00:00:00:00:01" in read(w.root, NETPLAN)
