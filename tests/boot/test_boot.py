@@ -580,6 +580,14 @@ def check_reach_torn_down(result, kind):
     return lease
 
 
+def check_served_at(network, host):
+    """Every metadata request answered, each sent to the service as `host`
+    (the Host header the URL gives)."""
+    requests = bootlib.metadata_requests(network.requests_log)
+    assert requests and all(r["status"] == 200 for r in requests), requests
+    assert {r.get("host") for r in requests} == {host}, requests
+
+
 def test_dracut_digitalocean_link_local_without_dhcp(ctx):
     """DigitalOcean as its stock images meet it: no DHCP server at all, the
     service on the link. The row's first kind, an RFC 3927 address checked
@@ -604,9 +612,7 @@ def test_dracut_ipv6_link_local(ctx):
                     cmdline_extra=["rd.metaboot.reach=ipv6ll", "rd.metaboot.url=http://[fe80::a9fe:a9fe]"]) as boot:
         result, network = boot.result, boot.network
         check_reach_torn_down(result, "ipv6ll")
-        requests = bootlib.metadata_requests(network.requests_log)
-        assert requests and all(r["status"] == 200 for r in requests), requests
-        assert {r.get("host") for r in requests} == {"[fe80::a9fe:a9fe]"}, requests
+        check_served_at(network, "[fe80::a9fe:a9fe]")
 
 
 def test_dracut_slaac_to_ec2s_ipv6_service(ctx):
@@ -618,9 +624,7 @@ def test_dracut_slaac_to_ec2s_ipv6_service(ctx):
                     cmdline_extra=["rd.metaboot.reach=slaac", "rd.metaboot.url=http://[fd00:ec2::254]"]) as boot:
         result, network = boot.result, boot.network
         check_reach_torn_down(result, "slaac")
-        requests = bootlib.metadata_requests(network.requests_log)
-        assert requests and all(r["status"] == 200 for r in requests), requests
-        assert {r.get("host") for r in requests} == {"[fd00:ec2::254]"}, requests
+        check_served_at(network, "[fd00:ec2::254]")
 
 
 def test_dracut_routed_service(ctx):
@@ -632,9 +636,7 @@ def test_dracut_routed_service(ctx):
                     cmdline_extra=["rd.metaboot.reach=routed", "rd.metaboot.url=http://100.100.100.200"]) as boot:
         result, network = boot.result, boot.network
         check_reach_torn_down(result, "routed")
-        requests = bootlib.metadata_requests(network.requests_log)
-        assert requests and all(r["status"] == 200 for r in requests), requests
-        assert {r.get("host") for r in requests} == {"100.100.100.200"}, requests
+        check_served_at(network, "100.100.100.200")
 
 
 def test_dracut_nocloud_seed_in_the_dmi_serial(ctx):
