@@ -28,12 +28,7 @@ def test_ec2_ipv6_only_subnet_reached_by_slaac(ctx):
     root = make_root()
     try:
         with Topology(nics=1) as t:
-            t.server.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
-            t.server.run(["ip", "addr", "add", "fd00:ec2::254/64", "dev", "veth0", "nodad"])
-            conf = os.path.join(work, "radvd.conf")
-            with open(conf, "w") as f:
-                f.write("interface veth0 {\n  AdvSendAdvert on;\n  prefix fd00:ec2::/64 {\n  };\n};\n")
-            t.server.popen([RADVD, "--nodaemon", "-C", conf, "-p", os.path.join(work, "pid"), "-m", "stderr"])
+            peers.start_radvd(t, "fd00:ec2::254/64", "fd00:ec2::/64", work)
             emulator = peers.start_emulator(t, "--nics", "1", "--tokens", "required", bind="fd00:ec2::254")
             before = state(t)
             proc = run(t, ctx, root, "--output", "netplan", "--verbose", timeout="20")

@@ -14,7 +14,7 @@ import peers
 from netns import Topology
 from test_run import run
 
-RADVD = "/usr/sbin/radvd"
+RADVD = peers.RADVD
 
 
 def state(t, dev="eth0"):
@@ -129,12 +129,7 @@ def test_slaac_to_a_ula_service_with_radvd(ctx):
         with Topology(nics=1) as t:
             # EC2's IPv6-only service, fd00:ec2::254, on a router that
             # advertises fd00:ec2::/64 with radvd's defaults.
-            t.server.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
-            t.server.run(["ip", "addr", "add", "fd00:ec2::254/64", "dev", "veth0", "nodad"])
-            conf = os.path.join(work, "radvd.conf")
-            with open(conf, "w") as f:
-                f.write("interface veth0 {\n  AdvSendAdvert on;\n  prefix fd00:ec2::/64 {\n  };\n};\n")
-            t.server.popen([RADVD, "--nodaemon", "-C", conf, "-p", os.path.join(work, "pid"), "-m", "stderr"])
+            peers.start_radvd(t, "fd00:ec2::254/64", "fd00:ec2::/64", work)
             peers.start_emulator(t, "--nics", "1", bind="fd00:ec2::254")
             # An image that turned router advertisements off: metaboot turns
             # them on for the run and back off.
@@ -219,15 +214,11 @@ def test_slaac_on_a_link_up_before_the_run_with_advertisements_off_is_left_alone
     work = tempfile.mkdtemp(prefix="mbt-radvd-")
     try:
         with Topology(nics=1) as t:
-            t.server.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
-            t.server.run(["ip", "addr", "add", "fd00:ec2::254/64", "dev", "veth0", "nodad"])
-            conf = os.path.join(work, "radvd.conf")
             # Unsolicited advertisements every few seconds (the link's own
             # solicitation is long past): were SLAAC turned on, one would
             # come during the run and leave its address behind.
-            with open(conf, "w") as f:
-                f.write("interface veth0 {\n  AdvSendAdvert on;\n  MinRtrAdvInterval 3;\n  MaxRtrAdvInterval 4;\n  prefix fd00:ec2::/64 {\n  };\n};\n")
-            t.server.popen([RADVD, "--nodaemon", "-C", conf, "-p", os.path.join(work, "pid"), "-m", "stderr"])
+            peers.start_radvd(t, "fd00:ec2::254/64", "fd00:ec2::/64", work,
+                              options="  MinRtrAdvInterval 3;\n  MaxRtrAdvInterval 4;\n")
             t.client.run(["sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=0"])
             t.client.run(["ip", "link", "set", "eth0", "up"])
             def settled():

@@ -117,12 +117,7 @@ def test_scaleway_ipv6_only_after_dhcpv4_gives_up(ctx):
     root = make_root()
     try:
         with Topology(nics=1) as t:
-            t.server.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
-            t.server.run(["ip", "addr", "add", "fd00:42::42/64", "dev", "veth0", "nodad"])
-            conf = os.path.join(work, "radvd.conf")
-            with open(conf, "w") as f:
-                f.write("interface veth0 {\n  AdvSendAdvert on;\n  prefix fd00:42::/64 {\n  };\n};\n")
-            t.server.popen([RADVD, "--nodaemon", "-C", conf, "-p", os.path.join(work, "pid"), "-m", "stderr"])
+            peers.start_radvd(t, "fd00:42::42/64", "fd00:42::/64", work)
             emulator = start_scaleway(t, "fd00:42::42", "--no-ipv4")
             t.client.run(["sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=0"])
             before = state(t)

@@ -59,6 +59,22 @@ def _wait_udp_bound(ns, port, timeout=5.0):
     netns.wait_for(bound, timeout, what="udp port %d" % port)
 
 
+RADVD = "/usr/sbin/radvd"
+
+
+def start_radvd(t, service, prefix, work, options=""):
+    """A router on the server side of veth0: forwarding on, `service`
+    (address/length) on veth0 without DAD, and radvd advertising `prefix`
+    with its defaults plus `options` (radvd.conf interface lines). Its
+    config and pid file go in `work`, which the caller removes."""
+    t.server.run(["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+    t.server.run(["ip", "addr", "add", service, "dev", "veth0", "nodad"])
+    conf = os.path.join(work, "radvd.conf")
+    with open(conf, "w") as f:
+        f.write("interface veth0 {\n  AdvSendAdvert on;\n%s  prefix %s {\n  };\n};\n" % (options, prefix))
+    return t.server.popen([RADVD, "--nodaemon", "-C", conf, "-p", os.path.join(work, "pid"), "-m", "stderr"])
+
+
 def start_emulator(topo, *flags, port=80, bind="169.254.169.254"):
     """The project's metadata emulator, bound inside the server namespace."""
     log = tempfile.mktemp(prefix="mbt-imds-", suffix=".log")
