@@ -151,7 +151,12 @@ def test_scaleway_emulator_answers_user_data_only_to_a_privileged_port():
                  "s.bind(('169.254.42.42', int(sys.argv[1])))\n"
                  "s.connect(('169.254.42.42', 80))\n"
                  "s.sendall(b'GET /user_data/cloud-init HTTP/1.1\\r\\nHost: 169.254.42.42\\r\\nConnection: close\\r\\n\\r\\n')\n"
-                 "print(s.recv(100).split(b' ')[1].decode())\n")
+                 "reply=b''\n"
+                 "while True:\n"
+                 "    part=s.recv(4096)\n"
+                 "    if not part: break\n"
+                 "    reply+=part\n"
+                 "print(reply.split(b' ')[1].decode())\n")
         high = t.server.run(["python3", "-c", probe, "40000"]).stdout.strip()
         low = t.server.run(["python3", "-c", probe, "999"]).stdout.strip()
         assert (high, low) == ("403", "200"), (high, low)

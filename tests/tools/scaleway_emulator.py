@@ -84,16 +84,19 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-        log = self.server.log
-        if log is not None:
-            entry = {"method": self.command, "path": self.path, "status": status, "source_port": self.client_address[1],
-                     "host": self.headers.get("Host"), "forbidden": forbidden}
-            with self.server.log_lock:
-                log.write(json.dumps(entry) + "\n")
-                log.flush()
+        try:
+            self.end_headers()
+            if body:
+                self.wfile.write(body)
+        finally:
+            # Logged even when the client hung up before the body went out.
+            log = self.server.log
+            if log is not None:
+                entry = {"method": self.command, "path": self.path, "status": status, "source_port": self.client_address[1],
+                         "host": self.headers.get("Host"), "forbidden": forbidden}
+                with self.server.log_lock:
+                    log.write(json.dumps(entry) + "\n")
+                    log.flush()
 
     def do_GET(self):
         args = self.server.args
