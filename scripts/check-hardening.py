@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks what the built binary shows of its hardening (issue 19).
 
-    scripts/check-hardening.py BINARY
+    scripts/check-hardening.py [--pie] BINARY
 
 Each line names a property and what was found; the exit code is 1 when a
 property metaboot claims is missing. Claimed, and checked on the ELF file:
@@ -17,8 +17,11 @@ property metaboot claims is missing. Claimed, and checked on the ELF file:
     namespace has functions that load the canary from %fs:0x28, and no
     function outside those namespaces and musl has one (the rest of the tree
     is left without, for the size budget).
-Reported, not claimed: PIE (the binary is a static EXEC; README, "Hardening",
-says why).
+  - with --pie (the own toolchain's build, Makefile), or whenever the binary
+    is one: a static PIE that src/start/static_pie.c can relocate (ET_DYN
+    marked PIE, pointers packed in DT_RELR, no REL/RELA/PLT table, the ELF
+    header in the first LOAD segment). Another musl toolchain's build is a
+    static EXEC, reported as such.
 Reads the ELF headers itself (no readelf needed), little-endian 64-bit only.
 """
 import os
@@ -29,6 +32,8 @@ PT_INTERP, PT_DYNAMIC, PT_GNU_STACK, PT_GNU_RELRO = 3, 2, 0x6474E551, 0x6474E552
 PF_X, PF_W = 1, 2
 ET_EXEC, ET_DYN = 2, 3
 DT_TEXTREL, DT_FLAGS, DF_TEXTREL = 22, 30, 4
+DT_RELA, DT_REL, DT_JMPREL, DT_RELRSZ, DT_RELR = 7, 17, 23, 35, 36
+DT_FLAGS_1, DF_1_PIE = 0x6FFFFFFB, 0x08000000
 # AUDIT_ARCH_X86_64 and AUDIT_ARCH_AARCH64, by e_machine.
 AUDIT_ARCH = {62: 0xC000003E, 183: 0xC00000B7}
 
@@ -39,7 +44,7 @@ def segments(data):
     out = []
     for i in range(e_phnum):
         p_type, p_flags, p_offset, p_vaddr, _, p_filesz, p_memsz, _ = struct.unpack_from("<IIQQQQQQ", data, e_phoff + i * e_phentsize)
-        out.append({"type": p_type, "flags": p_flags, "offset": p_offset, "vaddr": p_vaddr, "filesz": p_filesz})
+        out.append({"type": p_type, "flags": p_flags, "offset": p_offset, "vaddr": p_vaddr, "filesz": p_filesz, "memsz": p_memsz})
     return e_type, e_machine, out
 
 
@@ -49,6 +54,42 @@ def dynamic_flags(data, dynamic):
         tag, value = struct.unpack_from("<qQ", data, off)
         textrel |= tag == DT_TEXTREL or (tag == DT_FLAGS and value & DF_TEXTREL)
     return textrel
+
+
+def dynamic_tags(data, dynamic):
+    tags = {}
+    for off in range(dynamic["offset"], dynamic["offset"] + dynamic["filesz"], 16):
+        tag, value = struct.unpack_from("<qQ", data, off)
+        if tag == 0:
+            break
+        tags[tag] = value
+    return tags
+
+
+def pie_properties(data, e_type, by_type):
+    """(ok, detail): a static PIE that metaboot's own start-up
+    (src/start/static_pie.c) can relocate: ET_DYN marked PIE, its pointers
+    packed in DT_RELR, no REL, RELA or PLT relocation table (the start-up
+    stops at any of them), and the ELF header in the first LOAD segment (the
+    start-up finds its load address there)."""
+    dynamic = by_type.get(PT_DYNAMIC, [])
+    if e_type != ET_DYN or PT_INTERP in by_type or not dynamic:
+        return False, "a static EXEC, loaded at a fixed address"
+    tags = dynamic_tags(data, dynamic[0])
+    problems = []
+    if not tags.get(DT_FLAGS_1, 0) & DF_1_PIE:
+        problems.append("DF_1_PIE not set")
+    if DT_RELR not in tags:
+        problems.append("no DT_RELR")
+    for tag, name in ((DT_RELA, "DT_RELA"), (DT_REL, "DT_REL"), (DT_JMPREL, "DT_JMPREL")):
+        if tag in tags:
+            problems.append(name + " present")
+    loads = by_type.get(1, [])
+    if not loads or loads[0]["offset"] != 0:
+        problems.append("the ELF header is not in the first LOAD segment")
+    if problems:
+        return False, ", ".join(problems)
+    return True, "ET_DYN, DF_1_PIE, %d bytes of DT_RELR, no other relocation table" % tags[DT_RELRSZ]
 
 
 # Itanium-mangled prefixes of the namespaces whose folders are built with
@@ -106,7 +147,7 @@ def canaries(path, machine):
     return ok, ", ".join("%s %d" % (f, n) for f, n in counts.items()) + " functions with a canary"
 
 
-def main(path):
+def main(path, expect_pie=False):
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
@@ -136,6 +177,9 @@ def main(path):
     found = arch is not None and any(
         data[i + 12:i + 16] == struct.pack("<I", arch) for i in _find_all(data, start))
     checks.append(("seccomp filter compiled in", found, "the BPF program's architecture check %s" % ("found" if found else "not found")))
+    pie_ok, pie_detail = pie_properties(data, e_type, by_type)
+    if expect_pie or pie_ok:
+        checks.append(("static PIE", pie_ok, pie_detail))
     protected = canaries(path, machine)
     if protected is not None:
         checks.append(("stack canaries (network)", protected[0], protected[1]))
@@ -143,7 +187,8 @@ def main(path):
     for name, ok, detail in checks:
         print("%-28s %s  (%s)" % (name, "ok" if ok else "MISSING", detail))
         failed += not ok
-    print("%-28s %s" % ("PIE", "yes (static PIE)" if static_pie else "no: a static EXEC (README, \"Hardening\")"))
+    if not (expect_pie or pie_ok):
+        print("%-28s %s" % ("static PIE", "not claimed (%s)" % pie_detail))
     if protected is None:
         print("%-28s %s" % ("stack canaries (network)", "not checked (x86_64 with BINARY.unstripped only)"))
     return 1 if failed else 0
@@ -157,7 +202,11 @@ def _find_all(data, needle):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    expect = args[:1] == ["--pie"]
+    if expect:
+        args = args[1:]
+    if len(args) != 1:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(args[0], expect))
