@@ -228,8 +228,9 @@ powercut: $(BUILD)/metaboot
 	METABOOT_POWERCUT_KILLS=$${METABOOT_POWERCUT_KILLS:-20} python3 tests/run.py --build $(BUILD) --suite boot --only power_cuts
 
 check-static: $(BUILD)/metaboot
-	@file $< | grep -q 'statically linked' || { file $<; echo "not static"; exit 1; }
-	@! ldd $< >/dev/null 2>&1 || { echo "ldd says dynamic"; exit 1; }
+	@file $< | grep -Eq 'statically linked|static-pie linked' || { file $<; echo "not static"; exit 1; }
+	@! LC_ALL=C readelf -lW $< | grep -q 'Requesting program interpreter' || { echo "it names a program interpreter"; exit 1; }
+	@! LC_ALL=C readelf -dW $< | grep -q '(NEEDED)' || { echo "it needs shared libraries"; exit 1; }
 	@echo "$< is static"
 
 # The size by folder of src/ and by library, against the 400 KiB budget.
