@@ -55,7 +55,6 @@ import hashlib
 import json
 import os
 import secrets
-import signal
 import socket
 import struct
 import sys
@@ -63,6 +62,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import http_serve
 import oci_imds
 import gce_emulator
 import metadata_v1
@@ -754,32 +754,7 @@ def main(argv=None):
     config = Config(args)
     config.oci = oci_imds.Settings(args, config)
     azure_imds.configure(config, args)
-    if ":" in args.bind:
-        # An IPv6 address, with a zone for a link-local one
-        # ("fe80::a9fe:a9fe%veth0", Hetzner's service): getaddrinfo gives
-        # the scope id the bind needs.
-        class Server6(ThreadingHTTPServer):
-            address_family = socket.AF_INET6
-        server = Server6(socket.getaddrinfo(args.bind, args.port, socket.AF_INET6, socket.SOCK_STREAM)[0][4], Handler)
-    else:
-        server = ThreadingHTTPServer((args.bind, args.port), Handler)
-    server.daemon_threads = True
-    server.config = config
-    server.log = open(args.log, "a") if args.log else None
-    server.log_lock = threading.Lock()
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-        if server.log:
-            server.log.close()
-    return 0
+    return http_serve.serve(Handler, args.bind, args.port, args.log, config=config)
 
 
 if __name__ == "__main__":

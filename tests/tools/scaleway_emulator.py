@@ -29,11 +29,10 @@ inside a test network namespace on 169.254.42.42 or fd00:42::42, port 80.
 """
 import argparse
 import json
-import signal
-import socket
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import http_serve
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNjYWxld2F5LWVtdWxhdG9yLWtleQ emulated@scaleway"
 USER_DATA = "#cloud-config\nhostname: emulated-scaleway\n"
@@ -139,29 +138,7 @@ def main(argv=None):
     p.add_argument("--no-ipv4", action="store_true")
     p.add_argument("--no-user-data", action="store_true")
     args = p.parse_args(argv)
-    if ":" in args.bind:
-        class Server6(ThreadingHTTPServer):
-            address_family = socket.AF_INET6
-        server = Server6(socket.getaddrinfo(args.bind, args.port, socket.AF_INET6, socket.SOCK_STREAM)[0][4], Handler)
-    else:
-        server = ThreadingHTTPServer((args.bind, args.port), Handler)
-    server.daemon_threads = True
-    server.args = args
-    server.log = open(args.log, "a") if args.log else None
-    server.log_lock = threading.Lock()
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-        if server.log:
-            server.log.close()
-    return 0
+    return http_serve.serve(Handler, args.bind, args.port, args.log, args=args)
 
 
 if __name__ == "__main__":
