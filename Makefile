@@ -110,20 +110,20 @@ else
   # Hardening that fits the size budget (issue 19; costs measured on the
   # binary of 2026-12-06): stack clash probes (+112 bytes), full RELRO and
   # a non-executable stack (+8), a static PIE (above). Left out, measured:
-  # -fstack-protector-strong (+16 KB), -fstack-protector (+5 KB),
-  # -ftrivial-auto-var-init=zero (+5 KB); -fcf-protection (+1 KB) marks
-  # nothing while musl and libc++ are built without it. make check-hardening
-  # checks what the binary shows.
+  # -fstack-protector-strong on the folders STACK_PROTECTED leaves out
+  # (+17.8 KB on the static PIE), -ftrivial-auto-var-init=zero with -fcf-protection=full
+  # (+9.3 KB more; the latter marks nothing while musl and libc++ are built
+  # without it). make check-hardening checks what the binary shows.
   HARDEN := -fstack-clash-protection $(PIE_CFLAGS)
   OPT := -Oz -flto -fno-rtti -ffunction-sections -fdata-sections $(HARDEN)
   LINK_STATIC := $(if $(PIE_LDFLAGS),$(PIE_LDFLAGS),-static) -Wl,--gc-sections -Wl,-z,relro,-z,now,-z,noexecstack $(LLD_FLAGS)
   # The folders that parse bytes from the network (DHCP and ARP frames, HTTP
   # responses, JSON and YAML) get stack canaries in every function with an
   # array or an address-taken local (-fstack-protector-strong): +4.6 KB
-  # measured (2026-12-06), where the whole tree would cost +16 KB of the
-  # budget. net/ only moves those bytes (into heap buffers) and would cost
-  # 2.5 KB more. musl's own functions have canaries already; the canary
-  # comes from AT_RANDOM at start-up.
+  # measured (2026-12-06), where the rest of the tree would cost +17.8 KB
+  # more. net/ only moves those bytes (into heap buffers). The canary
+  # comes from AT_RANDOM at start-up (musl's __init_libc, after
+  # src/start/static_pie.c, which has none).
   STACK_PROTECTED := common dhcp http ipv4ll
 endif
 
