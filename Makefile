@@ -257,7 +257,8 @@ $(BUILD)/peak-rss: bench/peak_rss.c | $(TOOLCHAIN_DEP)
 bench:
 	bash scripts/install-test-packages.sh
 	$(MAKE) $(BUILD)/metaboot $(BUILD)/peak-rss
-	python3 bench/run.py --binary $(BUILD)/metaboot --peak-rss $(BUILD)/peak-rss
+	$(if $(START_OBJ),$(MAKE) BUILD=$(BUILD_DIR)/exec PIE_CFLAGS= PIE_LDFLAGS= START_OBJ= $(BUILD_DIR)/exec/metaboot)
+	python3 bench/run.py --binary $(BUILD)/metaboot --peak-rss $(BUILD)/peak-rss $(if $(START_OBJ),--baseline $(BUILD_DIR)/exec/metaboot)
 
 # LGPL-2.1 section 6: the same objects linked against a modified libnl.
 relink:

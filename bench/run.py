@@ -202,6 +202,63 @@ def rapidcommit_markdown(r):
     return out
 
 
+def bench_pie(binary, runs, results, baseline):
+    """The static PIE (own start-up: DT_RELR applied, RELRO made read-only)
+    against the same tree linked as a static EXEC (`make bench` builds it
+    with PIE_CFLAGS= PIE_LDFLAGS= START_OBJ=), runs interleaved: `metaboot
+    lease` from a link that is up, and the two-NIC full run."""
+    if not baseline or not os.path.exists(baseline):
+        print("bench: pie: no baseline binary (--baseline), part skipped", flush=True)
+        return
+    samples = {"lease, static PIE": [], "lease, static EXEC": [], "full run, static PIE": [], "full run, static EXEC": []}
+    with netns.Topology(nics=2) as t:
+        for i in range(2):
+            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
+        peers.start_emulator(t, "--tokens", "required", "--nics", "2")
+        runner = ClientRunner(t.client.name)
+        root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
+        for i in range(runs):
+            for kind, path in (("static PIE", binary), ("static EXEC", baseline)):
+                reset_client(t)
+                t.client.run(["ip", "link", "set", "eth0", "up"])
+                netns.wait_for(lambda: "LOWER_UP" in t.client.run(["ip", "link", "show", "eth0"]).stdout, what="carrier")
+                time.sleep(0.05)
+                r = runner.run([path, "lease", "--interface", "eth0", "--timeout", "10"])
+                if r.get("code") == 0:
+                    samples["lease, " + kind].append(r["elapsed"])
+                reset_client(t)
+                r = runner.run([path, "--interface", "eth0", "--root", root, "--output", "netplan,ifupdown", "--state-dir", state,
+                                "--provider", "ec2", "--timeout", "10", "--json"])
+                if r.get("code") == 0:
+                    samples["full run, " + kind].append(r["elapsed"])
+        reset_client(t)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+    out = {name: summarize(s) for name, s in samples.items() if s}
+    out["bytes"] = {"static PIE": os.path.getsize(binary), "static EXEC": os.path.getsize(baseline)}
+    for what in ("lease", "full run"):
+        if samples[what + ", static PIE"] and samples[what + ", static EXEC"]:
+            out["ratio_pie_to_exec_" + what.replace(" ", "_")] = pairwise_ratio(samples[what + ", static PIE"],
+                                                                               samples[what + ", static EXEC"])
+    out["measured"] = "%s; load average before: %s" % (results["machine"]["date"],
+                                                        ", ".join("%.2f" % x for x in results["machine"]["load_before"]))
+    results["pie"] = out
+
+
+def pie_markdown(r):
+    out = ["## The static PIE against a static EXEC of the same tree", "",
+           "Runs interleaved: `metaboot lease` from a link that is up, and the two-NIC EC2 full run.", "",
+           "| binary, job | median ms | p90 ms | runs |", "|---|---|---|---|"]
+    for name in ("lease, static PIE", "lease, static EXEC", "full run, static PIE", "full run, static EXEC"):
+        if name in r:
+            out.append("| %s | %.2f | %.2f | %d |" % (name, r[name]["median_ms"], r[name]["p90_ms"], r[name]["n"]))
+    out += ["", "PIE / EXEC: lease %s, full run %s (medians of run-by-run ratios); %d bytes against %d.%s"
+            % (r.get("ratio_pie_to_exec_lease"), r.get("ratio_pie_to_exec_full_run"),
+               r["bytes"]["static PIE"], r["bytes"]["static EXEC"],
+               " Measured %s." % r["measured"] if r.get("measured") else ""), ""]
+    return out
+
+
 def key_list(nics, macs):
     """The keys the cloud-init way fetches, one curl each (the same data as
     metaboot's targeted fetch)."""
@@ -626,6 +683,8 @@ def write_markdown(results, path):
         out += clouds_markdown(results["clouds"])
     if "rapidcommit" in results:
         out += rapidcommit_markdown(results["rapidcommit"])
+    if "pie" in results:
+        out += pie_markdown(results["pie"])
     if "keepalive" in results:
         out += keepalive_markdown(results["keepalive"])
     if "pipelining" in results:
@@ -725,7 +784,7 @@ unset multiplot
     return proc.returncode == 0
 
 
-PARTS = ("lease", "rapidcommit", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap",
+PARTS = ("lease", "rapidcommit", "pie", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap",
          "fullroot", "fullroot-overlap")
 # Parts that keep their own machine note (QEMU boots, long).
 OWN_NOTE = {"boot", "overlap", "fullroot", "fullroot-overlap"}
@@ -736,6 +795,7 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, "build", "metaboot"))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--peak-rss", default=os.path.join(ROOT, "build", "peak-rss"))
+    parser.add_argument("--baseline", help="the same tree linked as a static EXEC, for the pie part")
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--boot-runs", type=int, default=5, help="boots per variant in the boot part")
     parser.add_argument("--fullroot-runs", type=int, default=3, help="boots per variant in the fullroot part")
@@ -771,7 +831,9 @@ def main():
         print("bench: updating %s in %s" % (",".join(parts), existing), flush=True)
     for part in parts:
         print("bench: %s ..." % part, flush=True)
-        if part == "footprint":
+        if part == "pie":
+            bench_pie(binary, args.runs, results, args.baseline and os.path.abspath(args.baseline))
+        elif part == "footprint":
             bench_footprint(binary, args.runs, results, os.path.abspath(args.peak_rss))
         elif part == "overlap":
             boot.bench_overlap(binary, args.boot_runs, results, machine_note=machine_note)
