@@ -90,6 +90,14 @@ def reset_client(t, iface="eth0"):
     t.client.run(["ip", "link", "set", iface, "down"], check=False)
 
 
+def link_up(t, iface="eth0"):
+    """Brings the client's link up and waits for carrier, so a timed run
+    starts from a link that is up."""
+    t.client.run(["ip", "link", "set", iface, "up"])
+    netns.wait_for(lambda: "LOWER_UP" in t.client.run(["ip", "link", "show", iface]).stdout, what="carrier")
+    time.sleep(0.05)
+
+
 def bench_lease(binary, runs, results):
     with netns.Topology() as t:
         peers.start_dnsmasq(t, options=["option:router,198.18.0.1"])
@@ -122,10 +130,7 @@ def bench_lease(binary, runs, results):
                 # Every contender finds the link up and running (the peers'
                 # callers bring it up; metaboot would do it itself, measured
                 # separately below), so this compares the DHCP exchanges.
-                t.client.run(["ip", "link", "set", "eth0", "up"])
-                netns.wait_for(lambda: "LOWER_UP" in t.client.run(["ip", "link", "show", "eth0"]).stdout,
-                               what="carrier")
-                time.sleep(0.05)
+                link_up(t)
                 r = runner.run(args)
                 if r.get("code") != 0:
                     failures[name] += 1
@@ -175,9 +180,7 @@ def bench_rapidcommit(binary, runs, results):
                 if extra and "--dhcp-reply-delay=1" in extra and i >= 5:
                     continue  # five of the slow ones are enough
                 reset_client(t, iface)
-                t.client.run(["ip", "link", "set", iface, "up"])
-                netns.wait_for(lambda: "LOWER_UP" in t.client.run(["ip", "link", "show", iface]).stdout, what="carrier")
-                time.sleep(0.05)
+                link_up(t, iface)
                 r = runner.run([binary, "lease", "--interface", iface, "--timeout", "10"])
                 if r.get("code") == 0:
                     samples[name].append(r["elapsed"])
@@ -190,13 +193,20 @@ def bench_rapidcommit(binary, runs, results):
             results["rapidcommit"][key] = pairwise_ratio(samples[fast], samples[slow])
 
 
-def rapidcommit_markdown(r):
-    out = ["## DHCP in two messages (RFC 4039 Rapid Commit)", "",
-           "`metaboot lease` from exec to exit against dnsmasq, with `--dhcp-rapid-commit` and without, runs interleaved.", "",
-           "| server | median ms | p90 ms | runs |", "|---|---|---|---|"]
-    for name in ("four messages", "rapid commit", "four messages, 1 s per reply", "rapid commit, 1 s per reply"):
+def timing_table(title, intro, column, names, r):
+    """A section's heading, its one-line description and the median/p90
+    table of the named rows that were measured."""
+    out = ["## " + title, "", intro, "", "| %s | median ms | p90 ms | runs |" % column, "|---|---|---|---|"]
+    for name in names:
         if name in r:
             out.append("| %s | %.2f | %.2f | %d |" % (name, r[name]["median_ms"], r[name]["p90_ms"], r[name]["n"]))
+    return out
+
+
+def rapidcommit_markdown(r):
+    out = timing_table("DHCP in two messages (RFC 4039 Rapid Commit)",
+                       "`metaboot lease` from exec to exit against dnsmasq, with `--dhcp-rapid-commit` and without, runs interleaved.",
+                       "server", ("four messages", "rapid commit", "four messages, 1 s per reply", "rapid commit, 1 s per reply"), r)
     out += ["", "rapid / four: %s on veth, %s with 1 s per server reply (medians of run-by-run ratios)."
             % (r.get("ratio_rapid_to_four"), r.get("ratio_rapid_to_four_delayed")), ""]
     return out
@@ -220,9 +230,7 @@ def bench_pie(binary, runs, results, baseline):
         for i in range(runs):
             for kind, path in (("static PIE", binary), ("static EXEC", baseline)):
                 reset_client(t)
-                t.client.run(["ip", "link", "set", "eth0", "up"])
-                netns.wait_for(lambda: "LOWER_UP" in t.client.run(["ip", "link", "show", "eth0"]).stdout, what="carrier")
-                time.sleep(0.05)
+                link_up(t)
                 r = runner.run([path, "lease", "--interface", "eth0", "--timeout", "10"])
                 if r.get("code") == 0:
                     samples["lease, " + kind].append(r["elapsed"])
@@ -246,12 +254,9 @@ def bench_pie(binary, runs, results, baseline):
 
 
 def pie_markdown(r):
-    out = ["## The static PIE against a static EXEC of the same tree", "",
-           "Runs interleaved: `metaboot lease` from a link that is up, and the two-NIC EC2 full run.", "",
-           "| binary, job | median ms | p90 ms | runs |", "|---|---|---|---|"]
-    for name in ("lease, static PIE", "lease, static EXEC", "full run, static PIE", "full run, static EXEC"):
-        if name in r:
-            out.append("| %s | %.2f | %.2f | %d |" % (name, r[name]["median_ms"], r[name]["p90_ms"], r[name]["n"]))
+    out = timing_table("The static PIE against a static EXEC of the same tree",
+                       "Runs interleaved: `metaboot lease` from a link that is up, and the two-NIC EC2 full run.",
+                       "binary, job", ("lease, static PIE", "lease, static EXEC", "full run, static PIE", "full run, static EXEC"), r)
     out += ["", "PIE / EXEC: lease %s, full run %s (medians of run-by-run ratios); %d bytes against %d.%s"
             % (r.get("ratio_pie_to_exec_lease"), r.get("ratio_pie_to_exec_full_run"),
                r["bytes"]["static PIE"], r["bytes"]["static EXEC"],
