@@ -267,4 +267,15 @@ int format_v(FormatSink sink, const char* p, va_list given)
     return result < 0 ? -1 : out.count();
 }
 
+std::string strf(const char* format, ...)
+{
+    std::string out;
+    FormatSink sink { [](void* context, const char* bytes, size_t size) { static_cast<std::string*>(context)->append(bytes, size); }, &out };
+    va_list args;
+    va_start(args, format);
+    format_v(sink, format, args);
+    va_end(args);
+    return out;
+}
+
 }

@@ -1,5 +1,6 @@
 #include "fs/root.h"
 
+#include "common/format.h"
 #include "common/sort.h"
 
 #include <algorithm>
@@ -76,9 +77,9 @@ Result<std::string> read_link(int dirfd, const std::string& name)
     char buffer[4096];
     ssize_t n = ::readlinkat(dirfd, name.c_str(), buffer, sizeof buffer);
     if (n < 0)
-        return errno_error("readlink " + name, errno);
+        return errno_error(strf("readlink %s", name.c_str()), errno);
     if (size_t(n) >= sizeof buffer)
-        return Error::too_large("symlink " + name + " is too long");
+        return Error::too_large(strf("symlink %s is too long", name.c_str()));
     return std::string(buffer, size_t(n));
 }
 
@@ -96,7 +97,7 @@ Result<std::string> read_all(int fd, size_t max_size)
         if (n == 0)
             return out;
         if (out.size() + size_t(n) > max_size)
-            return Error::too_large("file is larger than " + std::to_string(max_size) + " bytes");
+            return Error::too_large(strf("file is larger than %zu bytes", max_size));
         out.append(buffer, size_t(n));
     }
 }
@@ -128,14 +129,14 @@ Fd::~Fd()
 Result<std::pair<std::string, std::string>> split_relative_path(std::string_view relative_path)
 {
     if (relative_path.empty() || relative_path.front() == '/')
-        return Error::invalid("path must be relative to the root: " + std::string(relative_path));
+        return Error::invalid(strf("path must be relative to the root: %.*s", int(relative_path.size()), relative_path.data()));
     auto components = split_components(relative_path);
     if (components.empty())
         return Error::invalid("empty path");
     std::string directory;
     for (size_t i = 0; i < components.size(); ++i) {
         if (components[i] == "." || components[i] == "..")
-            return Error::invalid("path may not contain . or ..: " + std::string(relative_path));
+            return Error::invalid(strf("path may not contain . or ..: %.*s", int(relative_path.size()), relative_path.data()));
         if (i + 1 < components.size()) {
             if (!directory.empty())
                 directory += '/';
@@ -149,7 +150,7 @@ Result<Root> Root::open(const std::string& path, const Syscalls& syscalls)
 {
     int fd = syscalls.openat(AT_FDCWD, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0)
-        return errno_error("open " + path, errno);
+        return errno_error(strf("open %s", path.c_str()), errno);
     return Root(path, Fd(fd), syscalls);
 }
 
@@ -172,14 +173,14 @@ Result<Fd> Root::open_directory(std::string_view relative_dir, Create create, mo
             continue;
         if (name == "..") {
             if (stack.empty())
-                return Error::refused("a symlink under " + m_path + " leads out of it");
+                return Error::refused(strf("a symlink under %s leads out of it", m_path.c_str()));
             stack.pop_back();
             continue;
         }
         int fd = m_syscalls->openat(current(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
         if (fd < 0 && errno == ENOENT && create == Create::Yes) {
             if (m_syscalls->mkdirat(current(), name.c_str(), mode) < 0 && errno != EEXIST)
-                return errno_error("mkdir " + name + " under " + m_path, errno);
+                return errno_error(strf("mkdir %s under %s", name.c_str(), m_path.c_str()), errno);
             fd = m_syscalls->openat(current(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
         }
         if (fd >= 0) {
@@ -188,16 +189,16 @@ Result<Fd> Root::open_directory(std::string_view relative_dir, Create create, mo
         }
         int error = errno;
         if (error == ENOENT)
-            return Error::not_found(std::string(relative_dir) + " does not exist under " + m_path);
+            return Error::not_found(strf("%.*s does not exist under %s", int(relative_dir.size()), relative_dir.data(), m_path.c_str()));
         if (error != ELOOP && error != ENOTDIR)
-            return errno_error("open " + name + " under " + m_path, error);
+            return errno_error(strf("open %s under %s", name.c_str(), m_path.c_str()), error);
         struct stat st;
         if (::fstatat(current(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
-            return errno_error("stat " + name, errno);
+            return errno_error(strf("stat %s", name.c_str()), errno);
         if (!S_ISLNK(st.st_mode))
-            return Error::invalid(name + " under " + m_path + " is not a directory");
+            return Error::invalid(strf("%s under %s is not a directory", name.c_str(), m_path.c_str()));
         if (++links > maximum_symlinks)
-            return errno_error("resolving " + std::string(relative_dir), ELOOP);
+            return errno_error(strf("resolving %.*s", int(relative_dir.size()), relative_dir.data()), ELOOP);
         auto target = TRY(read_link(current(), name));
         if (!target.empty() && target.front() == '/')
             stack.clear(); // absolute: from the top of the tree, not the host's /
@@ -218,9 +219,9 @@ Result<WriteOutcome> Root::write_file(std::string_view relative_path, std::strin
     auto [directory, name] = TRY(split_relative_path(relative_path));
     Fd dir = TRY(open_directory(directory, Create::Yes, directory_mode));
 
-    std::string temporary = "." + name + ".metaboot-new";
+    std::string temporary = strf(".%s.metaboot-new", name.c_str());
     if (temporary.size() > 255)
-        return Error::invalid("file name too long: " + name);
+        return Error::invalid(strf("file name too long: %s", name.c_str()));
     // Left by a run that died mid-write (a power cut between create and
     // rename; the name is ours alone): removed whether or not this run
     // writes the file, so none outlives the next run. The stacks never read
@@ -245,13 +246,13 @@ Result<WriteOutcome> Root::write_file(std::string_view relative_path, std::strin
 
     int raw = m_syscalls->openat(dir.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (raw < 0)
-        return errno_error("create " + temporary + " in " + m_path + "/" + directory, errno);
+        return errno_error(strf("create %s in %s/%s", temporary.c_str(), m_path.c_str(), directory.c_str()), errno);
     Fd file(raw);
 
     auto fail = [&](const std::string& what, int error) -> Error {
         file = Fd();
         m_syscalls->unlinkat(dir.get(), temporary.c_str(), 0);
-        return errno_error(what + " " + std::string(relative_path) + " under " + m_path, error);
+        return errno_error(strf("%s %.*s under %s", what.c_str(), int(relative_path.size()), relative_path.data(), m_path.c_str()), error);
     };
 
     size_t done = 0;
@@ -276,7 +277,7 @@ Result<WriteOutcome> Root::write_file(std::string_view relative_path, std::strin
     // The new file is in place; this makes the rename itself durable. If it
     // fails the file is still complete, old or new, but we report it.
     if (m_syscalls->fsync(dir.get()) < 0)
-        return errno_error("fsync the directory of " + std::string(relative_path), errno);
+        return errno_error(strf("fsync the directory of %.*s", int(relative_path.size()), relative_path.data()), errno);
     return WriteOutcome::Written;
 }
 
@@ -294,13 +295,13 @@ Result<std::optional<std::string>> Root::read_file(std::string_view relative_pat
         if (errno == ENOENT)
             return std::optional<std::string>();
         if (errno == ELOOP)
-            return Error::refused(std::string(relative_path) + " under " + m_path + " is a symlink");
-        return errno_error("open " + std::string(relative_path), errno);
+            return Error::refused(strf("%.*s under %s is a symlink", int(relative_path.size()), relative_path.data(), m_path.c_str()));
+        return errno_error(strf("open %.*s", int(relative_path.size()), relative_path.data()), errno);
     }
     Fd guard(fd);
     struct stat st;
     if (::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-        return Error::invalid(std::string(relative_path) + " is not a regular file");
+        return Error::invalid(strf("%.*s is not a regular file", int(relative_path.size()), relative_path.data()));
     return std::optional<std::string>(TRY(read_all(fd, max_size)));
 }
 
@@ -357,7 +358,7 @@ Result<std::vector<std::string>> Root::list_directory(std::string_view relative_
     }
     DIR* stream = ::fdopendir(dir->release());
     if (!stream)
-        return errno_error("opendir " + std::string(relative_path), errno);
+        return errno_error(strf("opendir %.*s", int(relative_path.size()), relative_path.data()), errno);
     std::vector<std::string> names;
     while (struct dirent* entry = ::readdir(stream)) {
         std::string name = entry->d_name;
@@ -381,10 +382,10 @@ Result<bool> Root::remove_file(std::string_view relative_path) const
     if (m_syscalls->unlinkat(dir->get(), name.c_str(), 0) < 0) {
         if (errno == ENOENT)
             return false;
-        return errno_error("remove " + std::string(relative_path) + " under " + m_path, errno);
+        return errno_error(strf("remove %.*s under %s", int(relative_path.size()), relative_path.data(), m_path.c_str()), errno);
     }
     if (m_syscalls->fsync(dir->get()) < 0)
-        return errno_error("fsync " + m_path + "/" + directory, errno);
+        return errno_error(strf("fsync %s/%s", m_path.c_str(), directory.c_str()), errno);
     return true;
 }
 

@@ -106,3 +106,21 @@ TEST_CASE("format: what it leaves out, it leaves out visibly")
     // A null string prints as C libraries print it.
     CHECK(ours("%s", static_cast<const char*>(nullptr)).text == "(null)");
 }
+
+TEST_CASE("strf: a message built from pieces, longer than any stack buffer")
+{
+    std::string_view view("view-part and more", 9);
+    std::string owned("owned");
+    CHECK(mb::strf("open %s under %.*s: %zu bytes, %d", owned.c_str(), int(view.size()), view.data(), size_t(4096), -7)
+        == "open owned under view-part: 4096 bytes, -7");
+    CHECK(mb::strf("plain") == "plain");
+    CHECK(mb::strf("%s", "").empty());
+    // The result grows with its pieces: no truncation at any fixed size.
+    std::string big(10000, 'x');
+    auto long_one = mb::strf("[%s|%s]", big.c_str(), big.c_str());
+    CHECK(long_one.size() == 20003);
+    CHECK(long_one.substr(0, 2) == "[x");
+    CHECK(long_one[10001] == '|');
+    // A view's bytes after its size are not read, whatever follows them.
+    CHECK(mb::strf("%.*s!", 4, "abcdef") == "abcd!");
+}
