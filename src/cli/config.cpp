@@ -1,4 +1,5 @@
 #include "cli/config.h"
+#include "common/format.h"
 
 #include "cli/reach.h"
 #include "clouds/registry.h"
@@ -34,7 +35,7 @@ struct Flag {
 Status set_interface(ParseState& state, std::string_view name)
 {
     if (!is_valid_interface_name(name))
-        return Error::invalid("not an interface name: " + printable(name));
+        return Error::invalid(strf("not an interface name: %s", printable(name).c_str()));
     if (!state.interfaces_seen)
         state.config.interfaces.clear();
     state.interfaces_seen = true;
@@ -47,7 +48,7 @@ Status set_metadata_url(ParseState& state, std::string_view url)
     // Checked here, so a bad URL is a usage error before any DHCP.
     auto parsed = http::Url::parse(url);
     if (parsed.is_error())
-        return Error::invalid("--metadata-url: " + parsed.error().message());
+        return Error::invalid(strf("--metadata-url: %s", parsed.error().message().c_str()));
     state.config.metadata_url = std::string(url);
     state.config.metadata_url_given = true;
     return {};
@@ -61,7 +62,7 @@ Status set_provider(ParseState& state, std::string_view name)
     }
     const clouds::Cloud* cloud = clouds::find_cloud(name);
     if (!cloud)
-        return Error::invalid("unknown provider '" + printable(name) + "' (auto, " + clouds::cloud_names() + ")");
+        return Error::invalid(strf("unknown provider '%s' (auto, %s)", printable(name).c_str(), clouds::cloud_names().c_str()));
     state.config.cloud = cloud;
     return {};
 }
@@ -147,19 +148,19 @@ Result<double> parse_timeout(std::string_view text)
     auto dot = text.find('.');
     auto whole = parse_decimal(text.substr(0, dot), 3600);
     if (!whole)
-        return Error::invalid("bad timeout '" + printable(text) + "'");
+        return Error::invalid(strf("bad timeout '%s'", printable(text).c_str()));
     double value = double(*whole);
     if (dot != std::string_view::npos) {
         auto fraction = text.substr(dot + 1);
         if (fraction.empty() || fraction.size() > 3 || !parse_decimal(fraction))
-            return Error::invalid("bad timeout '" + printable(text) + "'");
+            return Error::invalid(strf("bad timeout '%s'", printable(text).c_str()));
         double scale = 1;
         for (size_t i = 0; i < fraction.size(); ++i)
             scale *= 10;
         value += double(*parse_decimal(fraction)) / scale;
     }
     if (value < 0.001 || value > 3600)
-        return Error::invalid("timeout out of range: " + printable(text));
+        return Error::invalid(strf("timeout out of range: %s", printable(text).c_str()));
     return value;
 }
 
@@ -178,7 +179,7 @@ void apply_kernel_cmdline(Config& config, std::string_view cmdline, std::vector<
         auto eq = word.find('=');
         auto key = word.substr(0, eq);
         auto value = eq == std::string_view::npos ? std::string_view("1") : word.substr(eq + 1);
-        auto warn = [&](std::string why) { warnings.push_back("kernel command line: " + printable(word) + ": " + why); };
+        auto warn = [&](std::string why) { warnings.push_back(strf("kernel command line: %s: %s", printable(word).c_str(), why.c_str())); };
         // The same setters as the flags, on a copy: a bad value changes nothing.
         auto apply = [&](Status (*setter)(ParseState&, std::string_view)) {
             Config trial = config;
@@ -286,7 +287,7 @@ void apply_config_file(Config& config, std::string_view text, std::vector<std::s
         auto line = trim(raw);
         if (line.empty() || line.front() == '#')
             continue;
-        auto warn = [&](const std::string& why) { warnings.push_back("metaboot.conf line " + std::to_string(number) + ": " + why); };
+        auto warn = [&](const std::string& why) { warnings.push_back(strf("metaboot.conf line %zu: %s", number, why.c_str())); };
         auto eq = line.find('=');
         if (eq == std::string_view::npos) {
             warn("expected key = value");
@@ -300,7 +301,7 @@ void apply_config_file(Config& config, std::string_view text, std::vector<std::s
                 setting = &candidate;
         }
         if (!setting) {
-            warn("unknown setting '" + printable(key) + "'");
+            warn(strf("unknown setting '%s'", printable(key).c_str()));
             continue;
         }
         // On a copy, as the kernel command line: a bad value changes nothing.
@@ -324,7 +325,7 @@ void apply_config_file(Config& config, std::string_view text, std::vector<std::s
         if (status.ok())
             config = std::move(trial);
         else
-            warn(printable(key) + ": " + status.error().message());
+            warn(strf("%s: %s", printable(key).c_str(), status.error().message().c_str()));
     }
 }
 
@@ -347,7 +348,7 @@ Status parse_flags(Command command, Config& config, const Args& args)
                 flag = &candidate;
         }
         if (!flag)
-            return Error::invalid("unknown argument: " + printable(arg));
+            return Error::invalid(strf("unknown argument: %s", printable(arg).c_str()));
         std::string_view value;
         if (flag->takes_value) {
             if (inline_value)
@@ -355,9 +356,9 @@ Status parse_flags(Command command, Config& config, const Args& args)
             else if (i + 1 < args.size())
                 value = args[++i];
             else
-                return Error::invalid(std::string(flag->name) + " needs a value");
+                return Error::invalid(strf("%.*s needs a value", int(flag->name.size()), flag->name.data()));
         } else if (inline_value) {
-            return Error::invalid(std::string(flag->name) + " takes no value");
+            return Error::invalid(strf("%.*s takes no value", int(flag->name.size()), flag->name.data()));
         }
         TRY(flag->apply(state, value));
     }

@@ -53,7 +53,7 @@ int lease_command(const Args& args)
 
     auto acquired = acquire_lease(netlink, options, closer);
     if (acquired.is_error()) {
-        log_error("no lease: " + acquired.error().message());
+        log_errorf("no lease: %s", acquired.error().message().c_str());
         return (*scope)->finish(ExitNoLease, KeepLease::No);
     }
     auto dhcp_ms = ms_since(started);
@@ -64,7 +64,7 @@ int lease_command(const Args& args)
     }
     auto configured_ms = ms_since(started);
     if (applied.is_error())
-        log_error("configuring " + acquired->link.name + ": " + applied.error().message());
+        log_errorf("configuring %s: %s", acquired->link.name.c_str(), applied.error().message().c_str());
 
     int exit_code = applied.ok() ? ExitOk : ExitNoLease;
     if (release && applied.ok()) {

@@ -1,4 +1,5 @@
 #include "cli/lease_flow.h"
+#include "common/format.h"
 
 #include "cli/lease_scope.h"
 
@@ -126,12 +127,12 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
             selection = TRY(select_system_nics(netlink, options.sysfs_root));
         }
         for (auto& skipped : selection.skipped)
-            log_debug(skipped.name + ": no DHCP: " + skipped.reason);
+            log_debugf("%s: no DHCP: %s", skipped.name.c_str(), skipped.reason.c_str());
         for (auto& link : selection.candidates) {
             if (std::find(options.excluded.begin(), options.excluded.end(), link.ifindex) == options.excluded.end())
                 candidates.push_back(link);
             else
-                log_debug(link.name + ": no DHCP: configured before the run");
+                log_debugf("%s: no DHCP: configured before the run", link.name.c_str());
         }
         if (candidates.empty())
             return Error::not_found("no Ethernet interface to run DHCP on");
@@ -143,9 +144,9 @@ Result<std::vector<net::LinkInfo>> choose_candidates(net::Netlink& netlink, cons
     for (auto& name : options.interfaces) {
         auto it = std::find_if(links.begin(), links.end(), [&](auto& l) { return l.name == name; });
         if (it == links.end())
-            return Error::not_found("no interface named " + name);
+            return Error::not_found(strf("no interface named %s", name.c_str()));
         if (!it->ethernet)
-            return Error::invalid(name + " is not an Ethernet interface");
+            return Error::invalid(strf("%s is not an Ethernet interface", name.c_str()));
         if (std::find(options.excluded.begin(), options.excluded.end(), it->ifindex) != options.excluded.end())
             continue;
         candidates.push_back(*it);
@@ -163,13 +164,13 @@ Result<std::unique_ptr<LeaseRace>> LeaseRace::start(net::Netlink& netlink, const
     for (auto& link : race->m_candidates) {
         auto up = netlink.link_up(link.ifindex);
         if (up.is_error()) {
-            log_warning(link.name + ": " + up.error().message());
+            log_warningf("%s: %s", link.name.c_str(), up.error().message().c_str());
             race->m_last_error = up.release_error();
             continue;
         }
         auto socket = net::PacketSocket::open(link.ifindex);
         if (socket.is_error()) {
-            log_warning(link.name + ": " + socket.error().message());
+            log_warningf("%s: %s", link.name.c_str(), socket.error().message().c_str());
             race->m_last_error = socket.release_error();
             (void)netlink.undo_link(link.ifindex);
             continue;
@@ -201,7 +202,7 @@ void LeaseRace::start_client(int ifindex)
         config.deadline = since_epoch(m_options.deadline);
         config.mac = attempt->link.mac;
         attempt->client = std::make_unique<dhcp::Client>(config, random_u32);
-        log_debug(attempt->link.name + ": carrier up, DHCP starts");
+        log_debugf("%s: carrier up, DHCP starts", attempt->link.name.c_str());
         dispatch(*attempt, attempt->client->start(since_epoch(Clock::now())));
     }
 }
@@ -212,13 +213,13 @@ void LeaseRace::dispatch(Attempt& attempt, std::vector<dhcp::Action> actions)
         if (auto* send = std::get_if<dhcp::SendPacket>(&action)) {
             auto sent = attempt.socket.send_broadcast(send->ipv4_udp_packet);
             if (sent.is_error())
-                log_debug(attempt.link.name + ": " + sent.error().message());
+                log_debugf("%s: %s", attempt.link.name.c_str(), sent.error().message().c_str());
         } else if (auto* timer = std::get_if<dhcp::ArmTimer>(&action)) {
             attempt.timer = timer->at;
         } else if (auto* note = std::get_if<dhcp::Note>(&action)) {
-            log_debug(attempt.link.name + ": " + note->text);
+            log_debugf("%s: %s", attempt.link.name.c_str(), note->text.c_str());
         } else if (auto* failed = std::get_if<dhcp::Failed>(&action)) {
-            log_debug(attempt.link.name + ": " + failed->error.message());
+            log_debugf("%s: %s", attempt.link.name.c_str(), failed->error.message().c_str());
             attempt.failed = true;
             m_last_error = failed->error;
         } else if (auto* bound = std::get_if<dhcp::Bound>(&action)) {
@@ -303,7 +304,7 @@ Result<AcquiredLease> LeaseRace::next()
             next = std::min(next, *wake);
         if (!any_client) {
             if (now >= carrier_deadline)
-                return Error::timeout("no carrier on any interface within " + std::to_string(m_options.carrier_timeout.count()) + " ms");
+                return Error::timeout(strf("no carrier on any interface within %lld ms", (long long)m_options.carrier_timeout.count()));
             next = std::min(next, carrier_deadline);
         }
         auto wait = std::max<long long>(0, (next - now).count());
@@ -326,7 +327,7 @@ Result<AcquiredLease> LeaseRace::next()
                 while (!attempt.bound && !attempt.failed) {
                     auto received = attempt.socket.receive(buffer);
                     if (received.is_error()) {
-                        log_debug(attempt.link.name + ": " + received.error().message());
+                        log_debugf("%s: %s", attempt.link.name.c_str(), received.error().message().c_str());
                         break;
                     }
                     if (!received->has_value())
@@ -356,7 +357,7 @@ void LeaseRace::finish(std::optional<int> kept_ifindex, DeferredCloser& closer)
         if (!kept_ifindex || attempt->link.ifindex != *kept_ifindex) {
             auto undone = m_netlink.undo_link(attempt->link.ifindex);
             if (undone.is_error())
-                log_warning(attempt->link.name + ": reverting: " + undone.error().message());
+                log_warningf("%s: reverting: %s", attempt->link.name.c_str(), undone.error().message().c_str());
         }
         closer.close_later(attempt->socket.release_fd());
     }
@@ -381,9 +382,9 @@ Status send_release(const AcquiredLease& acquired)
 {
     const auto& lease = acquired.lease;
     if (acquired.preconfigured)
-        return Error::invalid(acquired.link.name + " was configured before the run: no lease of ours to release");
+        return Error::invalid(strf("%s was configured before the run: no lease of ours to release", acquired.link.name.c_str()));
     if (acquired.reach != clouds::Reach::Dhcp4Lease && acquired.reach != clouds::Reach::Dhcp4Routed)
-        return Error::invalid(acquired.link.name + ": reached without DHCP: no lease to release");
+        return Error::invalid(strf("%s: reached without DHCP: no lease to release", acquired.link.name.c_str()));
     if (lease.server_id.is_unspecified())
         return Error::invalid("lease has no server identifier");
     auto payload = dhcp::build_release(lease, acquired.link.mac, acquired.xid);

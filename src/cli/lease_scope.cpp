@@ -74,7 +74,7 @@ int LeaseScope::tear_down(int exit_code, KeepLease keep)
     auto undone = m_netlink->undo_all_and_close();
     auto after = m_netlink->snapshot(m_ifindexes);
     if (undone.is_error()) {
-        log_error("teardown: " + undone.error().message());
+        log_errorf("teardown: %s", undone.error().message().c_str());
         return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
     }
     auto differences = net::teardown_differences(m_before, after);
@@ -85,7 +85,7 @@ int LeaseScope::tear_down(int exit_code, KeepLease keep)
     if (!differences.empty()) {
         log_error("teardown: the interfaces differ from before the run");
         for (auto& difference : differences)
-            log_warning("teardown: " + difference);
+            log_warningf("teardown: %s", difference.c_str());
         return exit_code == ExitOk ? int(ExitTeardownFailed) : exit_code;
     }
     return exit_code;

@@ -1,6 +1,9 @@
 #include "cli/log.h"
 
+#include "common/format.h"
+
 #include <cerrno>
+#include <cstdarg>
 #include <cstdlib>
 #include <fcntl.h>
 #include <mutex>
@@ -76,5 +79,31 @@ void log_line(LogLevel level, std::string_view text)
     }
     write_all(2, "metaboot: " + clean + "\n");
 }
+
+namespace {
+
+void log_v(LogLevel level, const char* format, va_list args)
+{
+    if (level == LogLevel::Debug && !g_verbose)
+        return;
+    log_line(level, strf_v(format, args));
+}
+
+}
+
+#define METABOOT_LOG_F(name, level)          \
+    void name(const char* format, ...)       \
+    {                                        \
+        va_list args;                        \
+        va_start(args, format);              \
+        log_v(level, format, args);          \
+        va_end(args);                        \
+    }
+METABOOT_LOG_F(log_errorf, LogLevel::Error)
+METABOOT_LOG_F(log_warningf, LogLevel::Warning)
+METABOOT_LOG_F(log_noticef, LogLevel::Notice)
+METABOOT_LOG_F(log_infof, LogLevel::Info)
+METABOOT_LOG_F(log_debugf, LogLevel::Debug)
+#undef METABOOT_LOG_F
 
 }

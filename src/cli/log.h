@@ -21,4 +21,13 @@ inline void log_notice(std::string_view text) { log_line(LogLevel::Notice, text)
 inline void log_info(std::string_view text) { log_line(LogLevel::Info, text); }
 inline void log_debug(std::string_view text) { log_line(LogLevel::Debug, text); }
 
+// The same with printf's grammar (common/format.h's strf), checked by
+// -Wformat: a line built from pieces costs one call at its site, and a debug
+// line is not formatted at all unless --verbose.
+[[gnu::format(printf, 1, 2)]] void log_errorf(const char* format, ...);
+[[gnu::format(printf, 1, 2)]] void log_warningf(const char* format, ...);
+[[gnu::format(printf, 1, 2)]] void log_noticef(const char* format, ...);
+[[gnu::format(printf, 1, 2)]] void log_infof(const char* format, ...);
+[[gnu::format(printf, 1, 2)]] void log_debugf(const char* format, ...);
+
 }

@@ -79,7 +79,7 @@ bool in_use(net::PacketSocket& socket, MacAddress own, Ipv4Address candidate)
     for (unsigned attempt = 0; attempt < ipv4ll::max_conflicts && Clock::now() < options.deadline; ++attempt) {
         auto candidate = ipv4ll::candidate(link.mac, attempt, avoid);
         if (in_use(socket, link.mac, candidate)) {
-            log_info(link.name + ": " + candidate.to_string() + " is in use on the link");
+            log_infof("%s: %s is in use on the link", link.name.c_str(), candidate.to_string().c_str());
             continue;
         }
         Ipv4Prefix address(candidate, ipv4ll::prefix_length);

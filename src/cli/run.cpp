@@ -59,7 +59,7 @@ const clouds::Cloud* choose_cloud(Config& config, clouds::FetchOptions& fetch, s
         auto url = cloud->service_url(facts);
         if (url.is_error()) {
             bool nothing = url.error().kind() == ErrorKind::NotFound;
-            (nothing ? log_notice : log_error)(std::string(cloud->name) + ": " + url.error().message());
+            (nothing ? log_noticef : log_errorf)("%.*s: %s", int(cloud->name.size()), cloud->name.data(), url.error().message().c_str());
             exit_code = nothing ? ExitNotCloud : ExitNoMetadata;
             return nullptr;
         }
@@ -74,7 +74,7 @@ const clouds::Cloud* choose_cloud(Config& config, clouds::FetchOptions& fetch, s
         return config.cloud;
     }
     if (!cloud) {
-        log_notice("not a cloud platform (DMI vendor '" + printable(facts.dmi.sys_vendor) + "', product '" + printable(facts.dmi.product_name) + "'): nothing to do");
+        log_noticef("not a cloud platform (DMI vendor '%s', product '%s'): nothing to do", printable(facts.dmi.sys_vendor).c_str(), printable(facts.dmi.product_name).c_str());
         return nullptr;
     }
     platform_text = std::string(cloud->name);
@@ -183,14 +183,14 @@ std::vector<ConfiguredLink> configured_links(net::Netlink& netlink, const std::s
 std::optional<AcquiredLease> reach_preconfigured(const std::vector<ConfiguredLink>& configured, AcquireOptions& options, const Result<http::Url>& endpoint)
 {
     for (auto& [link, address] : configured) {
-        log_info(link.name + ": configured before the run (" + address.to_string() + "): left as it is");
+        log_infof("%s: configured before the run (%s): left as it is", link.name.c_str(), address.to_string().c_str());
         options.excluded.push_back(link.ifindex);
     }
     if (configured.empty() || endpoint.is_error())
         return std::nullopt;
     auto probe = net::probe_connect(endpoint->endpoint, std::min(Clock::now() + reach_probe_timeout, options.deadline));
     if (probe.is_error()) {
-        log_info("the metadata service is not reachable through the configuration in place (" + probe.error().message() + ")");
+        log_infof("the metadata service is not reachable through the configuration in place (%s)", probe.error().message().c_str());
         return std::nullopt;
     }
     // The link the kernel would use for the service is not asked for: the
@@ -229,10 +229,10 @@ Result<AcquiredLease> reach_by_lease(net::Netlink& netlink, const AcquireOptions
         auto probe = net::probe_connect(endpoint->endpoint, probe_deadline);
         if (probe.ok())
             return finish_race(*race, std::move(*acquired), closer);
-        log_info(acquired->link.name + ": the metadata service is not reachable through this lease (" + probe.error().message() + "); trying the next");
+        log_infof("%s: the metadata service is not reachable through this lease (%s); trying the next", acquired->link.name.c_str(), probe.error().message().c_str());
         std::lock_guard lock(SignalWatcher::critical());
         if (auto undone = netlink.undo_link(acquired->link.ifindex); undone.is_error())
-            log_warning(acquired->link.name + ": reverting: " + undone.error().message());
+            log_warningf("%s: reverting: %s", acquired->link.name.c_str(), undone.error().message().c_str());
     }
 }
 
@@ -403,7 +403,7 @@ render::Persistence choose_persistence(const Config& config, const render::RootV
         for (const auto& owned : format->owned_persistent) {
             for (const auto& name : view.list(owned.directory)) {
                 if (name.starts_with(owned.prefix) && name.ends_with(owned.suffix))
-                    log_warning(std::string(owned.directory) + "/" + name + " in the root shadows the files written under /run; remove it");
+                    log_warningf("%.*s/%s in the root shadows the files written under /run; remove it", int(owned.directory.size()), owned.directory.data(), name.c_str());
             }
         }
     }
@@ -426,31 +426,31 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     if (network.is_error()) {
         // Values the renderers refuse never reach a file; the leased NIC
         // still gets DHCP, which is what the image would do on its own.
-        log_warning("network metadata refused (" + network.error().message() + "); writing DHCP on " + leased_link.name);
+        log_warningf("network metadata refused (%s); writing DHCP on %s", network.error().message().c_str(), leased_link.name.c_str());
         network = fallback_network(system_nics, mapping);
     }
     if (network.is_error()) {
-        log_error("rendering: " + network.error().message());
+        log_errorf("rendering: %s", network.error().message().c_str());
         return ExitWriteFailed;
     }
     for (auto& mac : network->skipped_macs)
-        log_info("metadata NIC " + mac.to_string() + " is not on this system: skipped");
+        log_infof("metadata NIC %s is not on this system: skipped", mac.to_string().c_str());
     for (auto& interface : network->interfaces) {
         if (interface.match_mac && std::find(critical_macs.begin(), critical_macs.end(), *interface.match_mac) != critical_macs.end()) {
             interface.critical = true;
-            log_info(interface.name + ": carries the root filesystem: kept configured while the real root's network starts");
+            log_infof("%s: carries the root filesystem: kept configured while the real root's network starts", interface.name.c_str());
         }
     }
 
     auto root = fs::Root::open(config.root);
     if (root.is_error()) {
-        log_error("writing: " + root.error().message());
+        log_errorf("writing: %s", root.error().message().c_str());
         return ExitWriteFailed;
     }
     auto view = view_of(*root);
     auto opted_out = fs::cloud_init_network_opt_out(*root);
     if (opted_out.is_error()) {
-        log_error("writing: " + opted_out.error().message());
+        log_errorf("writing: %s", opted_out.error().message().c_str());
         return ExitWriteFailed;
     }
     if (*opted_out) {
@@ -466,21 +466,20 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
             std::string looked;
             for (auto& line : stack.passed_over)
                 looked += (looked.empty() ? "" : "; ") + line;
-            log_warning("no network config written: the root runs no network stack metaboot writes for (" + looked
-                + "); choose one with --output or rd.metaboot.output=");
+            log_warningf("no network config written: the root runs no network stack metaboot writes for (%s); choose one with --output or rd.metaboot.output=", looked.c_str());
             // A hand-off left by an earlier boot would keep cloud-init off
             // the network now that metaboot writes none.
             if (view.exists(fs::cloud_init_handoff_path)) {
                 std::lock_guard lock(SignalWatcher::critical());
                 auto swept = fs::write_files(config.root, {}, fs::Remount::IfReadOnly, { handoff_sweep() });
                 if (swept.is_error())
-                    log_warning("removing the cloud-init hand-off: " + swept.error().message());
+                    log_warningf("removing the cloud-init hand-off: %s", swept.error().message().c_str());
             }
             return ExitNoNetworkStack;
         }
         for (auto& line : stack.passed_over)
             log_debug("stack: " + line);
-        log_info("writing " + std::string(stack.format->name) + ": " + stack.reason);
+        log_infof("writing %.*s: %s", int(stack.format->name.size()), stack.format->name.data(), stack.reason.c_str());
         formats.push_back(stack.format);
     }
 
@@ -490,7 +489,7 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
     for (const render::Format* format : formats) {
         auto files = format->render(*network, view, persistence);
         if (files.is_error()) {
-            log_error("rendering " + std::string(format->name) + ": " + files.error().message());
+            log_errorf("rendering %.*s: %s", int(format->name.size()), format->name.data(), files.error().message().c_str());
             return ExitWriteFailed;
         }
         for (auto& file : *files)
@@ -510,18 +509,18 @@ int write_network_phase(const Config& config, const clouds::Cloud& cloud, const 
         // the machine between them).
         bool on_root = remount == fs::Remount::IfReadOnly;
         if (on_root)
-            log_info("writing " + std::to_string(files->size()) + " files under " + directory);
+            log_infof("writing %zu files under %s", files->size(), directory);
         auto report = fs::write_files(directory, *files, remount, *sweeps);
         if (report.is_error()) {
-            log_error("writing: " + report.error().message());
+            log_errorf("writing: %s", report.error().message().c_str());
             return ExitWriteFailed;
         }
         if (on_root)
-            log_info("written under " + std::string(directory));
+            log_infof("written under %s", directory);
         for (auto& file : report->files)
             written.push_back(file.path);
         for (auto& path : report->removed)
-            log_info("removed " + path + ": written by an earlier boot for a NIC that is gone");
+            log_infof("removed %s: written by an earlier boot for a NIC that is gone", path.c_str());
     }
     return ExitOk;
 }
@@ -569,7 +568,7 @@ int write_state_phase(const Config& config, const clouds::Cloud& cloud, const In
     std::lock_guard lock(SignalWatcher::critical());
     auto state = fs::write_state(config.state_dir, files);
     if (state.is_error()) {
-        log_error("writing state: " + state.error().message());
+        log_errorf("writing state: %s", state.error().message().c_str());
         return ExitWriteFailed;
     }
     return ExitOk;
@@ -639,7 +638,7 @@ void print_not_cloud(const Config& config, const PhaseClock& phases)
         // `quiet` on the kernel command line: a machine that is not a cloud
         // boots with nothing from metaboot on its console (the notice still
         // reaches the kernel log at its level).
-        log_notice("not a cloud platform, nothing done (" + std::to_string(phases.total()) + " ms)");
+        log_noticef("not a cloud platform, nothing done (%lld ms)", (long long)phases.total());
     } else {
         std::printf("metaboot: not a cloud platform, nothing done (%lld ms)\n", phases.total());
     }
@@ -693,7 +692,7 @@ int run_command(const Args& args)
     // without --wait-root.
     if (!config.wait_root.empty() && !config.overlap) {
         if (auto ready = wait_for_root(config.wait_root, started + root_wait_limit); ready.is_error()) {
-            log_error("the root was not ready: " + ready.error().message() + "; nothing done");
+            log_errorf("the root was not ready: %s; nothing done", ready.error().message().c_str());
             return ExitWriteFailed;
         }
         log_info("the root is ready (" + config.wait_root + ")");
@@ -703,7 +702,7 @@ int run_command(const Args& args)
     // 3. Reach: a DHCPv4 lease, torn down on every path out (the scope).
     auto scope = LeaseScope::open();
     if (scope.is_error()) {
-        log_error("no lease: " + scope.error().message());
+        log_errorf("no lease: %s", scope.error().message().c_str());
         return ExitNoLease;
     }
     auto& netlink = (*scope)->netlink();
@@ -729,22 +728,22 @@ int run_command(const Args& args)
     auto configured = configured_links(netlink, config.sysfs_root);
     auto acquired = reach_phase(netlink, acquire_options, configured, config, closer, config.reach.size() ? config.reach : cloud->reach, *cloud);
     if (acquired.is_error()) {
-        log_error("no lease: " + acquired.error().message());
+        log_errorf("no lease: %s", acquired.error().message().c_str());
         return teardown(ExitNoLease);
     }
     if (acquired->preconfigured)
-        log_info(acquired->link.name + ": the metadata service answers through the configuration in place; no lease taken");
+        log_infof("%s: the metadata service answers through the configuration in place; no lease taken", acquired->link.name.c_str());
     else if (acquired->lease.server_id.is_unspecified())
-        log_info(acquired->link.name + ": reached by " + std::string(reach_name(acquired->reach)));
+        log_infof("%s: reached by %.*s", acquired->link.name.c_str(), int(reach_name(acquired->reach).size()), reach_name(acquired->reach).data());
     else
-        log_info(acquired->link.name + ": leased " + acquired->lease.address.to_string() + " from " + acquired->lease.server_id.to_string());
+        log_infof("%s: leased %s from %s", acquired->link.name.c_str(), acquired->lease.address.to_string().c_str(), acquired->lease.server_id.to_string().c_str());
     phases.mark("dhcp");
 
     // 4. Metadata.
     clouds::FetchStats stats;
     auto fetched = fetch_phase(config, *cloud, fetch_options, deadline, stats, acquired->link.ifindex);
     if (fetched.is_error()) {
-        log_error("no metadata: " + fetched.error().message());
+        log_errorf("no metadata: %s", fetched.error().message().c_str());
         return teardown(ExitNoMetadata);
     }
     phases.mark("metadata");
@@ -762,7 +761,7 @@ int run_command(const Args& args)
         phases.mark("teardown");
         if (config.overlap) {
             if (auto ready = wait_for_root(config.wait_root, started + root_wait_limit); ready.is_error()) {
-                log_error("the root was not ready: " + ready.error().message() + "; nothing written");
+                log_errorf("the root was not ready: %s; nothing written", ready.error().message().c_str());
                 return torn_down == ExitOk ? ExitWriteFailed : torn_down;
             }
             log_info("the root is ready (" + config.wait_root + ")");

@@ -43,7 +43,7 @@ void SignalWatcher::start(std::function<void()> teardown)
         int signal_number = 0;
         while (sigwait(&set, &signal_number) != 0) { }
         std::lock_guard lock(critical());
-        log_warning(std::string("caught signal ") + std::to_string(signal_number) + ", tearing down");
+        log_warningf("caught signal %d, tearing down", signal_number);
         teardown();
         _exit(128 + signal_number);
     }).detach();

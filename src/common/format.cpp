@@ -267,13 +267,18 @@ int format_v(FormatSink sink, const char* p, va_list given)
     return result < 0 ? -1 : out.count();
 }
 
-std::string strf(const char* format, ...)
+std::string strf_v(const char* format, va_list args)
 {
     std::string out;
-    FormatSink sink { [](void* context, const char* bytes, size_t size) { static_cast<std::string*>(context)->append(bytes, size); }, &out };
+    format_v({ [](void* context, const char* bytes, size_t size) { static_cast<std::string*>(context)->append(bytes, size); }, &out }, format, args);
+    return out;
+}
+
+std::string strf(const char* format, ...)
+{
     va_list args;
     va_start(args, format);
-    format_v(sink, format, args);
+    std::string out = strf_v(format, args);
     va_end(args);
     return out;
 }

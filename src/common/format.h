@@ -41,5 +41,6 @@ int format_v(FormatSink sink, const char* format, va_list args);
 // A std::string goes in as `s.c_str()`, a string_view as "%.*s" with
 // `int(v.size()), v.data()`.
 std::string strf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string strf_v(const char* format, va_list args);
 
 }
