@@ -1,6 +1,7 @@
 #include "dhcp/client.h"
 
 #include "common/backoff.h"
+#include "common/format.h"
 
 #include <algorithm>
 #include <iterator>
@@ -18,19 +19,10 @@ constexpr uint16_t min_max_message_size = 576;
 // randomized()).
 constexpr int jitter_per_mille = 200;
 
-std::string hex32(uint32_t value)
-{
-    const char digits[] = "0123456789abcdef";
-    std::string out = "0x";
-    for (int shift = 28; shift >= 0; shift -= 4)
-        out += digits[(value >> shift) & 0xf];
-    return out;
-}
-
 std::string ignored(const Message& reply, std::string_view why)
 {
     std::string type = reply.options.message_type ? message_type_name(*reply.options.message_type) : "reply";
-    return "ignored " + type + ": " + std::string(why);
+    return strf("ignored %s: %.*s", type.c_str(), int(why.size()), why.data());
 }
 
 }
@@ -65,7 +57,7 @@ void Client::set_state(State state, Millis now, Actions& actions)
     if (state == m_state)
         return;
     m_transitions.push_back({ m_state, state, now });
-    actions.push_back(Note { std::string("state ") + state_name(m_state) + " -> " + state_name(state) });
+    actions.push_back(Note { strf("state %s -> %s", state_name(m_state), state_name(state)) });
     m_state = state;
 }
 
@@ -238,7 +230,7 @@ std::vector<Action> Client::on_packet(ByteSpan ipv4_packet, UdpChecksum checksum
 {
     Actions actions;
     if (!m_started || m_state == State::Bound || m_state == State::Failed) {
-        actions.push_back(Note { std::string("ignored packet in state ") + state_name(m_state) });
+        actions.push_back(Note { strf("ignored packet in state %s", state_name(m_state)) });
         return actions;
     }
     if (check_deadline(now, actions))
@@ -247,16 +239,16 @@ std::vector<Action> Client::on_packet(ByteSpan ipv4_packet, UdpChecksum checksum
     // anyone on the link can send us anything.
     auto datagram = decode_ipv4_udp(ipv4_packet, checksum);
     if (!datagram) {
-        actions.push_back(Note { "ignored packet: " + datagram.error().message() });
+        actions.push_back(Note { strf("ignored packet: %s", datagram.error().message().c_str()) });
         return actions;
     }
     if (datagram->source_port != server_port) {
-        actions.push_back(Note { "ignored packet: UDP source port " + std::to_string(datagram->source_port) + ", not 67" });
+        actions.push_back(Note { strf("ignored packet: UDP source port %u, not 67", unsigned(datagram->source_port)) });
         return actions;
     }
     auto reply = decode_message(datagram->payload);
     if (!reply) {
-        actions.push_back(Note { "ignored packet: " + reply.error().message() });
+        actions.push_back(Note { strf("ignored packet: %s", reply.error().message().c_str()) });
         return actions;
     }
     handle_reply(*reply, now, actions);
@@ -271,7 +263,7 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
     }
     // RFC 2131 §4.1: the client matches replies to pending requests by xid.
     if (reply.xid != m_xid) {
-        actions.push_back(Note { ignored(reply, "wrong xid " + hex32(reply.xid) + ", want " + hex32(m_xid)) });
+        actions.push_back(Note { ignored(reply, strf("wrong xid 0x%08x, want 0x%08x", reply.xid, m_xid)) });
         return;
     }
     // Another client may have picked the same xid; the hardware address
@@ -297,7 +289,7 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
         if (type != MessageType::Offer) {
             // An ACK or NAK here answers a REQUEST we never sent (or, without
             // option 80, a DISCOVER that asked for no Rapid Commit).
-            actions.push_back(Note { ignored(reply, std::string("no OFFER accepted yet, in ") + state_name(m_state)) });
+            actions.push_back(Note { ignored(reply, strf("no OFFER accepted yet, in %s", state_name(m_state))) });
             return;
         }
         auto lease = lease_from_message(reply);
@@ -306,14 +298,14 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
             return;
         }
         for (auto const& warning : reply.warnings)
-            actions.push_back(Note { "OFFER: " + warning });
+            actions.push_back(Note { strf("OFFER: %s", warning.c_str()) });
         // RFC 2131 §4.4.1 lets the client pick any offer, "e.g., the first
         // DHCPOFFER message". The first usable one wins: waiting to compare
         // offers costs boot time.
         m_offered_address = lease->address.address();
         m_server_id = lease->server_id;
         m_transmissions = 0;
-        actions.push_back(Note { "accepted OFFER of " + m_offered_address.to_string() + " from " + m_server_id.to_string() });
+        actions.push_back(Note { strf("accepted OFFER of %s from %s", m_offered_address.to_string().c_str(), m_server_id.to_string().c_str()) });
         set_state(State::Requesting, now, actions);
         send_request(now, actions);
         return;
@@ -322,7 +314,7 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
     // REQUESTING.
     switch (type) {
     case MessageType::Offer:
-        actions.push_back(Note { ignored(reply, "already requesting " + m_offered_address.to_string() + " from " + m_server_id.to_string()) });
+        actions.push_back(Note { ignored(reply, strf("already requesting %s from %s", m_offered_address.to_string().c_str(), m_server_id.to_string().c_str())) });
         return;
     case MessageType::Ack:
     case MessageType::Nak:
@@ -335,14 +327,14 @@ void Client::handle_reply(const Message& reply, Millis now, Actions& actions)
     // as a decline of their offers, so only the selected server answers; and
     // §4.3.1 table 3 makes option 54 a MUST in both DHCPACK and DHCPNAK.
     if (reply.options.server_id != m_server_id) {
-        actions.push_back(Note { ignored(reply, "not from the selected server " + m_server_id.to_string()) });
+        actions.push_back(Note { ignored(reply, strf("not from the selected server %s", m_server_id.to_string().c_str())) });
         return;
     }
     if (type == MessageType::Nak) {
         // RFC 2131 §3.1 step 5: "If the client receives a DHCPNAK message,
         // the client restarts the configuration process."
         ++m_naks;
-        actions.push_back(Note { "NAK from " + m_server_id.to_string() + "; restarting discovery" });
+        actions.push_back(Note { strf("NAK from %s; restarting discovery", m_server_id.to_string().c_str()) });
         if (m_naks == 1) {
             restart_discovery(now, actions);
             return;
@@ -368,7 +360,7 @@ void Client::bind(const Message& ack, Millis now, Actions& actions)
         return;
     }
     for (auto const& warning : ack.warnings)
-        actions.push_back(Note { "ACK: " + warning });
+        actions.push_back(Note { strf("ACK: %s", warning.c_str()) });
     set_state(State::Bound, now, actions);
     actions.push_back(Bound { lease.release_value(), now - m_start });
 }

@@ -1,5 +1,7 @@
 #include "dhcp/ipv4_udp.h"
 
+#include "common/format.h"
+
 namespace mb::dhcp {
 
 namespace {
@@ -103,7 +105,7 @@ Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint1
     if (header_length < ipv4_header_size)
         return Error::invalid("IHL below 5");
     if (total_length > packet.size())
-        return Error::invalid("IPv4 total length " + std::to_string(total_length) + " beyond the " + std::to_string(packet.size()) + " bytes received");
+        return Error::invalid(strf("IPv4 total length %u beyond the %zu bytes received", unsigned(total_length), packet.size()));
     if (total_length < header_length + udp_header_size)
         return Error::invalid("IPv4 total length too short for UDP");
     if (protocol != protocol_udp)
@@ -119,9 +121,9 @@ Result<UdpDatagram> decode_ipv4_udp(ByteSpan packet, UdpChecksum checksum, uint1
     uint16_t udp_length = udp.read_u16();
     uint16_t udp_checksum = udp.read_u16();
     if (datagram.destination_port != destination_port)
-        return Error::invalid("UDP destination port " + std::to_string(datagram.destination_port) + ", not " + std::to_string(destination_port));
+        return Error::invalid(strf("UDP destination port %u, not %u", unsigned(datagram.destination_port), unsigned(destination_port)));
     if (udp_length < udp_header_size || udp_length > total_length - header_length)
-        return Error::invalid("bad UDP length " + std::to_string(udp_length));
+        return Error::invalid(strf("bad UDP length %u", unsigned(udp_length)));
 
     if (internet_checksum(ip_packet.first(header_length)) != 0)
         return Error::invalid("bad IPv4 header checksum");

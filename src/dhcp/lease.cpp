@@ -1,5 +1,7 @@
 #include "dhcp/lease.h"
 
+#include "common/format.h"
+
 #include <algorithm>
 
 namespace mb::dhcp {
@@ -22,7 +24,7 @@ Result<Lease> lease_from_message(const Message& message)
 {
     auto const& options = message.options;
     if (!is_usable_host_address(message.yiaddr))
-        return Error::invalid("yiaddr " + message.yiaddr.to_string() + " is not a usable address");
+        return Error::invalid(strf("yiaddr %s is not a usable address", message.yiaddr.to_string().c_str()));
     if (!options.server_id)
         return Error::invalid("no server identifier (option 54)");
     if (!options.lease_time)

@@ -1,5 +1,6 @@
 #include "dhcp/message.h"
 
+#include "common/format.h"
 #include "common/sort.h"
 
 #include <algorithm>
@@ -52,11 +53,11 @@ Status collect_options(ByteSpan field, Field which, RawOptions& raw, std::vector
         uint8_t length = reader.read_u8();
         auto data = reader.read_bytes(length);
         if (!reader.ok())
-            return Error::invalid(std::string("option ") + std::to_string(option) + " runs past the end of '" + field_name(which) + "'");
+            return Error::invalid(strf("option %u runs past the end of '%s'", unsigned(option), field_name(which)));
         // RFC 2131 §4.1: option 52 may appear only in 'options'; inside an
         // overloaded field it would make the walk recursive.
         if (option == code(OptionCode::Overload) && which != Field::Options) {
-            warnings.push_back(std::string("option 52 inside '") + field_name(which) + "' ignored");
+            warnings.push_back(strf("option 52 inside '%s' ignored", field_name(which)));
             continue;
         }
         auto& value = raw[option];
@@ -77,12 +78,12 @@ std::string cut_at_nul(ByteSpan field)
 
 std::string describe(uint8_t option, std::string_view problem)
 {
-    return "option " + std::to_string(option) + ": " + std::string(problem) + "; dropped";
+    return strf("option %u: %.*s; dropped", unsigned(option), int(problem.size()), problem.data());
 }
 
 std::string wrong_length(uint8_t option, size_t length, std::string_view want)
 {
-    return describe(option, "length " + std::to_string(length) + ", want " + std::string(want));
+    return describe(option, strf("length %zu, want %.*s", length, int(want.size()), want.data()));
 }
 
 // Typed decoders for the option shapes of RFC 2132 §2. Each returns false
@@ -126,7 +127,7 @@ public:
             return fail(wrong_length(option, data.size(), "2"));
         uint16_t value = ByteReader(data).read_u16();
         if (value < minimum)
-            return fail(describe(option, std::to_string(value) + " is below the minimum " + std::to_string(minimum)));
+            return fail(describe(option, strf("%u is below the minimum %u", unsigned(value), unsigned(minimum))));
         out = value;
         return true;
     }
@@ -160,7 +161,7 @@ void decode_option(uint8_t option, ByteSpan data, Options& out, OptionDecoder& d
         // RFC 950 allowed holes in a mask; RFC 4632 and every kernel since
         // do not, and a prefix length is what we configure.
         if (!Ipv4Prefix::length_from_netmask(*mask)) {
-            decoder.fail(describe(option, mask->to_string() + " is not a contiguous mask"));
+            decoder.fail(describe(option, strf("%s is not a contiguous mask", mask->to_string().c_str())));
             return;
         }
         out.subnet_mask = mask;
@@ -197,7 +198,7 @@ void decode_option(uint8_t option, ByteSpan data, Options& out, OptionDecoder& d
             return;
         }
         if (data[0] < uint8_t(MessageType::Discover) || data[0] > uint8_t(MessageType::Inform)) {
-            decoder.fail(describe(option, "unknown message type " + std::to_string(data[0])));
+            decoder.fail(describe(option, strf("unknown message type %u", unsigned(data[0]))));
             return;
         }
         out.message_type = static_cast<MessageType>(data[0]);
@@ -454,12 +455,12 @@ Result<Message> decode_message(ByteSpan data)
     auto file = reader.read_bytes(file_size);
     uint32_t cookie = reader.read_u32();
     if (!reader.ok())
-        return Error::invalid("DHCP message shorter than " + std::to_string(fixed_size + 4) + " bytes");
+        return Error::invalid(strf("DHCP message shorter than %zu bytes", fixed_size + 4));
     if (op != uint8_t(OpCode::BootRequest) && op != uint8_t(OpCode::BootReply))
-        return Error::invalid("bad BOOTP op " + std::to_string(op));
+        return Error::invalid(strf("bad BOOTP op %u", unsigned(op)));
     message.op = static_cast<OpCode>(op);
     if (message.hlen > message.chaddr.size())
-        return Error::invalid("hlen " + std::to_string(message.hlen) + " larger than chaddr");
+        return Error::invalid(strf("hlen %u larger than chaddr", unsigned(message.hlen)));
     // RFC 2131 §3: without the cookie the rest is not DHCP options.
     if (cookie != magic_cookie)
         return Error::invalid("no DHCP magic cookie");

@@ -1,6 +1,7 @@
 #include "dhcp/options.h"
 
 #include "common/dns_name.h"
+#include "common/format.h"
 
 namespace mb::dhcp {
 
@@ -121,7 +122,7 @@ Result<std::vector<ClasslessRoute>> decode_classless_routes(ByteSpan data)
     while (!reader.at_end()) {
         uint8_t length = reader.read_u8();
         if (length > 32)
-            return Error::invalid("classless routes: prefix length " + std::to_string(length) + " > 32");
+            return Error::invalid(strf("classless routes: prefix length %u > 32", unsigned(length)));
         // RFC 3442 (option format): only the significant octets of the
         // destination are sent, ceil(length / 8) of them.
         size_t significant = (size_t(length) + 7) / 8;
@@ -138,7 +139,7 @@ Result<std::vector<ClasslessRoute>> decode_classless_routes(ByteSpan data)
         // given prefix length"), and guessing what the server meant would
         // install a route nobody configured, so the whole option is refused.
         if (prefix.network() != prefix.address())
-            return Error::invalid("classless routes: " + prefix.to_string() + " has host bits set");
+            return Error::invalid(strf("classless routes: %s has host bits set", prefix.to_string().c_str()));
         routes.push_back({ prefix, router });
     }
     return routes;

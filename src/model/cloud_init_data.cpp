@@ -1,5 +1,6 @@
 #include "model/cloud_init_data.h"
 
+#include "common/format.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 
@@ -123,7 +124,7 @@ std::string cloud_init_instance_data(const InstanceMetadata& metadata, const Clo
     json.key("python_version");
     json.null();
     json.field("region", metadata.region);
-    json.field("subplatform", "metadata (" + names.metadata_url + ")");
+    json.field("subplatform", strf("metadata (%s)", names.metadata_url.c_str()));
     json.key("system_platform");
     json.null();
     json.field("variant", distro.variant);

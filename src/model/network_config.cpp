@@ -1,6 +1,7 @@
 #include "model/network_config.h"
 
 #include "common/dns_name.h"
+#include "common/format.h"
 #include "common/text.h"
 #include "model/nic_matching.h"
 
@@ -69,28 +70,28 @@ Status validate(const NetworkConfig& config)
     std::set<std::string> names;
     for (const auto& interface : config.interfaces) {
         if (!is_renderable_name(interface.name))
-            return Error::invalid("interface name is not usable: \"" + printable(interface.name) + "\"");
+            return Error::invalid(strf("interface name is not usable: \"%s\"", printable(interface.name).c_str()));
         if (!names.insert(interface.name).second)
-            return Error::invalid("interface " + interface.name + " is listed twice");
+            return Error::invalid(strf("interface %s is listed twice", interface.name.c_str()));
         if (interface.set_name && !is_renderable_name(*interface.set_name))
-            return Error::invalid("set-name for " + interface.name + " is not usable");
+            return Error::invalid(strf("set-name for %s is not usable", interface.name.c_str()));
         if (interface.match_driver && !is_driver_name(*interface.match_driver))
-            return Error::invalid("driver match for " + interface.name + " is not a driver name");
+            return Error::invalid(strf("driver match for %s is not a driver name", interface.name.c_str()));
         for (const auto& domain : interface.search_domains) {
             if (!is_valid_dns_name(domain, TrailingDot::Allowed))
-                return Error::invalid("search domain for " + interface.name + " is not a DNS name");
+                return Error::invalid(strf("search domain for %s is not a DNS name", interface.name.c_str()));
         }
         if (interface.mtu && (*interface.mtu < minimum_mtu || *interface.mtu > maximum_mtu))
-            return Error::invalid("mtu for " + interface.name + " is out of range");
+            return Error::invalid(strf("mtu for %s is out of range", interface.name.c_str()));
         for (const auto& route : interface.routes) {
             if (route.table && !is_usable_table(*route.table))
-                return Error::invalid("route table for " + interface.name + " is reserved");
+                return Error::invalid(strf("route table for %s is reserved", interface.name.c_str()));
             if (route.via && is_ipv6(*route.via) != is_ipv6(route.to))
-                return Error::invalid("route for " + interface.name + " mixes address families");
+                return Error::invalid(strf("route for %s mixes address families", interface.name.c_str()));
         }
         for (const auto& rule : interface.routing_policy) {
             if (!is_usable_table(rule.table))
-                return Error::invalid("routing-policy table for " + interface.name + " is reserved");
+                return Error::invalid(strf("routing-policy table for %s is reserved", interface.name.c_str()));
         }
     }
     return {};
@@ -102,13 +103,13 @@ Status check_system_nics(const std::vector<SystemNic>& system_nics)
     std::set<std::string> names;
     for (const auto& nic : system_nics) {
         if (!is_renderable_name(nic.name))
-            return Error::invalid("system NIC name is not usable: \"" + printable(nic.name) + "\"");
+            return Error::invalid(strf("system NIC name is not usable: \"%s\"", printable(nic.name).c_str()));
         if (!names.insert(nic.name).second)
-            return Error::invalid("system NIC " + nic.name + " is listed twice");
+            return Error::invalid(strf("system NIC %s is listed twice", nic.name.c_str()));
         // Two NICs with one MAC (a bond's ports, a VF beside its PF) cannot be
         // told apart by a MAC match; the caller passes physical NICs only.
         if (!macs.insert(nic.mac).second)
-            return Error::invalid("MAC " + nic.mac.to_string() + " is on two system NICs");
+            return Error::invalid(strf("MAC %s is on two system NICs", nic.mac.to_string().c_str()));
     }
     return {};
 }
@@ -129,7 +130,7 @@ Result<std::vector<MatchedNic>> match_system_nics(const InstanceMetadata& metada
     std::set<MacAddress> seen;
     for (const auto& nic : metadata.nics) {
         if (!seen.insert(nic.mac).second)
-            return Error::invalid("metadata lists MAC " + nic.mac.to_string() + " twice");
+            return Error::invalid(strf("metadata lists MAC %s twice", nic.mac.to_string().c_str()));
         const SystemNic* system = find_system_nic(system_nics, nic.mac);
         if (!system) {
             skipped.push_back(nic.mac);
@@ -147,7 +148,7 @@ Result<NetworkConfig> fallback_network(const std::vector<SystemNic>& system_nics
         return Error::not_found("no network data and no leased NIC to fall back to");
     const SystemNic* leased = find_system_nic(system_nics, *options.leased_mac);
     if (!leased)
-        return Error::not_found("the leased NIC " + options.leased_mac->to_string() + " is not on this system");
+        return Error::not_found(strf("the leased NIC %s is not on this system", options.leased_mac->to_string().c_str()));
     // The shape of cloud-init's generate_fallback_config(): dhcp4, a MAC
     // match and set-name. No dhcp6: nothing says the network has IPv6.
     Interface interface;

@@ -1,5 +1,6 @@
 #include "net/netlink.h"
 
+#include "common/format.h"
 #include "common/sort.h"
 #include "dhcp/link_plan.h"
 #include "net/libnl_error.h"
@@ -34,7 +35,7 @@ namespace mb::net {
 
 Error nl_error(const char* what, int code)
 {
-    return Error::io(std::string(what) + ": " + nl_geterror(code));
+    return Error::io(strf("%s: %s", what, nl_geterror(code)));
 }
 
 namespace {
@@ -322,10 +323,10 @@ void on_rule(nlmsghdr* message, std::vector<std::string>* rules)
     if (message->nlmsg_type != RTM_NEWRULE || !header_of(message, header) || nlmsg_parse(message, sizeof header, attrs, FRA_MAX, nullptr) < 0)
         return;
     std::string iif = attr_string(attrs[FRA_IFNAME]);
-    rules->push_back("rule family " + std::to_string(header.family) + " prio " + std::to_string(attr_u32(attrs[FRA_PRIORITY], 0)) + " from "
-        + to_string(attr_prefix(attrs[FRA_SRC], header.family, header.src_len)) + " to "
-        + to_string(attr_prefix(attrs[FRA_DST], header.family, header.dst_len)) + " iif " + (iif.empty() ? "-" : iif) + " table "
-        + std::to_string(attr_u32(attrs[FRA_TABLE], header.table)) + " action " + std::to_string(header.action));
+    rules->push_back(strf("rule family %u prio %u from %s to %s iif %s table %u action %u", unsigned(header.family), attr_u32(attrs[FRA_PRIORITY], 0),
+        to_string(attr_prefix(attrs[FRA_SRC], header.family, header.src_len)).c_str(),
+        to_string(attr_prefix(attrs[FRA_DST], header.family, header.dst_len)).c_str(), iif.empty() ? "-" : iif.c_str(),
+        attr_u32(attrs[FRA_TABLE], header.table), unsigned(header.action)));
 }
 
 }
@@ -376,7 +377,7 @@ Result<LinkInfo> Netlink::link_by_name(const std::string& name)
     for (auto& link : all)
         if (link.name == name)
             return link;
-    return Error::not_found("no interface named " + name);
+    return Error::not_found(strf("no interface named %s", name.c_str()));
 }
 
 Result<std::vector<std::pair<int, Ipv4Prefix>>> Netlink::ipv4_addresses()
@@ -502,13 +503,6 @@ bool is_kernels_sysctl(int family, int id)
     return family == AF_INET6 && (id == DEVCONF_HOPLIMIT || id == DEVCONF_MTU6);
 }
 
-std::string hex(unsigned value)
-{
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%x", value);
-    return buf;
-}
-
 // One line per compared item, sorted: the comparison is of sets. A link's
 // lines name it by ifindex; its name is shown, not compared: udev renames a
 // NIC (eth0 to ens5) on its own while a run waits in a systemd initrd, and
@@ -524,23 +518,23 @@ std::vector<ComparedLine> compared_lines(const InterfaceSnapshot& snapshot)
     std::vector<ComparedLine> lines;
     auto plain = [&](std::string line) { lines.push_back({ line, line }); };
     for (auto const& link : snapshot.links) {
-        auto id = "link " + std::to_string(link.ifindex);
-        auto named = id + " " + link.name;
+        auto id = strf("link %d", link.ifindex);
+        auto named = strf("%s %s", id.c_str(), link.name.c_str());
         auto add = [&](const std::string& rest) { lines.push_back({ id + rest, named + rest }); };
-        add(" flags " + hex(link.flags & ~link_state_flags) + " mtu " + std::to_string(link.mtu) + " mac " + link.mac.to_string());
+        add(strf(" flags 0x%x mtu %u mac %s", link.flags & ~link_state_flags, link.mtu, link.mac.to_string().c_str()));
         for (auto const& [family, conf] : { std::pair { AF_INET, &link.ipv4_conf }, std::pair { AF_INET6, &link.ipv6_conf } }) {
             for (auto const& [sysctl, value] : *conf) {
                 if (is_kernels_sysctl(family, sysctl))
                     continue;
-                add((family == AF_INET ? " ipv4" : " ipv6") + std::string(" conf ") + std::to_string(sysctl) + " = " + std::to_string(value));
+                add(strf("%s conf %d = %d", family == AF_INET ? " ipv4" : " ipv6", sysctl, value));
             }
         }
     }
     for (auto const& address : snapshot.addresses) {
         if (is_kernels_address(address))
             continue;
-        plain("addr " + std::to_string(address.ifindex) + " " + to_string(address.local) + " brd " + to_string(address.broadcast)
-            + " scope " + std::to_string(address.scope) + " flags " + hex(address.flags & ~address_state_flags));
+        plain(strf("addr %d %s brd %s scope %u flags 0x%x", address.ifindex, to_string(address.local).c_str(), to_string(address.broadcast).c_str(),
+            unsigned(address.scope), unsigned(address.flags & ~address_state_flags)));
     }
     for (auto const& route : snapshot.routes) {
         if (is_kernels_route(route))
@@ -551,9 +545,9 @@ std::vector<ComparedLine> compared_lines(const InterfaceSnapshot& snapshot)
             // configuration.
             hops += " via " + to_string(hop.gateway) + " dev " + std::to_string(hop.ifindex) + ((hop.flags & RTNH_F_ONLINK) ? " onlink" : "");
         }
-        plain("route table " + std::to_string(route.table) + " family " + std::to_string(route.family) + " " + to_string(route.destination)
-            + " src " + to_string(route.source) + " proto " + std::to_string(route.protocol) + " scope " + std::to_string(route.scope)
-            + " type " + std::to_string(route.type) + " metric " + std::to_string(route.metric) + hops);
+        plain(strf("route table %u family %d %s src %s proto %u scope %u type %u metric %u%s", route.table, route.family,
+            to_string(route.destination).c_str(), to_string(route.source).c_str(), unsigned(route.protocol), unsigned(route.scope),
+            unsigned(route.type), route.metric, hops.c_str()));
     }
     for (auto const& rule : snapshot.rules)
         plain(rule);
@@ -572,19 +566,19 @@ std::vector<std::string> teardown_differences(const InterfaceSnapshot& before, c
     std::vector<std::string> out;
     for (auto const& line : was)
         if (!std::binary_search(is.begin(), is.end(), line))
-            out.push_back("before: " + line.shown);
+            out.push_back(strf("before: %s", line.shown.c_str()));
     for (auto const& line : is)
         if (!std::binary_search(was.begin(), was.end(), line))
-            out.push_back("after: " + line.shown);
+            out.push_back(strf("after: %s", line.shown.c_str()));
     return out;
 }
 
 std::vector<std::string> teardown_differences(const Result<InterfaceSnapshot>& before, const Result<InterfaceSnapshot>& after)
 {
     if (before.is_error())
-        return { "no snapshot before the run: " + before.error().message() };
+        return { strf("no snapshot before the run: %s", before.error().message().c_str()) };
     if (after.is_error())
-        return { "no snapshot after the teardown: " + after.error().message() };
+        return { strf("no snapshot after the teardown: %s", after.error().message().c_str()) };
     return teardown_differences(*before, *after);
 }
 
@@ -622,7 +616,7 @@ Status Netlink::link_up(int ifindex)
         m_journal.push_back(std::move(change));
         return {};
     }
-    return Error::not_found("no link with index " + std::to_string(ifindex));
+    return Error::not_found(strf("no link with index %d", ifindex));
 }
 
 Status Netlink::set_mtu(int ifindex, uint32_t mtu)
@@ -643,7 +637,7 @@ Status Netlink::set_mtu(int ifindex, uint32_t mtu)
         m_journal.push_back(std::move(change));
         return {};
     }
-    return Error::not_found("no link with index " + std::to_string(ifindex));
+    return Error::not_found(strf("no link with index %d", ifindex));
 }
 
 static Status address_op(nl_sock* socket, bool add, int ifindex, Ipv4Prefix prefix, Ipv4Address broadcast, bool* existed)
@@ -712,7 +706,7 @@ static Status route_op(nl_sock* socket, bool add, int ifindex, Ipv4Prefix destin
     if (!add && (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV))
         return Error::not_found("route already gone");
     if (err < 0)
-        return nl_error(add ? ("adding route to " + destination.to_string()).c_str() : "removing route", err);
+        return nl_error(add ? strf("adding route to %s", destination.to_string().c_str()).c_str() : "removing route", err);
     return {};
 }
 

@@ -1,5 +1,6 @@
 #include "net/netlink_ops.h"
 
+#include "common/format.h"
 #include "fs/small_file.h"
 #include "net/libnl_error.h"
 
@@ -67,7 +68,7 @@ Status restore_sysctl(nl_sock*, const ForeignChange& change)
 
 std::string sysctl_path(const std::string& link, std::string_view key)
 {
-    return "/proc/sys/net/ipv6/conf/" + link + "/" + std::string(key);
+    return strf("/proc/sys/net/ipv6/conf/%s/%.*s", link.c_str(), int(key.size()), key.data());
 }
 
 }

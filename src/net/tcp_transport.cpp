@@ -1,5 +1,7 @@
 #include "net/tcp_transport.h"
 
+#include "common/format.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstddef>
@@ -61,7 +63,7 @@ Status TcpTransport::wait(short events, http::TimePoint deadline, const char* wh
     while (true) {
         int timeout = remaining_ms(deadline);
         if (timeout == 0)
-            return Error::timeout(std::string(what) + " timed out");
+            return Error::timeout(strf("%s timed out", what));
         pollfd pfd { m_fd, events, 0 };
         int ready = ::poll(&pfd, 1, timeout);
         if (ready < 0) {

@@ -28,6 +28,7 @@
 // - No `# control-alias` comment lines.
 #include "render/ifupdown.h"
 
+#include "common/format.h"
 #include "common/text.h"
 #include "render/netplan.h"
 
@@ -52,24 +53,24 @@ void add_route_commands(Stanza& stanza, const std::string& name, const Route& ro
     bool is_default = std::visit([](const auto& prefix) { return prefix.length() == 0; }, route.to);
     std::string spec = is_default ? "default" : to_string(route.to);
     if (route.via)
-        spec += " via " + to_string(*route.via) + (route.on_link ? " onlink" : "");
-    spec += " dev " + name;
+        spec += strf(" via %s%s", to_string(*route.via).c_str(), route.on_link ? " onlink" : "");
+    spec += strf(" dev %s", name.c_str());
     if (route.metric)
-        spec += " metric " + std::to_string(*route.metric);
+        spec += strf(" metric %u", *route.metric);
     if (route.table)
-        spec += " table " + std::to_string(*route.table);
+        spec += strf(" table %u", *route.table);
     // `|| true`, as cloud-init does: a route that already exists must not
     // make ifup report the whole interface as failed.
-    stanza.options.push_back("post-up ip " + family_flag(ipv6) + " route add " + spec + " || true");
-    stanza.options.push_back("pre-down ip " + family_flag(ipv6) + " route del " + spec + " || true");
+    stanza.options.push_back(strf("post-up ip %s route add %s || true", family_flag(ipv6).c_str(), spec.c_str()));
+    stanza.options.push_back(strf("pre-down ip %s route del %s || true", family_flag(ipv6).c_str(), spec.c_str()));
 }
 
 void add_rule_commands(Stanza& stanza, const RoutingRule& rule)
 {
     bool ipv6 = is_ipv6(rule.from);
-    std::string spec = "from " + to_string(rule.from) + " table " + std::to_string(rule.table);
-    stanza.options.push_back("post-up ip " + family_flag(ipv6) + " rule add " + spec + " || true");
-    stanza.options.push_back("pre-down ip " + family_flag(ipv6) + " rule del " + spec + " || true");
+    std::string spec = strf("from %s table %u", to_string(rule.from).c_str(), rule.table);
+    stanza.options.push_back(strf("post-up ip %s rule add %s || true", family_flag(ipv6).c_str(), spec.c_str()));
+    stanza.options.push_back(strf("pre-down ip %s rule del %s || true", family_flag(ipv6).c_str(), spec.c_str()));
 }
 
 std::string join(const std::vector<std::string>& items)
@@ -86,11 +87,11 @@ std::string join(const std::vector<std::string>& items)
 std::vector<Stanza> interface_stanzas(const Interface& interface)
 {
     std::vector<Stanza> stanzas;
-    auto accept_ra_option = [&]() { return std::string("accept_ra ") + (*interface.accept_ra ? "1" : "0"); };
+    auto accept_ra_option = [&]() { return strf("accept_ra %s", *interface.accept_ra ? "1" : "0"); };
     if (interface.dhcp4) {
         Stanza stanza { false, "dhcp", {} };
         if (interface.dhcp4_overrides.route_metric)
-            stanza.options.push_back("metric " + std::to_string(*interface.dhcp4_overrides.route_metric));
+            stanza.options.push_back(strf("metric %u", *interface.dhcp4_overrides.route_metric));
         stanzas.push_back(std::move(stanza));
     }
     if (interface.dhcp6) {
@@ -106,28 +107,28 @@ std::vector<Stanza> interface_stanzas(const Interface& interface)
         // dhclient -S, but not its `dhcp 1`, which runs `dhclient -6 -1 -S`
         // in the foreground for up to dhclient's 60 s timeout.
         const std::string& name = interface.name;
-        std::string files = " -pf /run/dhclient6." + name + ".pid -lf /var/lib/dhcp/dhclient6." + name + ".leases -I -df /var/lib/dhcp/dhclient." + name
-            + ".leases " + name;
+        std::string files = strf(" -pf /run/dhclient6.%s.pid -lf /var/lib/dhcp/dhclient6.%s.leases -I -df /var/lib/dhcp/dhclient.%s.leases %s", name.c_str(),
+            name.c_str(), name.c_str(), name.c_str());
         std::string flags;
         if (interface.dhcp6_overrides.route_metric)
-            flags = " -e IF_METRIC=" + std::to_string(*interface.dhcp6_overrides.route_metric);
+            flags = strf(" -e IF_METRIC=%u", *interface.dhcp6_overrides.route_metric);
         if (interface.dhcp6_stateless)
             flags += " -S";
         Stanza stanza { true, interface.dhcp6_stateless ? "auto" : "manual", {} };
         if (interface.dhcp6_stateless) {
             stanza.options.push_back("dhcp 0");
         } else {
-            stanza.options.push_back(std::string("pre-up echo ") + (interface.accept_ra.value_or(true) ? "1" : "0") + " > /proc/sys/net/ipv6/conf/" + name + "/accept_ra");
-            stanza.options.push_back("up ip link set dev " + name + " up");
+            stanza.options.push_back(strf("pre-up echo %s > /proc/sys/net/ipv6/conf/%s/accept_ra", interface.accept_ra.value_or(true) ? "1" : "0", name.c_str()));
+            stanza.options.push_back(strf("up ip link set dev %s up", name.c_str()));
         }
-        stanza.options.push_back("up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6" + flags + files + ") </dev/null >/dev/null 2>&1 &");
-        stanza.options.push_back("down dhclient -6 -r" + files + " || true");
+        stanza.options.push_back(strf("up (/lib/ifupdown/wait-for-ll6.sh && exec dhclient -6%s%s) </dev/null >/dev/null 2>&1 &", flags.c_str(), files.c_str()));
+        stanza.options.push_back(strf("down dhclient -6 -r%s || true", files.c_str()));
         stanzas.push_back(std::move(stanza));
     } else if (interface.accept_ra && *interface.accept_ra) {
         stanzas.push_back(Stanza { true, "auto", { "dhcp 0" } });
     }
     for (const auto& address : interface.addresses) {
-        Stanza stanza { is_ipv6(address), "static", { "address " + to_string(address) } };
+        Stanza stanza { is_ipv6(address), "static", { strf("address %s", to_string(address).c_str()) } };
         if (stanza.ipv6 && interface.accept_ra && !interface.dhcp6 && !*interface.accept_ra)
             stanza.options.push_back(accept_ra_option());
         stanzas.push_back(std::move(stanza));
@@ -138,18 +139,18 @@ std::vector<Stanza> interface_stanzas(const Interface& interface)
     Stanza& first = stanzas.front();
     if (interface.mtu) {
         if (first.method == "static")
-            first.options.push_back("mtu " + std::to_string(*interface.mtu));
+            first.options.push_back(strf("mtu %u", *interface.mtu));
         else
-            first.options.push_back("pre-up ip link set dev " + interface.name + " mtu " + std::to_string(*interface.mtu) + " || true");
+            first.options.push_back(strf("pre-up ip link set dev %s mtu %u || true", interface.name.c_str(), *interface.mtu));
     }
     if (!interface.nameservers.empty()) {
         std::vector<std::string> servers;
         for (const auto& server : interface.nameservers)
             servers.push_back(to_string(server));
-        first.options.push_back("dns-nameservers " + join(servers));
+        first.options.push_back(strf("dns-nameservers %s", join(servers).c_str()));
     }
     if (!interface.search_domains.empty())
-        first.options.push_back("dns-search " + join(interface.search_domains));
+        first.options.push_back(strf("dns-search %s", join(interface.search_domains).c_str()));
 
     // Routes and rules of a family go on the last stanza of that family, so
     // they are added once every address of the family is up (a gateway may

@@ -8,6 +8,8 @@
 // https://netplan.readthedocs.io/en/stable/netplan-yaml/
 #include "render/netplan.h"
 
+#include "common/format.h"
+
 namespace mb::render {
 
 namespace {
@@ -20,11 +22,11 @@ public:
         m_out += text;
         m_out += '\n';
     }
-    void key(int depth, std::string_view key) { line(depth, std::string(key) + ":"); }
-    void quoted(int depth, std::string_view key, std::string_view value) { line(depth, std::string(key) + ": \"" + std::string(value) + "\""); }
-    void number(int depth, std::string_view key, uint64_t value) { line(depth, std::string(key) + ": " + std::to_string(value)); }
-    void boolean(int depth, std::string_view key, bool value) { line(depth, std::string(key) + (value ? ": true" : ": false")); }
-    void item(int depth, std::string_view value) { line(depth, "- \"" + std::string(value) + "\""); }
+    void key(int depth, std::string_view key) { line(depth, strf("%.*s:", int(key.size()), key.data())); }
+    void quoted(int depth, std::string_view key, std::string_view value) { line(depth, strf("%.*s: \"%.*s\"", int(key.size()), key.data(), int(value.size()), value.data())); }
+    void number(int depth, std::string_view key, uint64_t value) { line(depth, strf("%.*s: %llu", int(key.size()), key.data(), static_cast<unsigned long long>(value))); }
+    void boolean(int depth, std::string_view key, bool value) { line(depth, strf("%.*s%s", int(key.size()), key.data(), value ? ": true" : ": false")); }
+    void item(int depth, std::string_view value) { line(depth, strf("- \"%.*s\"", int(value.size()), value.data())); }
 
     std::string release() { return std::move(m_out); }
 
@@ -48,7 +50,7 @@ void write_overrides(YamlWriter& yaml, int depth, std::string_view key, const Dh
 void write_interface(YamlWriter& yaml, const Interface& interface)
 {
     constexpr int depth = 3;
-    yaml.key(2, "\"" + interface.name + "\"");
+    yaml.key(2, strf("\"%s\"", interface.name.c_str()));
     if (interface.match_mac) {
         yaml.key(depth, "match");
         yaml.quoted(depth + 1, "macaddress", interface.match_mac->to_string());
@@ -81,7 +83,7 @@ void write_interface(YamlWriter& yaml, const Interface& interface)
     if (!interface.routes.empty()) {
         yaml.key(depth, "routes");
         for (const auto& route : interface.routes) {
-            yaml.line(depth + 1, "- to: \"" + to_string(route.to) + "\"");
+            yaml.line(depth + 1, strf("- to: \"%s\"", to_string(route.to).c_str()));
             if (route.via)
                 yaml.quoted(depth + 2, "via", to_string(*route.via));
             if (route.on_link)
@@ -95,7 +97,7 @@ void write_interface(YamlWriter& yaml, const Interface& interface)
     if (!interface.routing_policy.empty()) {
         yaml.key(depth, "routing-policy");
         for (const auto& rule : interface.routing_policy) {
-            yaml.line(depth + 1, "- from: \"" + to_string(rule.from) + "\"");
+            yaml.line(depth + 1, strf("- from: \"%s\"", to_string(rule.from).c_str()));
             yaml.number(depth + 2, "table", rule.table);
         }
     }

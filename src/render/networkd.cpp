@@ -30,6 +30,7 @@
 //   device is applied" (systemd.link(5)).
 #include "render/networkd.h"
 
+#include "common/format.h"
 #include "render/systemd_link.h"
 
 namespace mb::render {
@@ -158,7 +159,7 @@ Result<std::vector<FileContent>> render_networkd(const NetworkConfig& config, co
     TRY(validate(config));
     std::vector<FileContent> files;
     for (const auto& interface : config.interfaces) {
-        files.push_back({ directory + "/" + systemd_file_prefix + interface.name + ".network", network_file(interface), 0644 });
+        files.push_back({ strf("%s/%s%s.network", directory.c_str(), systemd_file_prefix, interface.name.c_str()), network_file(interface), 0644 });
         if (auto link = render_systemd_link(interface, directory, generated_header))
             files.push_back(std::move(*link));
     }

@@ -1,5 +1,6 @@
 #include "render/registry.h"
 
+#include "common/format.h"
 #include "common/named.h"
 #include "common/text.h"
 #include "render/ifupdown.h"
@@ -54,9 +55,9 @@ Result<std::vector<const Format*>> parse_format_list(std::string_view text)
     for (auto name : split(text, ',')) {
         const Format* format = find_format(name);
         if (!format)
-            return Error::invalid("unknown output '" + printable(name) + "' (" + format_names() + ", comma-separated, or none)");
+            return Error::invalid(strf("unknown output '%s' (%s, comma-separated, or none)", printable(name).c_str(), format_names().c_str()));
         if (std::find(formats.begin(), formats.end(), format) != formats.end())
-            return Error::invalid("output '" + std::string(format->name) + "' named twice");
+            return Error::invalid(strf("output '%.*s' named twice", int(format->name.size()), format->name.data()));
         formats.push_back(format);
     }
     return formats;

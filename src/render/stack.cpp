@@ -1,5 +1,6 @@
 #include "render/stack.h"
 
+#include "common/format.h"
 #include "common/sort.h"
 #include "common/text.h"
 
@@ -16,7 +17,7 @@ bool unit_enabled(const RootView& root, std::string_view unit)
 {
     for (const char* directory : { "etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system" }) {
         for (const auto& name : root.list(directory)) {
-            if ((name.ends_with(".wants") || name.ends_with(".requires")) && root.exists(std::string(directory) + "/" + name + "/" + std::string(unit)))
+            if ((name.ends_with(".wants") || name.ends_with(".requires")) && root.exists(strf("%s/%s/%.*s", directory, name.c_str(), int(unit.size()), unit.data())))
                 return true;
         }
     }
@@ -77,7 +78,7 @@ std::optional<bool> preset_policy(const RootView& root, std::string_view unit)
     sort_strings(names);
     for (const auto& name : names) {
         for (const char* directory : directories) {
-            auto text = root.read_file(std::string(directory) + "/" + name);
+            auto text = root.read_file(strf("%s/%s", directory, name.c_str()));
             if (text.is_error() || !*text)
                 continue;
             if (auto verdict = preset_enables(**text, unit))
@@ -117,7 +118,7 @@ StackChoice choose_stack(const RootView& root, std::span<const Format* const> fo
     for (const Format* format : formats) {
         std::string name(format->name);
         if (!format->present(root)) {
-            choice.passed_over.push_back(name + ": not installed (" + std::string(format->looked_for) + ")");
+            choice.passed_over.push_back(strf("%s: not installed (%.*s)", name.c_str(), int(format->looked_for.size()), format->looked_for.data()));
             continue;
         }
         std::string service(format->service);
@@ -126,14 +127,14 @@ StackChoice choose_stack(const RootView& root, std::span<const Format* const> fo
         else if (!systemd)
             choice.reason = "installed, and the root has no systemd to ask";
         else if (unit_enabled(root, service))
-            choice.reason = service + " enabled";
+            choice.reason = strf("%s enabled", service.c_str());
         else if (fresh && preset_policy(root, service) == true)
-            choice.reason = service + " enabled by the preset policy on this first boot";
+            choice.reason = strf("%s enabled by the preset policy on this first boot", service.c_str());
         if (!choice.reason.empty()) {
             choice.format = format;
             return choice;
         }
-        choice.passed_over.push_back(name + ": installed, but " + service + " is not enabled");
+        choice.passed_over.push_back(strf("%s: installed, but %s is not enabled", name.c_str(), service.c_str()));
     }
     return choice;
 }

@@ -1,5 +1,7 @@
 #include "render/systemd_link.h"
 
+#include "common/format.h"
+
 namespace mb::render {
 
 std::optional<FileContent> render_systemd_link(const Interface& interface, const std::string& directory, const char* header)
@@ -13,9 +15,9 @@ std::optional<FileContent> render_systemd_link(const Interface& interface, const
     std::string text = header;
     text += "[Match]\n";
     if (interface.match_driver)
-        text += "Driver=" + *interface.match_driver + "\n";
-    text += "PermanentMACAddress=" + interface.match_mac->to_string() + "\n\n[Link]\nName=" + *interface.set_name + "\nWakeOnLan=off\n";
-    return FileContent { directory + "/" + systemd_file_prefix + *interface.set_name + ".link", std::move(text), 0644 };
+        text += strf("Driver=%s\n", interface.match_driver->c_str());
+    text += strf("PermanentMACAddress=%s\n\n[Link]\nName=%s\nWakeOnLan=off\n", interface.match_mac->to_string().c_str(), interface.set_name->c_str());
+    return FileContent { strf("%s/%s%s.link", directory.c_str(), systemd_file_prefix, interface.set_name->c_str()), std::move(text), 0644 };
 }
 
 }
