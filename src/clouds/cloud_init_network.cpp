@@ -22,6 +22,7 @@
 
 #include "clouds/values.h"
 #include "common/dns_name.h"
+#include "common/format.h"
 #include "common/yaml.h"
 #include "common/text.h"
 #include "model/nic_matching.h"
@@ -293,7 +294,7 @@ void Mapper::physical(const JsonValue& entry)
             for (const auto& r : items_of(subnet.find("routes")))
                 route(r.find("network") ?: r.find("destination"), r.find("gateway"), &r, r.find("metric"), nullptr);
         } else if (m_error.empty()) {
-            m_error = "subnet type '" + printable(type) + "' is not supported";
+            m_error = strf("subnet type '%s' is not supported", printable(type).c_str());
         }
     }
     finish(out.name);

@@ -1,6 +1,7 @@
 #include "clouds/provider.h"
 
 #include "clouds/values.h"
+#include "common/format.h"
 
 
 namespace mb::clouds {
@@ -59,11 +60,11 @@ std::vector<Result<http::Response>> Session::send_batch(http::Method method, std
 
 Error status_error(std::string_view what, const http::Response& response)
 {
-    std::string message = std::string(what) + ": unexpected HTTP " + std::to_string(response.status);
+    std::string message = strf("%.*s: unexpected HTTP %d", int(what.size()), what.data(), response.status);
     // Redirects are never followed (the metadata service is one fixed
     // address); the target is shown, made printable and cut short.
     if (response.status >= 300 && response.status < 400)
-        message += " (redirect to '" + printable(response.header("Location").value_or("")) + "' not followed)";
+        message += strf(" (redirect to '%s' not followed)", printable(response.header("Location").value_or("")).c_str());
     return Error::invalid(std::move(message));
 }
 

@@ -1,5 +1,6 @@
 #include "common/address.h"
 
+#include "common/format.h"
 #include "common/text.h"
 
 namespace mb {
@@ -286,7 +287,7 @@ bool Ipv4Prefix::contains(Ipv4Address address) const
 
 std::string Ipv4Prefix::to_string() const
 {
-    return m_address.to_string() + "/" + std::to_string(m_length);
+    return strf("%s/%u", m_address.to_string().c_str(), unsigned(m_length));
 }
 
 Ipv6Prefix::Ipv6Prefix(Ipv6Address address, uint8_t length)
@@ -322,7 +323,7 @@ bool Ipv6Prefix::contains(const Ipv6Address& address) const
 
 std::string Ipv6Prefix::to_string() const
 {
-    return m_address.to_string() + "/" + std::to_string(m_length);
+    return strf("%s/%u", m_address.to_string().c_str(), unsigned(m_length));
 }
 
 bool is_valid_interface_name(std::string_view name)

@@ -2,6 +2,8 @@
 // Result and a JsonValue tree that owns plain standard types.
 #include "common/json.h"
 
+#include "common/format.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -318,7 +320,7 @@ private:
 Result<JsonValue> parse_json(std::string_view text)
 {
     if (!nesting_within(text, max_json_depth))
-        return Error::invalid("JSON nested deeper than " + std::to_string(max_json_depth) + " levels");
+        return Error::invalid(strf("JSON nested deeper than %zu levels", max_json_depth));
     JsonValue root = JsonValue::make_null();
     bool overflow = false;
     TreeContext context(&root, max_json_depth, &overflow);

@@ -5,6 +5,7 @@
 // YAML 1.2 spec section numbers are cited where a rule is applied.
 #include "common/yaml.h"
 
+#include "common/format.h"
 #include "common/json_writer.h"
 
 #include <algorithm>
@@ -200,7 +201,7 @@ Reader::Reader(std::string_view text)
 void Reader::fail(const char* why, ErrorKind kind)
 {
     if (!m_error)
-        m_error = Error(kind, "YAML line " + std::to_string(m_line) + ": " + why);
+        m_error = Error(kind, strf("YAML line %zu: %s", m_line, why));
     m_at = m_lines.size();
 }
 

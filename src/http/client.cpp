@@ -1,5 +1,7 @@
 #include "http/client.h"
 
+#include "common/format.h"
+
 #include <array>
 
 namespace mb::http {
@@ -67,7 +69,7 @@ Status Client::ensure_connected(TimePoint deadline)
         auto const& error = connected.error();
         // Every connect failure is Error::io, timeouts included: the retry
         // helper treats them alike.
-        return Error(ErrorKind::Io, m_endpoint.to_string() + ": " + error.message(), error.errno_value());
+        return Error(ErrorKind::Io, strf("%s: %s", m_endpoint.to_string().c_str(), error.message().c_str()), error.errno_value());
     }
     m_connected = true;
     return {};

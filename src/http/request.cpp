@@ -1,5 +1,6 @@
 #include "http/request.h"
 
+#include "common/format.h"
 #include "common/text.h"
 #include "http/grammar.h"
 
@@ -23,12 +24,12 @@ const char* method_name(Method method)
 
 std::string Endpoint::host() const
 {
-    return address6 ? "[" + address6->to_string() + "]" : address.to_string();
+    return address6 ? strf("[%s]", address6->to_string().c_str()) : address.to_string();
 }
 
 std::string Endpoint::to_string() const
 {
-    return host() + ":" + std::to_string(port);
+    return strf("%s:%u", host().c_str(), unsigned(port));
 }
 
 namespace {
@@ -67,7 +68,7 @@ Result<std::string> write_request(const Request& request, const Endpoint& host)
         if (!is_token(header.name))
             return Error::invalid("bad request header name");
         if (!is_header_value(header.value))
-            return Error::invalid("request header " + header.name + " has a control character");
+            return Error::invalid(strf("request header %s has a control character", header.name.c_str()));
         out += header.name;
         out += ": ";
         out += header.value;
@@ -97,11 +98,11 @@ Result<Url> Url::parse(std::string_view text)
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
         url.endpoint.address6 = Ipv6Address::parse(host.substr(1, host.size() - 2));
         if (!url.endpoint.address6)
-            return Error::invalid("bad IPv6 literal in metadata URL: '" + std::string(host) + "'");
+            return Error::invalid(strf("bad IPv6 literal in metadata URL: '%.*s'", int(host.size()), host.data()));
     } else if (auto address = Ipv4Address::parse(host)) {
         url.endpoint.address = *address;
     } else {
-        return Error::invalid("metadata URL host must be an IPv4 or [IPv6] literal, got '" + std::string(host) + "'");
+        return Error::invalid(strf("metadata URL host must be an IPv4 or [IPv6] literal, got '%.*s'", int(host.size()), host.data()));
     }
     if (colon != std::string_view::npos) {
         auto port = parse_decimal(authority.substr(colon + 1), 65535);
@@ -123,7 +124,7 @@ std::string Url::to_string() const
 {
     std::string out = "http://" + endpoint.host();
     if (endpoint.port != 80)
-        out += ":" + std::to_string(endpoint.port);
+        out += strf(":%u", unsigned(endpoint.port));
     return out + path_prefix;
 }
 

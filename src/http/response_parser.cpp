@@ -1,5 +1,6 @@
 #include "http/response_parser.h"
 
+#include "common/format.h"
 #include "common/text.h"
 #include "http/grammar.h"
 
@@ -108,7 +109,7 @@ Result<size_t> ResponseParser::feed(ByteSpan data)
         char c = char(data[used++]);
         bool in_head = m_state == State::StatusLine || m_state == State::Headers;
         if (in_head && ++m_head_bytes > m_limits.max_header_bytes)
-            return fail(Error::too_large("response header section exceeds " + std::to_string(m_limits.max_header_bytes) + " bytes")).release_error();
+            return fail(Error::too_large(strf("response header section exceeds %zu bytes", m_limits.max_header_bytes))).release_error();
         if (m_state == State::Trailers && ++m_trailer_bytes > m_limits.max_header_bytes)
             return fail(Error::too_large("chunked trailer section too large")).release_error();
         if (m_state == State::ChunkSize && m_line.size() >= m_limits.max_header_bytes)
@@ -276,7 +277,7 @@ Status ResponseParser::on_headers_done()
     }
     if (content_length) {
         if (*content_length > m_limits.max_body_bytes)
-            return fail(Error::too_large("body of " + std::to_string(*content_length) + " bytes exceeds the cap of " + std::to_string(m_limits.max_body_bytes)));
+            return fail(Error::too_large(strf("body of %llu bytes exceeds the cap of %zu", (unsigned long long)*content_length, m_limits.max_body_bytes)));
         m_remaining = *content_length;
         m_response.body.reserve(size_t(*content_length));
         m_state = m_remaining ? State::BodyWithLength : State::Complete;
@@ -301,7 +302,7 @@ Status ResponseParser::on_chunk_size_line(std::string_view line)
         return {};
     }
     if (*size > m_limits.max_body_bytes - m_response.body.size())
-        return fail(Error::too_large("chunked body exceeds the cap of " + std::to_string(m_limits.max_body_bytes)));
+        return fail(Error::too_large(strf("chunked body exceeds the cap of %zu", m_limits.max_body_bytes)));
     m_remaining = *size;
     m_state = State::ChunkData;
     return {};
@@ -324,7 +325,7 @@ Status ResponseParser::on_trailer_line(std::string_view line)
 Status ResponseParser::append_body(ByteSpan data)
 {
     if (data.size() > m_limits.max_body_bytes - m_response.body.size())
-        return fail(Error::too_large("body exceeds the cap of " + std::to_string(m_limits.max_body_bytes)));
+        return fail(Error::too_large(strf("body exceeds the cap of %zu", m_limits.max_body_bytes)));
     m_response.body.append(reinterpret_cast<const char*>(data.data()), data.size());
     return {};
 }

@@ -17,6 +17,7 @@
 // - A family's missing subnet list gives the default prefix; cloud-init's
 //   KeyError would throw the whole IMDS config away for its fallback.
 #include "clouds/azure/azure.h"
+#include "common/format.h"
 #include "model/nic_matching.h"
 
 namespace mb::clouds {
@@ -30,7 +31,7 @@ Result<NetworkConfig> map_azure_network(const InstanceMetadata& metadata, const 
             continue;
         uint32_t index = *nic.device_number;
         Interface interface;
-        interface.name = "eth" + std::to_string(index);
+        interface.name = strf("eth%u", index);
         interface.set_name = interface.name;
         interface.match_mac = nic.mac;
         // cloud-init's determine_device_driver_for_mac: hv_netvsc when a NIC

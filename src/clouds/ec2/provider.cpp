@@ -1,5 +1,6 @@
 #include "clouds/ec2/ec2.h"
 
+#include "common/format.h"
 #include "common/text.h"
 #include "common/json.h"
 #include "clouds/values.h"
@@ -280,7 +281,7 @@ Result<InstanceMetadata> build_ec2_metadata(const MetaDataLookup& lookup, std::s
             continue;
         }
         if (raw_nics.size() == max_nics) {
-            warnings.push_back("ignoring NICs beyond " + std::to_string(max_nics));
+            warnings.push_back(strf("ignoring NICs beyond %zu", max_nics));
             break;
         }
         raw_nics.push_back({ std::string(key), *mac });
@@ -373,7 +374,7 @@ Status Ec2Provider::acquire_token()
     case 405:
         if (m_rules.required)
             break;
-        m_session.warn("no IMDSv2 token support (HTTP " + std::to_string(response->status) + "); using IMDSv1");
+        m_session.warn(strf("no IMDSv2 token support (HTTP %d); using IMDSv1", response->status));
         m_token_mode = TokenMode::NoToken;
         return {};
     }
@@ -397,13 +398,13 @@ Result<std::string> Ec2Provider::get(const std::string& path)
         if (response->status == 401 && attempt == 0) {
             TRY(acquire_token());
             if (m_token_mode != TokenMode::Token)
-                return Error::refused("GET " + path + ": 401 Unauthorized and no IMDSv2 token available");
+                return Error::refused(strf("GET %s: 401 Unauthorized and no IMDSv2 token available", path.c_str()));
             continue;
         }
         if (response->status == 401)
-            return Error::refused("GET " + path + ": 401 Unauthorized even with a fresh IMDSv2 token");
+            return Error::refused(strf("GET %s: 401 Unauthorized even with a fresh IMDSv2 token", path.c_str()));
         // AWS answers 403 to every request once the endpoint is turned off.
-        return Error::refused("GET " + path + ": 403 Forbidden (instance metadata service disabled?)");
+        return Error::refused(strf("GET %s: 403 Forbidden (instance metadata service disabled?)", path.c_str()));
     }
 }
 
@@ -425,7 +426,7 @@ void Ec2Provider::prefetch(const std::function<void(const MetaDataLookup&)>& dry
             return;
         std::vector<std::string> paths;
         for (auto const& relative : wanted)
-            paths.push_back("/" + m_version + "/meta-data/" + relative);
+            paths.push_back(strf("/%s/meta-data/%s", m_version.c_str(), relative.c_str()));
         auto responses = m_session.send_batch(http::Method::Get, paths, token_headers(), m_session.options().request_timeout);
         std::optional<Error> refusal;
         for (size_t i = 0; i < wanted.size(); ++i) {
@@ -452,9 +453,9 @@ Result<std::string> Ec2Provider::lookup(std::string_view relative_path)
         for (auto const& [path, body] : m_tree)
             if (path == relative_path)
                 return body;
-        return Error::not_found(std::string(relative_path) + ": not in the crawled tree");
+        return Error::not_found(strf("%.*s: not in the crawled tree", int(relative_path.size()), relative_path.data()));
     }
-    return get("/" + m_version + "/meta-data/" + std::string(relative_path));
+    return get(strf("/%s/meta-data/%.*s", m_version.c_str(), int(relative_path.size()), relative_path.data()));
 }
 
 // The whole tree, the way cloud-init's crawl walks it (ec2_utils.py,
@@ -462,7 +463,7 @@ Result<std::string> Ec2Provider::lookup(std::string_view relative_path)
 // public-keys/ an entry "N=name" is the directory N holding openssh-key.
 Status Ec2Provider::crawl(const std::string& directory, unsigned depth)
 {
-    auto body = get("/" + m_version + "/meta-data/" + directory);
+    auto body = get(strf("/%s/meta-data/%s", m_version.c_str(), directory.c_str()));
     if (body.is_error()) {
         if (body.error().kind() == ErrorKind::NotFound)
             return {};
@@ -479,14 +480,14 @@ Status Ec2Provider::crawl(const std::string& directory, unsigned depth)
         std::string child = directory + std::string(entry);
         if (directory == "public-keys/") {
             if (auto index = parse_public_key_index(entry))
-                child = directory + std::to_string(*index) + "/openssh-key";
+                child = strf("%s%u/openssh-key", directory.c_str(), *index);
         }
         if (child.ends_with('/')) {
             if (depth + 1 < max_crawl_depth)
                 TRY(crawl(child, depth + 1));
             continue;
         }
-        auto leaf = get("/" + m_version + "/meta-data/" + child);
+        auto leaf = get(strf("/%s/meta-data/%s", m_version.c_str(), child.c_str()));
         if (leaf.ok())
             m_tree.emplace_back(child, leaf.release_value());
         else if (leaf.error().kind() != ErrorKind::NotFound)
@@ -509,7 +510,7 @@ Result<InstanceMetadata> Ec2Provider::instance()
     }
 
     std::optional<std::string> identity;
-    auto document = get("/" + m_version + "/dynamic/instance-identity/document");
+    auto document = get(strf("/%s/dynamic/instance-identity/document", m_version.c_str()));
     if (document.ok())
         identity = document.release_value();
     else if (document.error().kind() == ErrorKind::NotFound)
@@ -537,7 +538,7 @@ Result<std::vector<std::string>> Ec2Provider::public_keys()
 
 Result<std::optional<std::string>> Ec2Provider::user_data()
 {
-    return optional_body(get("/" + m_version + "/user-data"));
+    return optional_body(get(strf("/%s/user-data", m_version.c_str())));
 }
 
 }

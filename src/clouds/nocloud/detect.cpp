@@ -2,6 +2,7 @@
 // DMI serial, and its seed URL.
 #include "clouds/nocloud/nocloud.h"
 
+#include "common/format.h"
 #include "common/text.h"
 #include "http/request.h"
 
@@ -68,11 +69,11 @@ Result<std::string> nocloud_seed_url(const PlatformFacts& facts)
     if (seed.empty())
         return Error::not_found("NoCloud without a seed URL (s= or seedfrom=): its seed is on a disk or in the image, which metaboot does not read");
     if (seed.starts_with('/') || seed.starts_with("file://"))
-        return Error::unsupported("NoCloud seed '" + printable(seed) + "' is on a file system, which metaboot does not read");
+        return Error::unsupported(strf("NoCloud seed '%s' is on a file system, which metaboot does not read", printable(seed).c_str()));
     // cloud-init also takes https, ftp and ftps seeds, and host names.
     auto url = http::Url::parse(seed);
     if (url.is_error())
-        return Error::unsupported("NoCloud seed: " + url.error().message() + " (only http:// to an IPv4 address: no TLS and no DNS in the initramfs)");
+        return Error::unsupported(strf("NoCloud seed: %s (only http:// to an IPv4 address: no TLS and no DNS in the initramfs)", url.error().message().c_str()));
     return seed;
 }
 

@@ -2,6 +2,7 @@
 
 #include "clouds/cloud_init_network.h"
 #include "clouds/values.h"
+#include "common/format.h"
 #include "common/yaml.h"
 
 namespace mb::clouds {
@@ -75,7 +76,7 @@ Result<InstanceMetadata> NocloudProvider::instance()
 {
     InstanceMetadata instance;
     instance.api_version = "seed";
-    auto get = [&](std::string_view path) { return body_of(m_session.send(http::Method::Get, path, {}, m_session.options().request_timeout), "GET " + std::string(path)); };
+    auto get = [&](std::string_view path) { return body_of(m_session.send(http::Method::Get, path, {}, m_session.options().request_timeout), strf("GET %.*s", int(path.size()), path.data())); };
     // The meta-data is required, the network-config optional: cloud-init
     // goes on without it on any failure.
     TRY(apply_nocloud_meta_data(TRY(get(meta_data_path)), instance, m_session.warnings()));
@@ -89,7 +90,7 @@ Result<InstanceMetadata> NocloudProvider::instance()
         auto config = map_cloud_init_network(**network, {}, m_session.warnings());
         instance.has_network_data = config.ok();
         if (config.is_error())
-            m_session.warn("network-config refused (" + config.error().message() + "): cloud-init's fallback instead");
+            m_session.warn(strf("network-config refused (%s): cloud-init's fallback instead", config.error().message().c_str()));
     }
     return instance;
 }
