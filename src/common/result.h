@@ -171,11 +171,49 @@ private:
 template<>
 class [[nodiscard]] Result<void> {
 public:
-    Result() = default;
+    Result()
+        : m_failed(false)
+    {
+    }
     Result(Error error)
         : m_error(std::move(error))
         , m_failed(true)
     {
+    }
+    // The Error (and its string) exists only on failure: a success is one
+    // flag to construct, move and destroy.
+    Result(Result&& other) noexcept
+        : m_failed(other.m_failed)
+    {
+        if (m_failed)
+            new (&m_error) Error(std::move(other.m_error));
+    }
+    Result(const Result& other)
+        : m_failed(other.m_failed)
+    {
+        if (m_failed)
+            new (&m_error) Error(other.m_error);
+    }
+    Result& operator=(Result&& other) noexcept
+    {
+        if (this != &other) {
+            this->~Result();
+            new (this) Result(std::move(other));
+        }
+        return *this;
+    }
+    Result& operator=(const Result& other)
+    {
+        if (this != &other) {
+            this->~Result();
+            new (this) Result(other);
+        }
+        return *this;
+    }
+    ~Result()
+    {
+        if (m_failed)
+            m_error.~Error();
     }
 
     bool is_error() const { return m_failed; }
@@ -196,8 +234,10 @@ public:
     void release_value() { }
 
 private:
-    Error m_error { ErrorKind::Invalid, {} };
-    bool m_failed { false };
+    union {
+        Error m_error;
+    };
+    bool m_failed;
 };
 
 using Status = Result<void>;
