@@ -109,29 +109,37 @@ else
   # dynamic_cast) 2% more.
   # Hardening that fits the size budget (issue 19; costs measured on the
   # binary of 2026-12-06): stack clash probes (+112 bytes), full RELRO and
-  # a non-executable stack (+8), a static PIE (above). Left out, measured:
-  # -fstack-protector-strong on the folders STACK_PROTECTED leaves out
-  # (+17.8 KB on the static PIE), -ftrivial-auto-var-init=zero with -fcf-protection=full
-  # (+9.3 KB more; the latter marks nothing while musl and libc++ are built
-  # without it). make check-hardening checks what the binary shows.
-  HARDEN := -fstack-clash-protection $(PIE_CFLAGS)
+  # a non-executable stack (+8), a static PIE (above), and per folder below.
+  # -frecord-command-line keeps each file's compile flags in the unstripped
+  # twin (.GCC.command.line; strip drops it), which make check-hardening
+  # reads to tell which files were built with which of them.
+  HARDEN := -fstack-clash-protection $(PIE_CFLAGS) -frecord-command-line
   OPT := -Oz -flto -fno-rtti -ffunction-sections -fdata-sections $(HARDEN)
   LINK_STATIC := $(if $(PIE_LDFLAGS),$(PIE_LDFLAGS),-static) -Wl,--gc-sections -Wl,-z,relro,-z,now,-z,noexecstack $(LLD_FLAGS)
-  # The folders that parse bytes from the network (DHCP and ARP frames, HTTP
-  # responses, JSON and YAML) get stack canaries in every function with an
-  # array or an address-taken local (-fstack-protector-strong): +4.6 KB
-  # measured (2026-12-06), where the rest of the tree would cost +17.8 KB
-  # more. net/ only moves those bytes (into heap buffers). The canary
-  # comes from AT_RANDOM at start-up (musl's __init_libc, after
-  # src/start/static_pie.c, which has none).
-  STACK_PROTECTED := common dhcp http ipv4ll
+  # Stack canaries in every function with an array or an address-taken
+  # local (-fstack-protector-strong), and locals zeroed before their first
+  # use (-ftrivial-auto-var-init=zero), in the folders below: everything
+  # that touches bytes from the network or the root (DHCP and ARP frames,
+  # HTTP responses, JSON and YAML, netlink, files, the renderers). The
+  # canary comes from AT_RANDOM at start-up (musl's __init_libc, after
+  # src/start/static_pie.c, which has none). Left out, measured on this
+  # tree: README.md, "Hardening". scripts/check-hardening.py holds the same
+  # two lists (what the binary claims) and fails when they differ.
+  STACK_PROTECTED := cli common dhcp fs http ipv4ll model net render
+  AUTO_VAR_INIT := common dhcp fs http ipv4ll model net render
 endif
 
 WARN := -Wall -Wextra -Wno-missing-field-initializers $(if $(filter 1,$(WERROR)),-Werror)
 # CPPFLAGS, CXXFLAGS and LDFLAGS from the environment or the command line
 # (another build system's) come after ours, so they can add to or override them.
 CPPFLAGS := -Isrc $(SYS_CPPFLAGS) -DMETABOOT_VERSION='"$(VERSION)"' -MMD -MP $(CPPFLAGS)
-CXXFLAGS := -std=c++20 $(OPT) $(WARN) -ffile-prefix-map=$(CURDIR)=. $(CXXFLAGS)
+# The build folder's name stays out of the binary. The own toolchain's build
+# names every source and header relatively (-Isrc) and its wrapper maps the
+# toolchain's own paths, so it needs no map of its own, and must have none:
+# the unstripped twin records each command line (-frecord-command-line), and
+# the build ID that lld computes over the whole file covers the record.
+PREFIX_MAP := $(if $(filter -frecord-command-line,$(OPT)),,-ffile-prefix-map=$(CURDIR)=.)
+CXXFLAGS := -std=c++20 $(OPT) $(WARN) $(PREFIX_MAP) $(CXXFLAGS)
 LDFLAGS := $(OPT) $(LINK_STATIC) $(LDFLAGS)
 # LIBNL_LIBDIR: a folder with libnl-3.a to link instead of
 # the toolchain's (`make relink`; README, "Licence").
@@ -167,6 +175,9 @@ $(BUILD)/obj/tests/%.o: EXCEPTIONS = -fno-exceptions -DDOCTEST_CONFIG_NO_EXCEPTI
 
 ifneq ($(STACK_PROTECTED),)
 $(foreach folder,$(STACK_PROTECTED),$(BUILD)/obj/src/$(folder)/%.o): CXXFLAGS += -fstack-protector-strong
+endif
+ifneq ($(AUTO_VAR_INIT),)
+$(foreach folder,$(AUTO_VAR_INIT),$(BUILD)/obj/src/$(folder)/%.o): CXXFLAGS += -ftrivial-auto-var-init=zero
 endif
 
 $(BUILD)/obj/%.o: %.cpp Makefile | $(TOOLCHAIN_DEP)

@@ -100,6 +100,36 @@ def test_hardening_properties_shown_by_the_binary(ctx):
         assert re.search(r"^static PIE\s+MISSING", proc.stdout, re.M), proc.stdout
 
 
+def test_hardening_check_reads_each_files_compile_flags(ctx):
+    """The unstripped twin records each file's compile flags
+    (-frecord-command-line): the check finds canaries and zeroed locals in
+    the folders claimed and neither elsewhere, and fails on a copy whose
+    record lost the zeroing flag (the same bytes otherwise)."""
+    if ctx["sanitize"]:
+        raise netns.Skip("the sanitizer build is a dynamic glibc build")
+    unstripped = ctx["binary"] + ".unstripped"
+    with open(unstripped, "rb") as f:
+        data = f.read()
+    if b".GCC.command.line" not in data:
+        raise netns.Skip("a build without the compile-flag record (another musl toolchain)")
+    script = os.path.join(ctx["root"], "scripts", "check-hardening.py")
+    proc = subprocess.run(["python3", script, ctx["binary"]], capture_output=True, text=True)
+    found = re.search(r"^compile flags per file\s+ok\s+\((\d+) files of src/", proc.stdout, re.M)
+    assert found, proc.stdout
+    assert int(found.group(1)) >= 90, proc.stdout
+    assert re.search(r"^stack canaries\s+ok\b.*clouds 0 functions", proc.stdout, re.M), proc.stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "metaboot")
+        shutil.copy(ctx["binary"], copy)
+        flag = b"-ftrivial-auto-var-init=zero"
+        assert data.count(flag) >= 20
+        with open(copy + ".unstripped", "wb") as f:
+            f.write(data.replace(flag, flag[:-1] + b"X"))
+        proc = subprocess.run(["python3", script, copy], capture_output=True, text=True)
+        assert proc.returncode == 1, proc.stdout
+        assert re.search(r"^compile flags per file\s+MISSING\s+\(src/\S+ lacks -ftrivial-auto-var-init=zero", proc.stdout, re.M), proc.stdout
+
+
 def _held_by_a_full_pipe(argv, blocked_in="pipe"):
     """Starts argv with stdout on a pipe that is already full, so the process
     blocks in its first write, after start-up (or, for a launcher, waits on
