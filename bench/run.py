@@ -222,10 +222,7 @@ def bench_pie(binary, runs, results, baseline):
         return
     samples = {"lease, static PIE": [], "lease, static EXEC": [], "full run, static PIE": [], "full run, static EXEC": []}
     with netns.Topology(nics=2) as t:
-        for i in range(2):
-            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
-        peers.start_emulator(t, "--tokens", "required", "--nics", "2")
-        runner = ClientRunner(t.client.name)
+        runner = two_nic_peers(t)
         root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
         for i in range(runs):
             for kind, path in (("static PIE", binary), ("static EXEC", baseline)):
@@ -289,12 +286,18 @@ def make_root():
     return root
 
 
+def two_nic_peers(t):
+    """The two-NIC EC2 job's peers: dnsmasq on each network and the IMDS
+    emulator with tokens required and two NICs. Returns the client's runner."""
+    for i in range(2):
+        peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
+    peers.start_emulator(t, "--tokens", "required", "--nics", "2")
+    return ClientRunner(t.client.name)
+
+
 def bench_full(binary, runs, results):
     with netns.Topology(nics=2) as t:
-        for i in range(2):
-            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
-        peers.start_emulator(t, "--tokens", "required", "--nics", "2")
-        runner = ClientRunner(t.client.name)
+        runner = two_nic_peers(t)
         work = tempfile.mkdtemp(prefix="mbt-bench-")
         keys = os.path.join(work, "keys")
         with open(keys, "w") as f:
@@ -621,10 +624,7 @@ def bench_footprint(binary, runs, results, launcher):
                             "peak_rss_kib_startup": rss_startup}
     # Peak RSS of a full run, from the lease benchmark's environment.
     with netns.Topology(nics=2) as t:
-        for i in range(2):
-            peers.start_dnsmasq(t, iface="veth%d" % i, subnet=i, options=["option:router,198.18.%d.1" % i])
-        peers.start_emulator(t, "--tokens", "required", "--nics", "2")
-        runner = ClientRunner(t.client.name)
+        runner = two_nic_peers(t)
         root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
         results["footprint"]["peak_rss_kib_full_run"] = peak_rss(
             launcher, runner, [binary, "--root", root, "--output", "netplan,ifupdown", "--state-dir", state, "--provider", "ec2", "--timeout", "10"])
