@@ -440,3 +440,19 @@ TEST_CASE("nocloud: the seed in three GETs; no network-config is cloud-init's fa
     FetchStats missing_stats;
     CHECK(fetch(missing, requests, missing_stats).error().kind() == ErrorKind::NotFound);
 }
+
+TEST_CASE("nocloud: an ethernets key that is a space, or holds one, is ignored with a warning")
+{
+    // Found by the fuzz campaign: the key " " matched the known-key list at
+    // its first byte, and the check read the byte before the list.
+    std::vector<std::string> warnings;
+    auto config = map_yaml("version: 2\nethernets:\n  d0:\n    \" \": (\n    \"dhcp4 dhcp6\": true\n    \" mtu\": 1\n    dhcp4: true\n", warnings);
+    REQUIRE(config.ok());
+    CHECK(warned(warnings, "ethernets.d0: ignoring ' '"));
+    CHECK(warned(warnings, "ethernets.d0: ignoring 'dhcp4 dhcp6'"));
+    CHECK(warned(warnings, "ethernets.d0: ignoring ' mtu'"));
+    REQUIRE(config->interfaces.size() == 1);
+    CHECK(config->interfaces[0].dhcp4);
+    CHECK(!config->interfaces[0].mtu);
+}
+
