@@ -69,6 +69,20 @@ class Harness:
         with open(self.log) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def wait_requests(self, wanted, timeout=5.0):
+        """The log's entries once `wanted(entries)` holds, or by `timeout`.
+
+        The emulator logs a streamed body only when its write ends, which
+        for a client that hangs up is when the kernel reports the reset:
+        that can come after the client has exited.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = self.requests()
+            if wanted(entries) or time.monotonic() > deadline:
+                return entries
+            time.sleep(0.02)
+
     def close(self):
         self.topo.close()
         if hasattr(self, "emulator_stderr"):
@@ -211,7 +225,8 @@ def test_200_mb_body_is_capped(ctx):
         doc = ok(h.run(["--timeout", "10"]))
         assert doc["user_data_present"] is False
         assert any("user-data" in w and "exceeds" in w for w in doc["warnings"])
-        served = [r for r in h.requests() if r["path"].endswith("/user-data")]
+        served = [r for r in h.wait_requests(lambda log: any(r["path"].endswith("/user-data") for r in log))
+                  if r["path"].endswith("/user-data")]
         assert served and served[0]["bytes"] < 20 * 1024 * 1024, served
     with Harness(ctx, ["--big", "/%s/meta-data/mac=209715200" % V]) as h:
         proc = h.run(["--timeout", "10"])

@@ -10,6 +10,7 @@ killed only by the PIDs this module started. Addresses come from 198.18.0.0/15
 import atexit
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -217,6 +218,29 @@ def impair(ns, dev, loss_percent=0, delay_ms=0):
     ns.run(["nft", "add", "rule", "netdev", table, "in", "numgen", "random", "mod", "100", "<",
             str(loss_percent), "drop"])
     return "nftables"
+
+
+def drop_every(ns, dev, residues, modulus, port):
+    """Drop, at `dev`'s ingress, the UDP datagrams to `port` whose running
+    count (from 0, modulo `modulus`) is in `residues`: a loss pattern that is
+    the same on every run, where random loss fails a test now and then.
+    Only datagrams to `port` advance the count (nftables evaluates numgen
+    only once the port matched). Returns the table's name, for `dropped()`."""
+    table = "mbt_drop_" + dev.replace("-", "_").replace(".", "_")
+    ns.run(["nft", "add", "table", "netdev", table])
+    ns.run(["nft", "add", "chain", "netdev", table, "in",
+            '{ type filter hook ingress device "%s" priority 0; }' % dev])
+    ns.run(["nft", "add", "rule", "netdev", table, "in", "udp", "dport", str(port), "numgen", "inc", "mod",
+            str(modulus), "{ %s }" % ", ".join(str(r) for r in residues), "counter", "drop"])
+    return table
+
+
+def dropped(ns, table):
+    """How many datagrams the `drop_every` rule of `table` has dropped."""
+    listing = ns.run(["nft", "list", "table", "netdev", table]).stdout
+    found = re.search(r"counter packets (\d+)", listing)
+    assert found, listing
+    return int(found.group(1))
 
 
 def kill_processes_in(name):

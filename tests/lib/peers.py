@@ -146,12 +146,20 @@ def parse_request(frame):
     return mtype, xid, chaddr
 
 
+ETH_P_ALL = 0x0003
+
+
 class Injector:
     """Watches client frames on a server veth and answers with crafted frames.
 
     `on_frame(mtype, xid, chaddr)` returns a list of IPv4 packets to broadcast
     at once. Runs as a thread inside the server namespace (setns on a thread
     of its own, so the test process itself never leaves its namespace).
+
+    The socket listens for every protocol (ETH_P_ALL), which makes it a tap:
+    it sees a frame before the netdev ingress hooks (tc, nftables), so a
+    test can drop a frame there that the injector still answers. A socket
+    bound to IPv4 alone would see only what those hooks let through.
     """
 
     def __init__(self, topo, iface, on_frame):
@@ -171,8 +179,8 @@ class Injector:
     def _run(self):
         try:
             netns.enter_on_this_thread(self.topo.server.name)
-            sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
-            sock.bind((self.iface, 0x0800))
+            sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
+            sock.bind((self.iface, ETH_P_ALL))
             sock.settimeout(0.05)
         except Exception as error:  # reported to the constructor
             self._error = error
@@ -185,7 +193,7 @@ class Injector:
                     frame, addr = sock.recvfrom(4096)
                 except socket.timeout:
                     continue
-                if addr[2] == socket.PACKET_OUTGOING:
+                if addr[2] == socket.PACKET_OUTGOING or addr[1] != 0x0800:
                     continue
                 parsed = parse_request(frame)
                 if not parsed:
