@@ -59,7 +59,11 @@ const clouds::Cloud* choose_cloud(Config& config, clouds::FetchOptions& fetch, s
         auto url = cloud->service_url(facts);
         if (url.is_error()) {
             bool nothing = url.error().kind() == ErrorKind::NotFound;
-            (nothing ? log_noticef : log_errorf)("%.*s: %s", int(cloud->name.size()), cloud->name.data(), url.error().message().c_str());
+            // Two calls, not one through a pointer, so -Wformat checks both.
+            if (nothing)
+                log_noticef("%.*s: %s", int(cloud->name.size()), cloud->name.data(), url.error().message().c_str());
+            else
+                log_errorf("%.*s: %s", int(cloud->name.size()), cloud->name.data(), url.error().message().c_str());
             exit_code = nothing ? ExitNotCloud : ExitNoMetadata;
             return nullptr;
         }
