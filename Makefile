@@ -117,16 +117,17 @@ else
   OPT := -Oz -flto -fno-rtti -ffunction-sections -fdata-sections $(HARDEN)
   LINK_STATIC := $(if $(PIE_LDFLAGS),$(PIE_LDFLAGS),-static) -Wl,--gc-sections -Wl,-z,relro,-z,now,-z,noexecstack $(LLD_FLAGS)
   # Stack canaries in every function with an array or an address-taken
-  # local (-fstack-protector-strong), and locals zeroed before their first
-  # use (-ftrivial-auto-var-init=zero), in the folders below: everything
-  # that touches bytes from the network or the root (DHCP and ARP frames,
-  # HTTP responses, JSON and YAML, netlink, files, the renderers). The
-  # canary comes from AT_RANDOM at start-up (musl's __init_libc, after
-  # src/start/static_pie.c, which has none). Left out, measured on this
-  # tree: README.md, "Hardening". scripts/check-hardening.py holds the same
-  # two lists (what the binary claims) and fails when they differ.
+  # local (-fstack-protector-strong) in the folders below: everything that
+  # touches bytes from the network or the root (DHCP and ARP frames, HTTP
+  # responses, JSON and YAML, netlink, files, the renderers); and locals
+  # zeroed before their first use (-ftrivial-auto-var-init=zero) in every
+  # folder. The canary comes from AT_RANDOM at start-up (musl's
+  # __init_libc, after src/start/static_pie.c, which has none). Left out,
+  # measured on this tree: README.md, "Hardening". scripts/check-hardening.py
+  # holds the same two lists (what the binary claims) and fails when they
+  # differ.
   STACK_PROTECTED := cli common dhcp fs http ipv4ll model net render
-  AUTO_VAR_INIT := common dhcp fs http ipv4ll model net render
+  AUTO_VAR_INIT := cli clouds common dhcp fs http ipv4ll model net render
 endif
 
 WARN := -Wall -Wextra -Wno-missing-field-initializers $(if $(filter 1,$(WERROR)),-Werror)

@@ -100,7 +100,7 @@ def pie_properties(data, e_type, by_type):
 
 # What metaboot claims (the Makefile's STACK_PROTECTED and AUTO_VAR_INIT).
 CANARY_FOLDERS = {"cli", "common", "dhcp", "fs", "http", "ipv4ll", "model", "net", "render"}
-ZEROED_FOLDERS = {"common", "dhcp", "fs", "http", "ipv4ll", "model", "net", "render"}
+ZEROED_FOLDERS = {"cli", "clouds", "common", "dhcp", "fs", "http", "ipv4ll", "model", "net", "render"}
 # Itanium-mangled prefixes of the namespaces of src/'s folders (src/dhcp:
 # mb::dhcp, ...). common/ and model/ are namespace mb itself, so they are
 # not told apart in the code; their files' records are.

@@ -29,7 +29,6 @@
 #include <ctime>
 #include <cstring>
 #include <memory>
-#include <random>
 
 namespace mb::cli {
 
@@ -49,8 +48,16 @@ uint32_t random_u32()
     if (getrandom(&value, sizeof value, GRND_NONBLOCK) != sizeof value) {
         // Early boot before the pool is ready: xid only has to differ between
         // clients on one segment, so time and pid mixing is enough.
-        static std::minstd_rand fallback(uint32_t(Clock::now().time_since_epoch().count()) ^ uint32_t(getpid()));
-        value = uint32_t(fallback());
+        // xorshift32 (Marsaglia, 2003), seeded once; a non-zero state never
+        // becomes zero. Zero-initialized, so no guard as std::minstd_rand's
+        // seeded construction needed.
+        static uint32_t state;
+        if (state == 0)
+            state = (uint32_t(Clock::now().time_since_epoch().count()) ^ uint32_t(getpid())) | 1;
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        value = state;
     }
     return value;
 }

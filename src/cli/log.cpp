@@ -1,5 +1,6 @@
 #include "cli/log.h"
 
+#include "net/lock.h"
 #include "common/format.h"
 
 #include <cerrno>
@@ -17,7 +18,7 @@ namespace {
 int g_kmsg = -1;
 bool g_verbose = false;
 bool g_kmsg_only = false;
-std::mutex g_mutex;
+constinit net::Lock g_mutex;
 
 void write_all(int fd, const std::string& text)
 {

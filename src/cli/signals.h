@@ -4,6 +4,8 @@
 // the middle of a file replacement or a netlink change) and exits 128+N.
 #pragma once
 
+#include "net/lock.h"
+
 #include <functional>
 #include <mutex>
 
@@ -16,7 +18,7 @@ public:
     // Starts the watcher thread (detached; it lives until exit).
     static void start(std::function<void()> teardown);
     // Held while a write or another step that must not be cut in half runs.
-    static std::mutex& critical();
+    static net::Lock& critical();
 };
 
 }

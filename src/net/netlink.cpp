@@ -455,9 +455,12 @@ constexpr uint32_t address_state_flags = IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IF
 
 bool is_ipv6_link_local(const IpPrefix& prefix)
 {
-    static const Ipv6Prefix link_local(Ipv6Address({ 0xfe, 0x80 }), 10);
+    // Inside fe80::/10 (RFC 4291 §2.5.6): the first ten bits 1111111010.
     auto const* v6 = std::get_if<Ipv6Prefix>(&prefix);
-    return v6 && v6->length() >= 10 && link_local.contains(v6->address());
+    if (!v6 || v6->length() < 10)
+        return false;
+    auto const& bytes = v6->address().bytes();
+    return bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
 }
 
 bool is_kernels_address(const InterfaceSnapshot::Address& address)

@@ -13,6 +13,7 @@
 
 #include "common/address.h"
 #include "common/result.h"
+#include "net/lock.h"
 
 #include <chrono>
 #include <cstdint>
@@ -154,7 +155,7 @@ public:
 
     // For net/netlink_ops.cpp: its requests go through this socket with
     // this lock held, after check_open(); record() journals what it changed.
-    std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(m_mutex); }
+    std::unique_lock<RecursiveLock> lock() { return std::unique_lock(m_mutex); }
     nl_sock* socket() const { return m_socket; }
     Status check_open() const;
     void record(ForeignChange change);
@@ -164,7 +165,7 @@ private:
     Netlink() = default;
     Status undo(const Change&);
 
-    mutable std::recursive_mutex m_mutex;
+    mutable RecursiveLock m_mutex;
     bool m_closed { false };
     nl_sock* m_socket { nullptr };
     std::vector<std::unique_ptr<Change>> m_journal;
