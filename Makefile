@@ -270,7 +270,9 @@ bench:
 	bash scripts/install-test-packages.sh
 	$(MAKE) $(BUILD)/metaboot $(BUILD)/peak-rss
 	$(if $(START_OBJ),$(MAKE) BUILD=$(BUILD_DIR)/exec PIE_CFLAGS= PIE_LDFLAGS= START_OBJ= $(BUILD_DIR)/exec/metaboot)
-	python3 bench/run.py --binary $(BUILD)/metaboot --peak-rss $(BUILD)/peak-rss $(if $(START_OBJ),--baseline $(BUILD_DIR)/exec/metaboot)
+	$(if $(STACK_PROTECTED)$(AUTO_VAR_INIT),$(MAKE) BUILD=$(BUILD_DIR)/plain STACK_PROTECTED= AUTO_VAR_INIT= $(BUILD_DIR)/plain/metaboot)
+	python3 bench/run.py --binary $(BUILD)/metaboot --peak-rss $(BUILD)/peak-rss $(if $(START_OBJ),--baseline $(BUILD_DIR)/exec/metaboot) \
+		$(if $(STACK_PROTECTED)$(AUTO_VAR_INIT),--plain $(BUILD_DIR)/plain/metaboot)
 
 # LGPL-2.1 section 6: the same objects linked against a modified libnl.
 relink:

@@ -212,20 +212,19 @@ def rapidcommit_markdown(r):
     return out
 
 
-def bench_pie(binary, runs, results, baseline):
-    """The static PIE (own start-up: DT_RELR applied, RELRO made read-only)
-    against the same tree linked as a static EXEC (`make bench` builds it
-    with PIE_CFLAGS= PIE_LDFLAGS= START_OBJ=), runs interleaved: `metaboot
-    lease` from a link that is up, and the two-NIC full run."""
-    if not baseline or not os.path.exists(baseline):
-        print("bench: pie: no baseline binary (--baseline), part skipped", flush=True)
+def bench_pair(part, binary, other, kinds, ratio_prefix, runs, results):
+    """`binary` against `other`, another build of the same tree, runs
+    interleaved: `metaboot lease` from a link that is up, and the two-NIC
+    full run. `kinds` names the two builds in the table."""
+    if not other or not os.path.exists(other):
+        print("bench: %s: no binary to compare with, part skipped" % part, flush=True)
         return
-    samples = {"lease, static PIE": [], "lease, static EXEC": [], "full run, static PIE": [], "full run, static EXEC": []}
+    samples = {"%s, %s" % (job, kind): [] for job in ("lease", "full run") for kind in kinds}
     with netns.Topology(nics=2) as t:
         runner = two_nic_peers(t)
         root, state = make_root(), tempfile.mkdtemp(prefix="mbt-bench-state-")
         for i in range(runs):
-            for kind, path in (("static PIE", binary), ("static EXEC", baseline)):
+            for kind, path in zip(kinds, (binary, other)):
                 reset_client(t)
                 link_up(t)
                 r = runner.run([path, "lease", "--interface", "eth0", "--timeout", "10"])
@@ -240,25 +239,54 @@ def bench_pie(binary, runs, results, baseline):
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(state, ignore_errors=True)
     out = {name: summarize(s) for name, s in samples.items() if s}
-    out["bytes"] = {"static PIE": os.path.getsize(binary), "static EXEC": os.path.getsize(baseline)}
+    out["bytes"] = {kinds[0]: os.path.getsize(binary), kinds[1]: os.path.getsize(other)}
     for what in ("lease", "full run"):
-        if samples[what + ", static PIE"] and samples[what + ", static EXEC"]:
-            out["ratio_pie_to_exec_" + what.replace(" ", "_")] = pairwise_ratio(samples[what + ", static PIE"],
-                                                                               samples[what + ", static EXEC"])
+        first, second = samples["%s, %s" % (what, kinds[0])], samples["%s, %s" % (what, kinds[1])]
+        if first and second:
+            out[ratio_prefix + what.replace(" ", "_")] = pairwise_ratio(first, second)
     out["measured"] = "%s; load average before: %s" % (results["machine"]["date"],
                                                         ", ".join("%.2f" % x for x in results["machine"]["load_before"]))
-    results["pie"] = out
+    results[part] = out
+
+
+PIE_KINDS = ("static PIE", "static EXEC")
+# The shipped flags against the same tree without canaries and zeroed locals
+# (`make bench` builds it with STACK_PROTECTED= AUTO_VAR_INIT=).
+HARDENING_KINDS = ("canaries, zeroed locals", "neither")
+
+
+def bench_pie(binary, runs, results, baseline):
+    """The static PIE (own start-up: DT_RELR applied, RELRO made read-only)
+    against the same tree linked as a static EXEC (`make bench` builds it
+    with PIE_CFLAGS= PIE_LDFLAGS= START_OBJ=)."""
+    bench_pair("pie", binary, baseline, PIE_KINDS, "ratio_pie_to_exec_", runs, results)
+
+
+def bench_hardening(binary, runs, results, plain):
+    """Stack canaries and zeroed locals (the Makefile's STACK_PROTECTED and
+    AUTO_VAR_INIT) against a build of the same tree with neither."""
+    bench_pair("hardening", binary, plain, HARDENING_KINDS, "ratio_hardened_to_plain_", runs, results)
+
+
+def pair_markdown(title, r, kinds, ratio_prefix, ratio_name):
+    jobs = ["%s, %s" % (job, kind) for job in ("lease", "full run") for kind in kinds]
+    out = timing_table(title, "Runs interleaved: `metaboot lease` from a link that is up, and the two-NIC EC2 full run.",
+                       "binary, job", jobs, r)
+    out += ["", "%s: lease %s, full run %s (medians of run-by-run ratios); %d bytes against %d.%s"
+            % (ratio_name, r.get(ratio_prefix + "lease"), r.get(ratio_prefix + "full_run"),
+               r["bytes"][kinds[0]], r["bytes"][kinds[1]],
+               " Measured %s." % r["measured"] if r.get("measured") else ""), ""]
+    return out
+
+
+def hardening_markdown(r):
+    return pair_markdown("Canaries and zeroed locals against neither, same tree", r, HARDENING_KINDS,
+                         "ratio_hardened_to_plain_", "with / without")
 
 
 def pie_markdown(r):
-    out = timing_table("The static PIE against a static EXEC of the same tree",
-                       "Runs interleaved: `metaboot lease` from a link that is up, and the two-NIC EC2 full run.",
-                       "binary, job", ("lease, static PIE", "lease, static EXEC", "full run, static PIE", "full run, static EXEC"), r)
-    out += ["", "PIE / EXEC: lease %s, full run %s (medians of run-by-run ratios); %d bytes against %d.%s"
-            % (r.get("ratio_pie_to_exec_lease"), r.get("ratio_pie_to_exec_full_run"),
-               r["bytes"]["static PIE"], r["bytes"]["static EXEC"],
-               " Measured %s." % r["measured"] if r.get("measured") else ""), ""]
-    return out
+    return pair_markdown("The static PIE against a static EXEC of the same tree", r, PIE_KINDS,
+                         "ratio_pie_to_exec_", "PIE / EXEC")
 
 
 def key_list(nics, macs):
@@ -690,6 +718,8 @@ def write_markdown(results, path):
         out += rapidcommit_markdown(results["rapidcommit"])
     if "pie" in results:
         out += pie_markdown(results["pie"])
+    if "hardening" in results:
+        out += hardening_markdown(results["hardening"])
     if "keepalive" in results:
         out += keepalive_markdown(results["keepalive"])
     if "pipelining" in results:
@@ -789,7 +819,7 @@ unset multiplot
     return proc.returncode == 0
 
 
-PARTS = ("lease", "rapidcommit", "pie", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap",
+PARTS = ("lease", "rapidcommit", "pie", "hardening", "full", "keepalive", "pipelining", "growth", "clouds", "footprint", "boot", "overlap",
          "fullroot", "fullroot-overlap")
 # Parts that keep their own machine note (QEMU boots, long).
 OWN_NOTE = {"boot", "overlap", "fullroot", "fullroot-overlap"}
@@ -801,6 +831,7 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--peak-rss", default=os.path.join(ROOT, "build", "peak-rss"))
     parser.add_argument("--baseline", help="the same tree linked as a static EXEC, for the pie part")
+    parser.add_argument("--plain", help="the same tree without canaries and zeroed locals, for the hardening part")
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--boot-runs", type=int, default=5, help="boots per variant in the boot part")
     parser.add_argument("--fullroot-runs", type=int, default=3, help="boots per variant in the fullroot part")
@@ -838,6 +869,8 @@ def main():
         print("bench: %s ..." % part, flush=True)
         if part == "pie":
             bench_pie(binary, args.runs, results, args.baseline and os.path.abspath(args.baseline))
+        elif part == "hardening":
+            bench_hardening(binary, args.runs, results, args.plain and os.path.abspath(args.plain))
         elif part == "footprint":
             bench_footprint(binary, args.runs, results, os.path.abspath(args.peak_rss))
         elif part == "overlap":

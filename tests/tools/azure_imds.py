@@ -101,9 +101,10 @@ def handle(handler):
         handler.send_header("Retry-After", "1")
         body = json.dumps({"error": "Too many requests"}).encode()
         handler.send_header("Content-Length", str(len(body)))
+        handler.record(429, len(body), False)  # before it leaves, as reply() does
         handler.end_headers()
         handler.wfile.write(body)
-        return handler.record(429, len(body), False)
+        return None
     if status is not None:
         return error(handler, status, "Unavailable")
     handler.reply(200, document(cfg), "application/json; charset=utf-8")

@@ -337,10 +337,12 @@ class Handler(BaseHTTPRequestHandler):
         if cfg.max_requests_per_connection and self.served >= cfg.max_requests_per_connection:
             self.send_header("Connection", "close")
             self.close_connection = True
+        # Logged before the response leaves: a client that has read its
+        # last answer and exited finds every request it made in the log.
+        self.record(status, len(body), token)
         self.end_headers()
         if body:
             self.wfile.write(body)
-        self.record(status, len(body), token)
 
     def do_PUT(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -435,8 +437,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_response(302)
                 self.send_header("Location", cfg.redirect[key])
                 self.send_header("Content-Length", "0")
-                self.end_headers()
                 self.record(302, 0, False)
+                self.end_headers()
                 return True
         with cfg.lock:
             for key in (path, "*"):
