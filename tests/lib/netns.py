@@ -196,30 +196,6 @@ def enter_on_this_thread(name):
         os.close(fd)
 
 
-def impair(ns, dev, loss_percent=0, delay_ms=0):
-    """Packet loss (and delay, where the kernel has netem) on frames arriving
-    at `dev`. tc netem when the kernel has it; otherwise an nftables netdev
-    ingress rule drops frames at random (these test machines' kernels are
-    built without netem). Returns the mechanism used."""
-    spec = []
-    if loss_percent:
-        spec += ["loss", "%d%%" % loss_percent]
-    if delay_ms:
-        spec += ["delay", "%dms" % delay_ms]
-    probe = ns.run(["tc", "qdisc", "add", "dev", dev, "root", "netem"] + spec, check=False)
-    if probe.returncode == 0:
-        return "netem"
-    if delay_ms:
-        raise Skip("this kernel has no netem for a delay")
-    table = "mbt_impair_" + dev.replace("-", "_").replace(".", "_")
-    ns.run(["nft", "add", "table", "netdev", table])
-    ns.run(["nft", "add", "chain", "netdev", table, "in",
-            '{ type filter hook ingress device "%s" priority 0; }' % dev])
-    ns.run(["nft", "add", "rule", "netdev", table, "in", "numgen", "random", "mod", "100", "<",
-            str(loss_percent), "drop"])
-    return "nftables"
-
-
 def drop_every(ns, dev, residues, modulus, port):
     """Drop, at `dev`'s ingress, the UDP datagrams to `port` whose running
     count (from 0, modulo `modulus`) is in `residues`: a loss pattern that is
