@@ -12,21 +12,44 @@
 using namespace mb::net;
 using namespace std::chrono_literals;
 
-TEST_CASE("lock: two threads that increment one counter under the lock lose no increment")
+namespace {
+
+// Two threads each add `rounds` to one counter, every add under
+// `take(lock)`; returns the total. The counter is read and written back
+// as two volatile accesses, and both threads start together, so without
+// the lock the two interleave and increments are lost (checked: with a
+// lock() that does nothing, the total falls short).
+template <class AnyLock, class Take>
+long two_threads_counting(AnyLock& lock, long rounds, Take take)
 {
-    Lock lock;
-    long counter = 0; // a plain long: without the lock, increments are lost
-    constexpr long rounds = 200000;
+    volatile long counter = 0;
+    std::atomic<int> ready { 0 };
     auto work = [&] {
+        ready.fetch_add(1);
+        while (ready.load() < 2) { }
         for (long i = 0; i < rounds; ++i) {
-            std::lock_guard held(lock);
-            counter = counter + 1;
+            take(lock, [&] {
+                long seen = counter;
+                counter = seen + 1;
+            });
         }
     };
     std::thread a(work), b(work);
     a.join();
     b.join();
-    CHECK(counter == 2 * rounds);
+    return counter;
+}
+
+}
+
+TEST_CASE("lock: two threads that increment one counter under the lock lose no increment")
+{
+    Lock lock;
+    auto once = [](Lock& l, auto add) {
+        std::lock_guard held(l);
+        add();
+    };
+    CHECK(two_threads_counting(lock, 200000, once) == 400000);
 }
 
 TEST_CASE("lock: a second thread sleeps until the holder unlocks, then sees what the holder wrote")
@@ -74,17 +97,10 @@ TEST_CASE("recursive lock: the holder takes it again; another thread waits for t
 TEST_CASE("recursive lock: two threads that each take it twice per round lose no increment")
 {
     RecursiveLock lock;
-    long counter = 0;
-    constexpr long rounds = 100000;
-    auto work = [&] {
-        for (long i = 0; i < rounds; ++i) {
-            std::lock_guard outer(lock);
-            std::lock_guard inner(lock);
-            counter = counter + 1;
-        }
+    auto twice = [](RecursiveLock& l, auto add) {
+        std::lock_guard outer(l);
+        std::lock_guard inner(l);
+        add();
     };
-    std::thread a(work), b(work);
-    a.join();
-    b.join();
-    CHECK(counter == 2 * rounds);
+    CHECK(two_threads_counting(lock, 200000, twice) == 400000);
 }
